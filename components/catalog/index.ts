@@ -11,7 +11,6 @@ export {
   requireProduct,
   findProductsBySetupKey,
   isPublishedSetupKey,
-  productsSharingKey,
 } from "./products";
 export {
   type KeyGroup,

@@ -281,11 +281,6 @@ export function isPublishedSetupKey(key: string): boolean {
   return findProductsBySetupKey(key).length > 0;
 }
 
-/** Names of products that share a setup key with `product`, itself included. */
-export function productsSharingKey(product: Product): Product[] {
-  return findProductsBySetupKey(product.setupKey);
-}
-
 const EXAMPLES = quoteList(
   ["Windows Server 2022 Datacenter", "Windows 11 Enterprise", "Office LTSC Professional Plus 2024"],
   "or",
