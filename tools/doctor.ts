@@ -499,7 +499,7 @@ export function probeTcp(
       timeoutMs,
     );
     socket.once("connect", () => done("open"));
-    socket.once("error", (e: NodeJS.ErrnoException) => {
+    socket.on("error", (e: NodeJS.ErrnoException) => {
       if (e.code === "ECONNREFUSED")
         done(
           "refused",

@@ -38,12 +38,13 @@ export interface Dnsmasq {
 
 const CANDIDATES = ["/usr/sbin/dnsmasq", "/usr/local/sbin/dnsmasq", "/sbin/dnsmasq"];
 
-/** Path of the dnsmasq binary; throws with the install hint when it is missing. */
+/** Path of the dnsmasq binary (or $DNSMASQ); throws with the install hint when it is missing. */
 export function findDnsmasq(): string {
+  const override = process.env.DNSMASQ;
   const fromPath = (process.env.PATH ?? "")
     .split(path.delimiter)
     .map((d) => path.join(d, "dnsmasq"));
-  for (const candidate of [...CANDIDATES, ...fromPath]) {
+  for (const candidate of override ? [override] : [...CANDIDATES, ...fromPath]) {
     try {
       fs.accessSync(candidate, fs.constants.X_OK);
       return candidate;
@@ -51,8 +52,9 @@ export function findDnsmasq(): string {
       // try the next one
     }
   }
+  const where = override ? `$DNSMASQ=${override}` : "/usr/sbin and PATH";
   throw new Error(
-    "dnsmasq not found (looked in /usr/sbin and PATH). The doctor tests need a real DNS server: " +
+    `dnsmasq not found (looked in ${where}). The doctor tests need a real DNS server: ` +
       "install it with `apt-get install -y dnsmasq-base` (Debian/Ubuntu; .ci/run does this on CI).",
   );
 }
