@@ -23,6 +23,10 @@ export interface ExternalClientCounts {
 export interface KmsHostSummary {
   /** The component's Pulumi name; clients with `host` refer to it by this name. */
   name: string;
+  /** Name clients reach the host by, when known at preview (`dns` host name, `fqdn`, or `ssh.host`). */
+  fqdn?: string;
+  /** Identity of an existing machine ("azure:<rg>/<vm>" or "ssh:<host>:<port>"). */
+  machine?: string;
   /** `true` when the host VM is created by the component; `false` for an existing machine. */
   createsVm: boolean;
   /** Transport used to configure the host: "runCommand" (Azure) or "ssh". */
@@ -43,7 +47,13 @@ export interface KmsHostSummary {
   /** Known address prefixes allowed to reach the port (created VM only). */
   clientAddressPrefixes?: string[];
   /** DNS registration requested through the `dns` argument. */
-  dns?: { zoneName?: string; private: boolean; recordName?: string; srvName?: string; hostFqdn?: string };
+  dns?: {
+    zoneName?: string;
+    private: boolean;
+    recordName?: string;
+    srvName?: string;
+    hostFqdn?: string;
+  };
   /** Office host configuration (issue: Office volume activation): versions with a host key. */
   officeVersions?: string[];
 }

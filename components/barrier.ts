@@ -1,0 +1,199 @@
+import * as pulumi from "@pulumi/pulumi";
+import { runScript, Target } from "./remote";
+import { ClientResult, HostResult, statusParameters } from "./scripts";
+import { ActivationFamily } from "./summary";
+import { ACTIVATION } from "./catalog";
+
+/** What the threshold barrier found once every client of the host had registered. */
+export interface ActivationReport {
+  /** Clients in this stack that joined the host's barrier (`host: <this KmsHost>`). */
+  clients: number;
+  /** Distinct machines among them. */
+  distinctMachines: number;
+  /** The host's count read after all of them registered; undefined when no client joined. */
+  currentCount?: number;
+  /** Clients activated at the end of the deployment. */
+  activated: number;
+  /** Clients still waiting for the count (0xC004F038). */
+  pending: number;
+  /** CMIDs reported by more than one machine: the host counts each such group as one client. */
+  duplicateCmids: { cmid: string; clients: string[] }[];
+  /** What the barrier warned about, also logged as Pulumi warnings. */
+  warnings: string[];
+}
+
+/** A client that joined the barrier. */
+export interface BarrierMember {
+  name: string;
+  machine?: string;
+  family?: ActivationFamily;
+  /** The client's setup step: the host's count is read after all of them. */
+  setup: pulumi.Resource;
+  /** The client's final result (after its re-activation step). */
+  final: pulumi.Output<ClientResult>;
+}
+
+export const EMPTY_REPORT: ActivationReport = {
+  clients: 0,
+  distinctMachines: 0,
+  activated: 0,
+  pending: 0,
+  duplicateCmids: [],
+  warnings: [],
+};
+
+/**
+ * The threshold barrier of one KMS host. A client that gets 0xC004F038 before the count is reached would
+ * retry only after its activation interval (120 minutes by default). Instead, once every client of the
+ * host has run its setup, the host's count is read (`<host>-count`) and each client is asked to activate
+ * again (`<client>-activate`, a no-op on a client that is already activated), so all of them end the same
+ * `pulumi up` activated when together they reach the threshold.
+ *
+ * Clients join while the program declares them; the member list closes at the end of the program's
+ * synchronous part (the turn in which the host was declared). A client declared later, after an `await`,
+ * is configured normally but not part of the barrier, and a warning says so.
+ */
+export class ActivationBarrier {
+  private readonly members: BarrierMember[] = [];
+  private closed = false;
+  private countStep?: pulumi.Resource;
+  private countRun?: pulumi.Output<HostResult>;
+  /** Resolves (with the member count) when the member list closes. Carries no resources: see `sorted`. */
+  private readonly declared: Promise<number>;
+
+  /** The host's status after all clients registered; undefined when no client joined. */
+  readonly countResult: pulumi.Output<HostResult | undefined>;
+  readonly report: pulumi.Output<ActivationReport>;
+
+  constructor(
+    private readonly hostName: string,
+    private readonly host: pulumi.ComponentResource,
+    private readonly hostTarget: Target,
+    private readonly hostSetup: pulumi.Resource,
+  ) {
+    this.declared = new Promise((resolve) =>
+      setImmediate(() => {
+        this.closed = true;
+        this.members.sort((a, b) => a.name.localeCompare(b.name));
+        resolve(this.members.length);
+      }),
+    );
+    const declared = pulumi.output(this.declared);
+    this.countResult = declared.apply((n) =>
+      n === 0 || this.countRun === undefined
+        ? pulumi.output<HostResult | undefined>(undefined)
+        : this.countRun,
+    );
+    this.report = declared.apply((n) =>
+      n === 0
+        ? pulumi.output(EMPTY_REPORT)
+        : pulumi
+            .all([this.countResult, pulumi.all(this.members.map((m) => m.final))])
+            .apply(([count, finals]) => this.conclude(this.members, count, finals)),
+    );
+  }
+
+  /**
+   * Adds a client. `makeFinal` creates the client's re-activation step, which waits for the host's count
+   * step. Returns false (and warns) when the member list is already closed (declared after an `await`).
+   */
+  join(
+    member: Omit<BarrierMember, "final">,
+    makeFinal: (countStep: pulumi.Resource) => pulumi.Output<ClientResult>,
+  ): boolean {
+    if (this.closed) {
+      pulumi.log.warn(
+        `KmsClient "${member.name}" was declared after KmsHost "${this.hostName}" closed its client list (after an await), so it is not part of the threshold barrier: if it gets 0xC004F038 it retries after its activation interval. Declare a host's clients in the same part of the program as the host.`,
+        this.host,
+      );
+      return false;
+    }
+    const step = this.ensureCountStep();
+    this.members.push({ ...member, final: makeFinal(step) });
+    return true;
+  }
+
+  private ensureCountStep(): pulumi.Resource {
+    if (this.countStep === undefined) {
+      const declared = pulumi.output(this.declared);
+      const waitFor: Promise<pulumi.Resource[]> = this.declared.then(() => [
+        this.hostSetup,
+        ...this.members.map((m) => m.setup),
+      ]);
+      const run = runScript(
+        `${this.hostName}-count`,
+        {
+          target: this.hostTarget,
+          script: "status",
+          // The client list is a parameter so that adding a client reads the count again.
+          parameters: declared.apply(() => ({
+            ...statusParameters("host").parameters,
+            Clients: this.members.map((m) => m.name).join(","),
+          })),
+        },
+        {
+          parent: this.host,
+          dependsOn: waitFor,
+        },
+      );
+      this.countStep = run.resource;
+      this.countRun = run.result as pulumi.Output<HostResult>;
+    }
+    return this.countStep;
+  }
+
+  private conclude(
+    members: BarrierMember[],
+    count: HostResult | undefined,
+    finals: ClientResult[],
+  ): ActivationReport {
+    const machines = new Map<string, string>();
+    members.forEach((m, i) => machines.set(m.machine ?? `client:${m.name}`, members[i].name));
+    const byCmid = new Map<string, Map<string, string>>();
+    finals.forEach((r, i) => {
+      const cmid = r?.cmid;
+      if (!cmid) return;
+      const machine = members[i].machine ?? `client:${members[i].name}`;
+      const group = byCmid.get(cmid) ?? new Map<string, string>();
+      if (!group.has(machine)) group.set(machine, members[i].name);
+      byCmid.set(cmid, group);
+    });
+    const duplicateCmids = [...byCmid.entries()]
+      .filter(([, group]) => group.size > 1)
+      .map(([cmid, group]) => ({ cmid, clients: [...group.values()].sort() }))
+      .sort((a, b) => a.cmid.localeCompare(b.cmid));
+    const activated = finals.filter((r) => r?.activated === true).length;
+    const pending = finals.filter((r) => r?.pending === true).length;
+    const distinctMachines = machines.size;
+    const currentCount = typeof count?.currentCount === "number" ? count.currentCount : undefined;
+    const warnings: string[] = [];
+    for (const d of duplicateCmids) {
+      warnings.push(
+        `KmsHost "${this.hostName}": clients ${d.clients.join(", ")} share the client machine ID ${d.cmid}, so the host counts them as one client. They come from an image generalized with SkipRearm=1 (Azure Marketplace images are). Fix: on each machine rearm Windows (slmgr /rearm, or the ReArmWindows CIM method), restart it and activate again; or rebuild the image with sysprep /generalize and SkipRearm=0.`,
+      );
+    }
+    const windowsMachines = new Set(
+      members.filter((m) => m.family !== "office").map((m) => m.machine ?? `client:${m.name}`),
+    ).size;
+    if (
+      duplicateCmids.length === 0 &&
+      currentCount !== undefined &&
+      currentCount >= 0 &&
+      currentCount < Math.min(windowsMachines, ACTIVATION.hostMemory)
+    ) {
+      warnings.push(
+        `KmsHost "${this.hostName}": its count is ${currentCount} after ${windowsMachines} distinct Windows machines registered. Machines with the same client machine ID (CMID) are counted once: images generalized with SkipRearm=1 (Azure Marketplace images) share one. Check each client's CMID (status.cmid); fix by rearming (slmgr /rearm) and restarting the duplicates.`,
+      );
+    }
+    for (const w of warnings) pulumi.log.warn(w, this.host);
+    return {
+      clients: members.length,
+      distinctMachines,
+      currentCount,
+      activated,
+      pending,
+      duplicateCmids,
+      warnings,
+    };
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * pulumi-kms-activation: Windows volume activation (KMS) on Azure as Pulumi components.
+ *
+ * - `KmsHost`: a KMS host VM (or an existing machine) with its host key installed and activated.
+ * - `KmsClient`: a Windows machine configured as a KMS client (setup key, KMS target, activation).
+ * - `KmsSrvRecord`: the `_vlmcs._tcp` SRV record in an Azure DNS zone (public or private).
+ * - `KmsConfigError`: thrown at construction for bad plain input, before anything is created.
+ */
+export { KmsHost } from "./kmsHost";
+export type { KmsHostArgs, KmsHostDnsArgs, KmsExternalClientsArgs, KmsHostStatus } from "./kmsHost";
+export { KmsClient, WINDOWS_APPLICATION_ID, OFFICE_APPLICATION_ID } from "./kmsClient";
+export type { KmsClientArgs, KmsClientStatus } from "./kmsClient";
+export { KmsSrvRecord } from "./kmsSrvRecord";
+export type { KmsSrvRecordArgs, KmsSrvHostArgs } from "./kmsSrvRecord";
+export type { ActivationReport } from "./barrier";
+export type { AzureVmTargetArgs, SshTargetArgs } from "./remote";
+export { KmsConfigError } from "./errors";
+export type {
+  KmsHostSummary,
+  KmsClientSummary,
+  KmsSrvRecordSummary,
+  ActivationFamily,
+} from "./summary";

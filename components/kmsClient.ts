@@ -1,0 +1,294 @@
+import * as pulumi from "@pulumi/pulumi";
+import { findProductsBySetupKey, Product, requireProduct } from "./catalog";
+import { KmsConfigError, showValue } from "./errors";
+import { known, withContext } from "./inputs";
+import type { KmsHost } from "./kmsHost";
+import {
+  machineIdentity,
+  resolveTarget,
+  runScript,
+  AzureVmTargetArgs,
+  SshTargetArgs,
+  Target,
+} from "./remote";
+import { ClientResult, clientSetupParameters } from "./scripts";
+import { KMS_CLIENT_TYPE, KmsClientSummary } from "./summary";
+import {
+  plainValue,
+  validateDnsName,
+  validateHostPort,
+  validateIntervalMinutes,
+  validateSetupKey,
+} from "./validate";
+
+/** Licensing application of Windows in the Software Protection Platform. */
+export const WINDOWS_APPLICATION_ID = "55c92734-d682-4d71-983e-d6ec3f16059f";
+/** Licensing application of Office 2013 and later on Windows 8 / Server 2012 and later. */
+export const OFFICE_APPLICATION_ID = "0ff1ce15-a989-479d-af46-f275c6370663";
+
+export interface KmsClientArgs {
+  /**
+   * The Azure VM to configure, through Managed Run Command. Give this or `ssh`.
+   * @default - `ssh` is used
+   */
+  azureVm?: AzureVmTargetArgs;
+  /**
+   * The Windows machine to configure over SSH (on-premises, other clouds). Give this or `azureVm`.
+   * @default - `azureVm` is used
+   */
+  ssh?: SshTargetArgs;
+  /**
+   * Catalog product name, e.g. "Windows Server 2022 Datacenter", "Windows 11 Enterprise",
+   * "Office LTSC Professional Plus 2024": picks the KMS client setup key (GVLK) and the activation family.
+   * @default - the product of `setupKey` (one of the two is required)
+   */
+  product?: string;
+  /**
+   * KMS client setup key to install instead of the product's published one (`slmgr /ipk`).
+   * @default - the published setup key of `product`
+   */
+  setupKey?: pulumi.Input<string>;
+  /**
+   * A KmsHost in the same program: the client uses its `kmsServer` and joins its threshold barrier.
+   * TypeScript only; other languages give `kmsServer`.
+   * @default - see `kmsServer` and `lookupDomain`
+   */
+  host?: KmsHost;
+  /**
+   * Fixed KMS host, "name" or "name:port" (`[IPv6]:port`), like `slmgr /skms`.
+   * @default - DNS discovery
+   */
+  kmsServer?: pulumi.Input<string>;
+  /**
+   * Domain whose `_vlmcs._tcp` record the client looks up (`slmgr /skms-domain`), for clients whose own DNS
+   * suffix is another (workgroup VMs on Azure get `*.internal.cloudapp.net`).
+   * @default - the machine's own DNS domain (`slmgr /ckms`: clears any fixed host and port)
+   */
+  lookupDomain?: pulumi.Input<string>;
+  /**
+   * Minutes between activation attempts while not activated (`slmgr /sai` on the client), 15 to 43200.
+   * @default - the host's value once the client reached it (120 until then)
+   */
+  activationIntervalMinutes?: pulumi.Input<number>;
+  /**
+   * Minutes between renewals once activated (`slmgr /sri` on the client), 15 to 43200.
+   * @default - the host's value once the client reached it (10080 until then)
+   */
+  renewalIntervalMinutes?: pulumi.Input<number>;
+  /**
+   * Activate now (`slmgr /ato`). With `false` the key and target are set and Windows activates on its
+   * own schedule.
+   * @default true
+   */
+  activate?: boolean;
+}
+
+/** What the client reports after its setup (and after the host's barrier, when it joined one). */
+export interface KmsClientStatus {
+  licenseStatus: string;
+  activated: boolean;
+  /** True while the host's count is below the threshold (0xC004F038). */
+  pending: boolean;
+  pendingReason?: string;
+  /** Client machine ID: machines with the same one count once on the host. */
+  cmid?: string;
+  /** The KMS host the client used or will use. */
+  kmsServer?: string;
+  partialProductKey?: string;
+  productName?: string;
+  errorCode?: string;
+  changed: string[];
+}
+
+/**
+ * Configures one Windows machine as a KMS client: installs the setup key when it differs, points the
+ * client at its host (fixed host, lookup domain or DNS discovery), activates and reports the status.
+ * For Office, use a second KmsClient on the same machine with the Office product.
+ */
+export class KmsClient extends pulumi.ComponentResource {
+  static readonly __pulumiType = KMS_CLIENT_TYPE;
+
+  /** Licensing state after setup (and after the threshold barrier). Unknown during preview. */
+  public readonly status: pulumi.Output<KmsClientStatus>;
+  /** Canonical catalog product name, when known. */
+  public readonly product: pulumi.Output<string | undefined>;
+  /** Plain summary read by the kms-guard policies. */
+  public readonly summary: pulumi.Output<KmsClientSummary>;
+
+  constructor(name: string, args: KmsClientArgs, opts?: pulumi.ComponentResourceOptions) {
+    const { summary, target, product } = validateKmsClientArgs(name, args);
+    super(KMS_CLIENT_TYPE, name, { summary }, opts);
+
+    const applicationId =
+      product?.family === "office" ? OFFICE_APPLICATION_ID : WINDOWS_APPLICATION_ID;
+    const kmsServer: pulumi.Input<string | undefined> = args.host
+      ? args.host.kmsServer
+      : args.kmsServer;
+    const parameters = (attempt: "setup" | "barrier") =>
+      pulumi
+        .all([
+          pulumi.output(args.setupKey ?? product?.setupKey ?? ""),
+          pulumi.output(kmsServer),
+          pulumi.output(args.lookupDomain),
+          pulumi.output(args.activationIntervalMinutes),
+          pulumi.output(args.renewalIntervalMinutes),
+        ])
+        .apply(([setupKey, server, lookupDomain, ai, ri]) => {
+          const hostPort = server ? validateHostPort("kmsServer", server) : undefined;
+          return clientSetupParameters({
+            setupKey,
+            kmsServer: hostPort?.host,
+            kmsPort: hostPort?.port,
+            lookupDomain,
+            activationIntervalMinutes: ai,
+            renewalIntervalMinutes: ri,
+            activate: summary.activate,
+            applicationId,
+            attempt,
+          }).parameters;
+        });
+
+    const setup = runScript(
+      `${name}-setup`,
+      { target, script: "client-setup", parameters: parameters("setup") },
+      { parent: this, dependsOn: args.host ? [args.host] : [] },
+    );
+
+    let final: pulumi.Output<ClientResult> = setup.result as pulumi.Output<ClientResult>;
+    if (args.host && summary.activate) {
+      args.host.barrier.join(
+        { name, machine: summary.machine, family: summary.family, setup: setup.resource },
+        (countStep) => {
+          // Asked again once every client of the host registered: activates a client that got
+          // 0xC004F038 before the count was reached; a no-op on one that is already activated.
+          const retry = runScript(
+            `${name}-activate`,
+            { target, script: "client-setup", parameters: parameters("barrier") },
+            { parent: this, dependsOn: [countStep] },
+          );
+          final = retry.result as pulumi.Output<ClientResult>;
+          return final;
+        },
+      );
+    }
+
+    this.status = final.apply(clientStatus);
+    this.product = pulumi.output(summary.product);
+    this.summary = pulumi.output(summary);
+    this.registerOutputs({ status: this.status, product: this.product, summary: this.summary });
+  }
+}
+
+export function clientStatus(r: ClientResult): KmsClientStatus {
+  return {
+    licenseStatus: r.licenseStatus ?? "Unknown",
+    activated: r.activated === true,
+    pending: r.pending === true,
+    pendingReason: r.pendingReason ?? undefined,
+    cmid: r.cmid ?? undefined,
+    kmsServer: r.kmsServer ?? undefined,
+    partialProductKey: r.partialProductKey ?? undefined,
+    productName: r.productName ?? undefined,
+    errorCode: r.errorCode ?? undefined,
+    changed: r.changed ?? [],
+  };
+}
+
+/** Validates what is known of the args (before anything registers) and builds the policy summary. */
+export function validateKmsClientArgs(
+  name: string,
+  args: KmsClientArgs,
+): { summary: KmsClientSummary; target: Target; product: Product | undefined } {
+  return withContext(`KmsClient "${name}"`, () => {
+    if (args === undefined || args === null) {
+      throw new KmsConfigError(
+        "args",
+        "nothing",
+        "an object with azureVm or ssh, and product or setupKey",
+      );
+    }
+    const target = resolveTarget(args.azureVm, args.ssh, true)!;
+    let product: Product | undefined;
+    if (args.product !== undefined) {
+      if (typeof args.product !== "string") {
+        throw new KmsConfigError(
+          "product",
+          "a value that is not a plain string",
+          'a catalog product name as a plain string, e.g. "Windows 11 Enterprise"',
+        );
+      }
+      product = requireProduct(args.product, "product");
+    }
+    const setupKey = known(args.setupKey, (v) => validateSetupKey("setupKey", v, product));
+    if (product === undefined) {
+      if (args.setupKey === undefined) {
+        throw new KmsConfigError(
+          "product / setupKey",
+          "neither",
+          'a catalog product name (e.g. "Windows Server 2022 Datacenter") or a setupKey',
+        );
+      }
+      if (setupKey !== undefined) {
+        const products = findProductsBySetupKey(setupKey);
+        if (products.length > 0) product = products[0];
+      }
+    }
+    const given = (["host", "kmsServer", "lookupDomain"] as const).filter(
+      (k) => args[k] !== undefined,
+    );
+    if (given.length > 1) {
+      throw new KmsConfigError(
+        given.join(" / "),
+        `${given.length} of them`,
+        "at most one of host, kmsServer or lookupDomain",
+      );
+    }
+    if (args.host !== undefined && (typeof args.host !== "object" || !("barrier" in args.host))) {
+      throw new KmsConfigError(
+        "host",
+        showValue(plainValue(args.host as never) ?? "a value"),
+        "a KmsHost declared in this program (other languages: kmsServer)",
+      );
+    }
+    const kmsServer = known(args.kmsServer, (v) => {
+      validateHostPort("kmsServer", v);
+      return v;
+    });
+    const lookupDomain = known(args.lookupDomain, (v) => validateDnsName("lookupDomain", v));
+    const activationIntervalMinutes = known(args.activationIntervalMinutes, (v) =>
+      validateIntervalMinutes("activationIntervalMinutes", v),
+    );
+    const renewalIntervalMinutes = known(args.renewalIntervalMinutes, (v) =>
+      validateIntervalMinutes("renewalIntervalMinutes", v),
+    );
+    if (args.activate !== undefined && typeof args.activate !== "boolean") {
+      throw new KmsConfigError("activate", showValue(args.activate), "a plain true or false");
+    }
+    const hostSummary = args.host?.summaryValue;
+    const summary: KmsClientSummary = {
+      name,
+      transport: target.kind,
+      machine: machineIdentity(target),
+      product: product?.name,
+      family: product?.family,
+      discovery: args.host
+        ? "host"
+        : args.kmsServer !== undefined
+          ? "kmsServer"
+          : args.lookupDomain !== undefined
+            ? "lookupDomain"
+            : "dns",
+      hostName: hostSummary?.name,
+      kmsServer: args.host
+        ? hostSummary?.fqdn !== undefined && hostSummary.port !== undefined
+          ? `${hostSummary.fqdn}:${hostSummary.port}`
+          : undefined
+        : kmsServer,
+      lookupDomain,
+      activationIntervalMinutes,
+      renewalIntervalMinutes,
+      activate: args.activate ?? true,
+    };
+    return { summary, target, product };
+  });
+}

@@ -1,0 +1,778 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as compute from "@pulumi/azure-native/compute";
+import * as network from "@pulumi/azure-native/network";
+import * as dns from "@pulumi/azure-native/dns";
+import * as privatedns from "@pulumi/azure-native/privatedns";
+import { ACTIVATION, canHost, defaultKeyGroupForHost, requireKeyGroup } from "./catalog";
+import { KmsConfigError, showValue } from "./errors";
+import { known, knownDefault, plainBoolean, withContext } from "./inputs";
+import { KmsSrvRecord } from "./kmsSrvRecord";
+import { ActivationBarrier, ActivationReport } from "./barrier";
+import {
+  machineIdentity,
+  resolveTarget,
+  runScript,
+  AzureVmTargetArgs,
+  SshTargetArgs,
+  Target,
+} from "./remote";
+import { HOST_KEY_PARAMETER, HostResult, hostSetupParameters } from "./scripts";
+import { formatKmsServer, srvLookupDomain, srvRecordSetName } from "./srv";
+import { KMS_HOST_TYPE, KmsHostSummary } from "./summary";
+import {
+  plainValue,
+  validateClientAddressPrefixes,
+  validateCount,
+  validateDnsName,
+  validateHostKey,
+  validateIntervalMinutes,
+  validatePort,
+  validateRecordName,
+  validateWindowsServerVersion,
+  validateZoneName,
+} from "./validate";
+
+/** Clients outside this stack that also activate against the host and so add to its count. */
+export interface KmsExternalClientsArgs {
+  /**
+   * Windows client OS machines (Windows 10/11) outside this stack.
+   * @default 0
+   */
+  windowsClient?: pulumi.Input<number>;
+  /**
+   * Windows Server machines outside this stack.
+   * @default 0
+   */
+  windowsServer?: pulumi.Input<number>;
+  /**
+   * Office installations (volume Office) outside this stack.
+   * @default 0
+   */
+  office?: pulumi.Input<number>;
+}
+
+/** Registration of the host in an Azure DNS zone: an A record for the host and the `_vlmcs._tcp` SRV record. */
+export interface KmsHostDnsArgs {
+  /** The zone, e.g. "corp.contoso.com" or a private zone "kms.internal". */
+  zoneName: pulumi.Input<string>;
+  /** Resource group of the zone. */
+  resourceGroupName: pulumi.Input<string>;
+  /**
+   * `true` for an Azure Private DNS zone, `false` for a public zone. A plain value: it decides the resource type.
+   * @default false
+   */
+  private?: boolean;
+  /**
+   * Sub-domain for the SRV record: `_vlmcs._tcp.<recordName>.<zoneName>`.
+   * @default - the zone apex, `_vlmcs._tcp.<zoneName>`
+   */
+  recordName?: pulumi.Input<string>;
+  /**
+   * Label of the host's A record in the zone: the host becomes `<hostName>.<zoneName>`.
+   * @default - the component name
+   */
+  hostName?: pulumi.Input<string>;
+  /**
+   * IPv4 address for the A record of an existing machine (a created VM uses its own private address).
+   * @default - the created VM's private address, or `ssh.host` when it is an IPv4 address
+   */
+  ipAddress?: pulumi.Input<string>;
+  /**
+   * Time to live of the A and SRV records, in seconds.
+   * @default 3600
+   */
+  ttl?: pulumi.Input<number>;
+}
+
+export interface KmsHostArgs {
+  /** The KMS host key (CSVLK) from the Microsoft 365 admin center / VLSC. Secret everywhere. */
+  hostKey: pulumi.Input<string>;
+
+  /**
+   * Configure this existing Azure VM (through Managed Run Command) instead of creating one.
+   * @default - a new VM is created
+   */
+  azureVm?: AzureVmTargetArgs;
+  /**
+   * Configure this existing Windows machine over SSH instead of creating one.
+   * @default - a new VM is created
+   */
+  ssh?: SshTargetArgs;
+
+  /** Resource group for the created VM, NIC and NSG. Required when a VM is created. */
+  resourceGroupName?: pulumi.Input<string>;
+  /** Azure region for the created VM. Required when a VM is created. */
+  location?: pulumi.Input<string>;
+  /** Subnet for the created VM's NIC (no public IP is created). Required when a VM is created. */
+  subnetId?: pulumi.Input<string>;
+  /**
+   * Address prefixes allowed to reach the KMS port (the clients' networks). Never `*`, `Internet`,
+   * `0.0.0.0/0`. Required when a VM is created.
+   */
+  clientAddressPrefixes?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Password of the created VM's administrator (secret). Required when a VM is created. */
+  adminPassword?: pulumi.Input<string>;
+  /**
+   * Administrator account of the created VM.
+   * @default "kmsadmin"
+   */
+  adminUsername?: pulumi.Input<string>;
+  /**
+   * Size of the created VM. KMS needs little: 2 vCPUs and 4 GiB serve thousands of clients.
+   * @default "Standard_B2s"
+   */
+  vmSize?: pulumi.Input<string>;
+  /**
+   * Windows Server version of the created VM (Datacenter, Gen2 image): "2022" or "2025". Never Azure
+   * Edition, which cannot be a KMS host. For an existing machine, declare its version here so the
+   * policies can check the key group.
+   * @default "2022"
+   */
+  windowsServerVersion?: string;
+
+  /**
+   * Catalog key group of the CSVLK, e.g. "Windows Server 2025": decides which client products it
+   * activates (checked by the require-compatible-host-key policy).
+   * @default - the host's own Windows Server version
+   */
+  keyGroup?: string;
+  /**
+   * TCP port the KMS host listens on (`slmgr /sprt`).
+   * @default 1688
+   */
+  port?: pulumi.Input<number>;
+  /**
+   * Minutes unactivated clients wait before they retry (`slmgr /sai`), 15 to 43200.
+   * @default 120
+   */
+  activationIntervalMinutes?: pulumi.Input<number>;
+  /**
+   * Minutes activated clients wait before they renew (`slmgr /sri`), 15 to 43200.
+   * @default 10080
+   */
+  renewalIntervalMinutes?: pulumi.Input<number>;
+  /**
+   * Let the host publish its own SRV record by DNS dynamic update (`slmgr /sdns`). Azure DNS takes no
+   * dynamic updates, so this stays off and the record is created through `dns` instead.
+   * @default false
+   */
+  dnsPublishing?: boolean;
+  /**
+   * Run the KMS service at low priority (`slmgr /cpri`); can starve KMS on a busy machine.
+   * @default false
+   */
+  lowPriority?: boolean;
+  /**
+   * Clients outside this stack that also activate against this host (counted toward the threshold).
+   * @default - none
+   */
+  externalClients?: KmsExternalClientsArgs;
+  /**
+   * Create the host's A record and the `_vlmcs._tcp` SRV record in an Azure DNS zone.
+   * @default - no DNS records; clients use `kmsServer` or `host`
+   */
+  dns?: KmsHostDnsArgs;
+  /**
+   * Name clients use to reach an existing machine when `dns` is not given.
+   * @default - `<computer name>.<Azure internal DNS suffix>` for a created VM, `ssh.host` for SSH, `azureVm.vmName` otherwise
+   */
+  fqdn?: pulumi.Input<string>;
+  /**
+   * Tags for the created Azure resources.
+   * @default - none
+   */
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** What the host reports after setup (and after its clients registered, when it has any). */
+export interface KmsHostStatus {
+  licenseStatus: string;
+  isKmsHost: boolean;
+  currentCount: number;
+  port: number;
+  dnsPublishing: boolean;
+  lowPriority: boolean;
+  activationIntervalMinutes: number;
+  renewalIntervalMinutes: number;
+  /** Last five characters of the installed host key. */
+  partialProductKey?: string;
+  productName?: string;
+  changed: string[];
+}
+
+const DEFAULT_ADMIN_USERNAME = "kmsadmin";
+const DEFAULT_VM_SIZE = "Standard_B2s";
+const DEFAULT_WINDOWS_SERVER_VERSION = "2022";
+const DEFAULT_DNS_TTL_SECONDS = 3600;
+
+/** Account names Azure refuses for a Windows VM administrator. */
+const RESERVED_ADMIN_NAMES = new Set([
+  "administrator",
+  "admin",
+  "user",
+  "user1",
+  "test",
+  "user2",
+  "test1",
+  "user3",
+  "admin1",
+  "1",
+  "123",
+  "a",
+  "actuser",
+  "adm",
+  "admin2",
+  "aspnet",
+  "backup",
+  "console",
+  "david",
+  "guest",
+  "john",
+  "owner",
+  "root",
+  "server",
+  "sql",
+  "support",
+  "support_388945a0",
+  "sys",
+  "test2",
+  "test3",
+  "user4",
+  "user5",
+]);
+
+/** The Marketplace image of a created host: Windows Server Datacenter, Gen2, never Azure Edition. */
+export function hostImage(windowsServerVersion: string) {
+  return {
+    publisher: "MicrosoftWindowsServer",
+    offer: "WindowsServer",
+    sku: `${windowsServerVersion}-datacenter-g2`,
+    version: "latest",
+  };
+}
+
+/** Windows computer names are at most 15 characters of letters, digits and hyphens. */
+export function computerNameFor(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9-]/g, "-").replace(/^-+|-+$/g, "") || "kms";
+  return cleaned.slice(0, 15).replace(/-+$/, "");
+}
+
+/**
+ * A Windows KMS host: creates a Windows Server VM (NIC without public IP, NSG that admits only the KMS
+ * port from the clients' networks) or takes an existing machine, then installs and activates the host key
+ * and applies the host settings remotely. With `dns`, also the A record and the `_vlmcs._tcp` SRV record.
+ */
+export class KmsHost extends pulumi.ComponentResource {
+  static readonly __pulumiType = KMS_HOST_TYPE;
+
+  /** Azure resource ID of the VM (undefined for an SSH machine). */
+  public readonly vmId: pulumi.Output<string | undefined>;
+  /** Private IPv4 address of the host, when known. */
+  public readonly privateIpAddress: pulumi.Output<string | undefined>;
+  /** Name clients reach the host by. */
+  public readonly fqdn: pulumi.Output<string>;
+  /** KMS port. */
+  public readonly port: pulumi.Output<number>;
+  /** "fqdn:port", for a client's `kmsServer` (`slmgr /skms`). */
+  public readonly kmsServer: pulumi.Output<string>;
+  /** The host's licensing state as its script read it back. Unknown during preview. */
+  public readonly status: pulumi.Output<KmsHostStatus>;
+  /** The threshold barrier's findings: count after all clients registered, duplicate CMIDs. */
+  public readonly activationReport: pulumi.Output<ActivationReport>;
+  /** The `_vlmcs._tcp` query name when `dns` is given. */
+  public readonly srvRecordName: pulumi.Output<string | undefined>;
+  /** Plain summary read by the kms-guard policies. */
+  public readonly summary: pulumi.Output<KmsHostSummary>;
+
+  /** @internal The barrier that clients with `host: this` join. */
+  readonly barrier: ActivationBarrier;
+  /** @internal The plain summary, for clients that name this host. */
+  readonly summaryValue: KmsHostSummary;
+
+  constructor(name: string, args: KmsHostArgs, opts?: pulumi.ComponentResourceOptions) {
+    const { summary, target } = validateKmsHostArgs(name, args);
+    super(KMS_HOST_TYPE, name, { summary }, opts);
+    this.summaryValue = summary;
+
+    const port = args.port ?? ACTIVATION.defaultPort;
+    let setupTarget: Target;
+    let vmId: pulumi.Output<string | undefined>;
+    let privateIp: pulumi.Output<string | undefined>;
+    let defaultFqdn: pulumi.Output<string>;
+    const dependsOn: pulumi.Resource[] = [];
+
+    if (target === undefined) {
+      // Created VM: NSG → NIC → VM, then the host setup through Managed Run Command.
+      const version = summary.windowsServerVersion ?? DEFAULT_WINDOWS_SERVER_VERSION;
+      const computerName = computerNameFor(name);
+      const nsg = new network.NetworkSecurityGroup(
+        `${name}-nsg`,
+        {
+          resourceGroupName: args.resourceGroupName!,
+          location: args.location,
+          securityRules: hostSecurityRules(port, args.clientAddressPrefixes!),
+          tags: args.tags,
+        },
+        { parent: this },
+      );
+      const nic = new network.NetworkInterface(
+        `${name}-nic`,
+        {
+          resourceGroupName: args.resourceGroupName!,
+          location: args.location,
+          ipConfigurations: [
+            {
+              name: "ipconfig1",
+              subnet: { id: args.subnetId! },
+              privateIPAllocationMethod: "Dynamic",
+              primary: true,
+            },
+          ],
+          networkSecurityGroup: { id: nsg.id },
+          tags: args.tags,
+        },
+        { parent: this },
+      );
+      const vm = new compute.VirtualMachine(
+        `${name}-vm`,
+        {
+          resourceGroupName: args.resourceGroupName!,
+          location: args.location,
+          vmName: name,
+          hardwareProfile: { vmSize: args.vmSize ?? DEFAULT_VM_SIZE },
+          osProfile: {
+            computerName,
+            adminUsername: args.adminUsername ?? DEFAULT_ADMIN_USERNAME,
+            adminPassword: pulumi.secret(args.adminPassword!),
+            windowsConfiguration: {
+              provisionVMAgent: true,
+              // KMS hosts need current updates to activate new client versions.
+              enableAutomaticUpdates: true,
+              patchSettings: { patchMode: "AutomaticByOS" },
+            },
+          },
+          storageProfile: {
+            imageReference: hostImage(version),
+            osDisk: {
+              createOption: "FromImage",
+              managedDisk: { storageAccountType: "StandardSSD_LRS" },
+              deleteOption: "Delete",
+            },
+          },
+          networkProfile: {
+            networkInterfaces: [{ id: nic.id, primary: true, deleteOption: "Detach" }],
+          },
+          tags: args.tags,
+        },
+        { parent: this, dependsOn: [nic] },
+      );
+      setupTarget = {
+        kind: "runCommand",
+        azureVm: {
+          resourceGroupName: args.resourceGroupName!,
+          vmName: vm.name,
+          location: args.location!,
+        },
+      };
+      dependsOn.push(vm);
+      vmId = vm.id;
+      privateIp = nic.ipConfigurations.apply((c) => c?.[0]?.privateIPAddress);
+      defaultFqdn = pulumi
+        .all([nic.dnsSettings, privateIp])
+        .apply(([d, ip]) =>
+          d?.internalDomainNameSuffix
+            ? `${computerName}.${d.internalDomainNameSuffix}`
+            : (ip ?? computerName),
+        );
+    } else {
+      setupTarget = target;
+      if (target.kind === "runCommand") {
+        vmId = compute
+          .getVirtualMachineOutput(
+            { resourceGroupName: target.azureVm.resourceGroupName, vmName: target.azureVm.vmName },
+            { parent: this },
+          )
+          .apply((v) => v.id);
+        privateIp = pulumi.output(args.dns?.ipAddress);
+        defaultFqdn = pulumi.output(args.fqdn ?? target.azureVm.vmName);
+      } else {
+        vmId = pulumi.output(undefined);
+        privateIp = pulumi
+          .all([pulumi.output(args.dns?.ipAddress), pulumi.output(target.ssh.host)])
+          .apply(([ip, host]) => ip ?? (isIPv4(host) ? host : undefined));
+        defaultFqdn = pulumi.output(args.fqdn ?? target.ssh.host);
+      }
+    }
+
+    const setup = runScript(
+      `${name}-setup`,
+      {
+        target: setupTarget,
+        script: "host-setup",
+        parameters: pulumi
+          .all([
+            pulumi.output(port),
+            pulumi.output(
+              args.activationIntervalMinutes ?? ACTIVATION.defaultActivationIntervalMinutes,
+            ),
+            pulumi.output(args.renewalIntervalMinutes ?? ACTIVATION.defaultRenewalIntervalMinutes),
+          ])
+          .apply(
+            ([p, ai, ri]) =>
+              hostSetupParameters({
+                port: p,
+                activationIntervalMinutes: ai,
+                renewalIntervalMinutes: ri,
+                dnsPublishing: summary.dnsPublishing,
+                lowPriority: summary.lowPriority,
+              }).parameters,
+          ),
+        secretParameters: { [HOST_KEY_PARAMETER]: pulumi.secret(args.hostKey) },
+      },
+      { parent: this, dependsOn },
+    );
+
+    let fqdn = defaultFqdn;
+    let srvRecordName: pulumi.Output<string | undefined> = pulumi.output(undefined);
+    if (args.dns !== undefined) {
+      const d = args.dns;
+      const label = d.hostName ?? name.toLowerCase();
+      fqdn = pulumi
+        .all([pulumi.output(label), pulumi.output(d.zoneName)])
+        .apply(([l, z]) => `${l}.${z.replace(/\.$/, "")}`);
+      const ttl = d.ttl ?? DEFAULT_DNS_TTL_SECONDS;
+      const aRecords = privateIp.apply((ip) => {
+        if (!ip) {
+          throw new Error(
+            `KmsHost "${name}": dns.ipAddress must be set for an existing machine whose address is not known; the A record needs an IPv4 address.`,
+          );
+        }
+        return [{ ipv4Address: ip }];
+      });
+      if (summary.dns?.private) {
+        new privatedns.PrivateRecordSet(
+          `${name}-a`,
+          {
+            resourceGroupName: d.resourceGroupName,
+            privateZoneName: d.zoneName,
+            recordType: "A",
+            relativeRecordSetName: label,
+            ttl,
+            aRecords,
+          },
+          { parent: this },
+        );
+      } else {
+        new dns.RecordSet(
+          `${name}-a`,
+          {
+            resourceGroupName: d.resourceGroupName,
+            zoneName: d.zoneName,
+            recordType: "A",
+            relativeRecordSetName: label,
+            ttl,
+            aRecords,
+          },
+          { parent: this },
+        );
+      }
+      const srv = new KmsSrvRecord(
+        `${name}-srv`,
+        {
+          zoneName: d.zoneName,
+          resourceGroupName: d.resourceGroupName,
+          private: summary.dns?.private ?? false,
+          recordName: d.recordName,
+          hosts: [{ target: fqdn, port }],
+          ttl,
+        },
+        { parent: this },
+      );
+      srvRecordName = srv.fqdn;
+    }
+
+    this.barrier = new ActivationBarrier(name, this, setupTarget, setup.resource);
+
+    this.vmId = vmId;
+    this.privateIpAddress = privateIp;
+    this.fqdn = fqdn;
+    this.port = pulumi.output(port);
+    this.kmsServer = pulumi.all([fqdn, this.port]).apply(([f, p]) => formatKmsServer(f, p));
+    this.status = pulumi
+      .all([setup.result, this.barrier.countResult])
+      .apply(([s, count]) => hostStatus((count ?? s) as HostResult, s as HostResult));
+    this.activationReport = this.barrier.report;
+    this.srvRecordName = srvRecordName;
+    this.summary = pulumi.output(summary);
+    this.registerOutputs({
+      vmId: this.vmId,
+      privateIpAddress: this.privateIpAddress,
+      fqdn: this.fqdn,
+      port: this.port,
+      kmsServer: this.kmsServer,
+      status: this.status,
+      activationReport: this.activationReport,
+      srvRecordName: this.srvRecordName,
+      summary: this.summary,
+    });
+  }
+}
+
+function hostStatus(latest: HostResult, setup: HostResult): KmsHostStatus {
+  return {
+    licenseStatus: latest.licenseStatus ?? setup.licenseStatus ?? "Unknown",
+    isKmsHost: latest.isKmsHost ?? setup.isKmsHost ?? false,
+    currentCount: latest.currentCount ?? setup.currentCount ?? 0,
+    port: latest.port ?? setup.port ?? ACTIVATION.defaultPort,
+    dnsPublishing: latest.dnsPublishing ?? setup.dnsPublishing ?? false,
+    lowPriority: latest.lowPriority ?? setup.lowPriority ?? false,
+    activationIntervalMinutes:
+      latest.activationIntervalMinutes ??
+      setup.activationIntervalMinutes ??
+      ACTIVATION.defaultActivationIntervalMinutes,
+    renewalIntervalMinutes:
+      latest.renewalIntervalMinutes ??
+      setup.renewalIntervalMinutes ??
+      ACTIVATION.defaultRenewalIntervalMinutes,
+    partialProductKey: latest.partialProductKey ?? setup.partialProductKey ?? undefined,
+    productName: latest.productName ?? setup.productName ?? undefined,
+    changed: setup.changed ?? [],
+  };
+}
+
+/**
+ * NSG rules of a created host: the KMS port from the clients' prefixes only, the port closed to everyone
+ * else (the VNet included), and nothing inbound from the Internet. No RDP or SSH: Run Command needs none.
+ */
+export function hostSecurityRules(
+  port: pulumi.Input<number>,
+  clientAddressPrefixes: pulumi.Input<pulumi.Input<string>[]>,
+) {
+  const portRange = pulumi.output(port).apply((p) => String(p));
+  return [
+    {
+      name: "allow-kms-from-clients",
+      priority: 100,
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "Tcp",
+      sourceAddressPrefixes: clientAddressPrefixes,
+      sourcePortRange: "*",
+      destinationAddressPrefix: "*",
+      destinationPortRange: portRange,
+      description: "KMS activation requests from the client networks",
+    },
+    {
+      name: "deny-kms-from-others",
+      priority: 4000,
+      direction: "Inbound",
+      access: "Deny",
+      protocol: "Tcp",
+      sourceAddressPrefix: "*",
+      sourcePortRange: "*",
+      destinationAddressPrefix: "*",
+      destinationPortRange: portRange,
+      description: "KMS only from the declared client networks",
+    },
+    {
+      name: "deny-internet-inbound",
+      priority: 4096,
+      direction: "Inbound",
+      access: "Deny",
+      protocol: "*",
+      sourceAddressPrefix: "Internet",
+      sourcePortRange: "*",
+      destinationAddressPrefix: "*",
+      destinationPortRange: "*",
+      description: "Nothing inbound from the Internet",
+    },
+  ];
+}
+
+function isIPv4(host: string | undefined): host is string {
+  return typeof host === "string" && /^(\d{1,3})(\.\d{1,3}){3}$/.test(host);
+}
+
+/** Validates what is known of the args (before anything registers) and builds the policy summary. */
+export function validateKmsHostArgs(
+  name: string,
+  args: KmsHostArgs,
+): { summary: KmsHostSummary; target: Target | undefined } {
+  return withContext(`KmsHost "${name}"`, () => {
+    if (args === undefined || args === null) {
+      throw new KmsConfigError("args", "nothing", "an object with at least hostKey");
+    }
+    if (args.hostKey === undefined || args.hostKey === null || plainValue(args.hostKey) === "") {
+      throw new KmsConfigError("hostKey", "nothing", "the KMS host key (CSVLK), as a secret");
+    }
+    known(args.hostKey, (v) => validateHostKey("hostKey", v));
+    const target = resolveTarget(args.azureVm, args.ssh, false);
+    const vmArgs = [
+      "resourceGroupName",
+      "location",
+      "subnetId",
+      "clientAddressPrefixes",
+      "adminPassword",
+      "adminUsername",
+      "vmSize",
+    ] as const;
+    let clientAddressPrefixes: string[] | undefined;
+    if (target === undefined) {
+      for (const arg of [
+        "resourceGroupName",
+        "location",
+        "subnetId",
+        "clientAddressPrefixes",
+        "adminPassword",
+      ] as const) {
+        if (args[arg] === undefined || plainValue(args[arg]) === "") {
+          throw new KmsConfigError(
+            arg,
+            "nothing",
+            "set to create the host VM (or give azureVm or ssh to configure an existing machine instead)",
+          );
+        }
+      }
+      const prefixes = plainValue(args.clientAddressPrefixes);
+      if (Array.isArray(prefixes) && prefixes.every((p) => typeof p === "string")) {
+        clientAddressPrefixes = validateClientAddressPrefixes(
+          "clientAddressPrefixes",
+          prefixes as string[],
+        );
+      }
+      known(args.adminUsername, (v: string) => {
+        if (RESERVED_ADMIN_NAMES.has(v.toLowerCase())) {
+          throw new KmsConfigError(
+            "adminUsername",
+            showValue(v),
+            `a name Azure accepts (not one of its reserved names such as "administrator", "admin", "root")`,
+          );
+        }
+        if (!/^[A-Za-z0-9_.-]{1,20}$/.test(v) || v.endsWith(".")) {
+          throw new KmsConfigError(
+            "adminUsername",
+            showValue(v),
+            "1 to 20 letters, digits, '_', '-' or '.', not ending in '.'",
+          );
+        }
+      });
+    } else {
+      for (const arg of vmArgs) {
+        if (args[arg] !== undefined) {
+          throw new KmsConfigError(
+            arg,
+            arg === "adminPassword" ? "a value" : showValue(plainValue(args[arg])),
+            `left out when ${target.kind === "runCommand" ? "azureVm" : "ssh"} is given (the component configures that machine instead of creating one)`,
+          );
+        }
+      }
+    }
+    const windowsServerVersion =
+      args.windowsServerVersion === undefined
+        ? target === undefined
+          ? DEFAULT_WINDOWS_SERVER_VERSION
+          : undefined
+        : validateWindowsServerVersion("windowsServerVersion", args.windowsServerVersion);
+    let keyGroup: string | undefined;
+    if (args.keyGroup !== undefined) {
+      const group = requireKeyGroup(args.keyGroup, "keyGroup");
+      if (windowsServerVersion !== undefined && !canHost(group, windowsServerVersion)) {
+        throw new KmsConfigError(
+          "keyGroup",
+          showValue(args.keyGroup),
+          `a key group that Windows Server ${windowsServerVersion} can host (${group.displayName} installs on ${group.hostOs.join(", ")})`,
+        );
+      }
+      keyGroup = group.id;
+    } else if (windowsServerVersion !== undefined) {
+      keyGroup = defaultKeyGroupForHost(windowsServerVersion);
+    }
+    const port =
+      known(args.port, (v) => validatePort("port", v)) ??
+      knownDefault(args.port, ACTIVATION.defaultPort);
+    const activationIntervalMinutes =
+      known(args.activationIntervalMinutes, (v) =>
+        validateIntervalMinutes("activationIntervalMinutes", v),
+      ) ??
+      knownDefault(args.activationIntervalMinutes, ACTIVATION.defaultActivationIntervalMinutes);
+    const renewalIntervalMinutes =
+      known(args.renewalIntervalMinutes, (v) =>
+        validateIntervalMinutes("renewalIntervalMinutes", v),
+      ) ?? knownDefault(args.renewalIntervalMinutes, ACTIVATION.defaultRenewalIntervalMinutes);
+    const ext = args.externalClients ?? {};
+    const externalClients = {
+      windowsClient:
+        known(ext.windowsClient, (v) => validateCount("externalClients.windowsClient", v)) ?? 0,
+      windowsServer:
+        known(ext.windowsServer, (v) => validateCount("externalClients.windowsServer", v)) ?? 0,
+      office: known(ext.office, (v) => validateCount("externalClients.office", v)) ?? 0,
+    };
+    let dnsSummary: KmsHostSummary["dns"];
+    if (args.dns !== undefined) {
+      const d = args.dns;
+      if (d.zoneName === undefined || d.resourceGroupName === undefined) {
+        throw new KmsConfigError(
+          "dns",
+          showValue({
+            zoneName: plainValue(d.zoneName),
+            resourceGroupName: plainValue(d.resourceGroupName),
+          }),
+          "an object with zoneName and resourceGroupName",
+        );
+      }
+      const zoneName = known(d.zoneName, (v) => validateZoneName("dns.zoneName", v));
+      const recordName = known(d.recordName, (v) => validateRecordName("dns.recordName", v));
+      const hostLabel =
+        known(d.hostName, (v) => validateRecordName("dns.hostName", v)) ??
+        (d.hostName === undefined
+          ? validateRecordName("dns.hostName (default: the component name)", name.toLowerCase())
+          : undefined);
+      known(d.ipAddress, (v) => validateDnsName("dns.ipAddress", v));
+      const recordKnown = d.recordName === undefined || recordName !== undefined;
+      dnsSummary = {
+        zoneName,
+        private: plainBoolean("dns.private", d.private, false),
+        recordName,
+        srvName:
+          zoneName !== undefined && recordKnown
+            ? `${srvRecordSetName(recordName)}.${zoneName.replace(/\.$/, "")}`
+            : undefined,
+        hostFqdn:
+          zoneName !== undefined && hostLabel !== undefined
+            ? `${hostLabel}.${zoneName.replace(/\.$/, "")}`
+            : undefined,
+      };
+      // The lookup domain is what clients on DNS discovery must be in; computed here so it is checked.
+      if (zoneName !== undefined && recordKnown) srvLookupDomain(zoneName, recordName);
+    }
+    const knownFqdn = known(args.fqdn, (v) => validateDnsName("fqdn", v));
+    const summary: KmsHostSummary = {
+      name,
+      createsVm: target === undefined,
+      transport: target?.kind ?? "runCommand",
+      port,
+      keyGroup,
+      windowsServerVersion,
+      image:
+        target === undefined && windowsServerVersion !== undefined
+          ? hostImage(windowsServerVersion)
+          : undefined,
+      activationIntervalMinutes,
+      renewalIntervalMinutes,
+      dnsPublishing: plainBoolean("dnsPublishing", args.dnsPublishing, false),
+      lowPriority: plainBoolean("lowPriority", args.lowPriority, false),
+      externalClients,
+      clientAddressPrefixes,
+      dns: dnsSummary,
+    };
+    const sshHost = target?.kind === "ssh" ? plainValue(target.ssh.host) : undefined;
+    const fqdn =
+      dnsSummary?.hostFqdn ?? knownFqdn ?? (typeof sshHost === "string" ? sshHost : undefined);
+    if (fqdn !== undefined) summary.fqdn = fqdn;
+    if (target !== undefined) {
+      const machine = machineIdentity(target);
+      if (machine !== undefined) summary.machine = machine;
+    }
+    return { summary, target };
+  });
+}

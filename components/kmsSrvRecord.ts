@@ -1,0 +1,180 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as dns from "@pulumi/azure-native/dns";
+import * as privatedns from "@pulumi/azure-native/privatedns";
+import { ACTIVATION } from "./catalog";
+import { KmsConfigError } from "./errors";
+import { known, knownDefault, plainBoolean, withContext } from "./inputs";
+import { DEFAULT_SRV_TTL_SECONDS, srvQueryName, srvRecordSetName } from "./srv";
+import { KMS_SRV_RECORD_TYPE, KmsSrvRecordSummary } from "./summary";
+import {
+  validateDnsName,
+  validatePort,
+  validateRecordName,
+  validateSrvPriority,
+  validateSrvWeight,
+  validateTtlSeconds,
+  validateZoneName,
+} from "./validate";
+
+/** One KMS host in the SRV record. */
+export interface KmsSrvHostArgs {
+  /** FQDN of the KMS host, e.g. "kms1.corp.contoso.com". */
+  target: pulumi.Input<string>;
+  /**
+   * TCP port the host listens on.
+   * @default 1688
+   */
+  port?: pulumi.Input<number>;
+  /**
+   * SRV priority: clients try lower numbers first (Windows 7 / Server 2008 R2 and later).
+   * @default 0
+   */
+  priority?: pulumi.Input<number>;
+  /**
+   * SRV weight among hosts of the same priority.
+   * @default 0
+   */
+  weight?: pulumi.Input<number>;
+}
+
+export interface KmsSrvRecordArgs {
+  /** DNS zone that holds the record, e.g. "corp.contoso.com" or a private zone "kms.internal". */
+  zoneName: pulumi.Input<string>;
+  /** Resource group of the zone. */
+  resourceGroupName: pulumi.Input<string>;
+  /**
+   * `true` for an Azure Private DNS zone (`privatedns.PrivateRecordSet`), `false` for a public zone
+   * (`dns.RecordSet`). Must be a plain value: it decides the resource type.
+   * @default false
+   */
+  private?: boolean;
+  /**
+   * Sub-domain below the zone for clients in `<recordName>.<zoneName>`: the record becomes
+   * `_vlmcs._tcp.<recordName>`.
+   * @default - `_vlmcs._tcp` at the zone apex
+   */
+  recordName?: pulumi.Input<string>;
+  /** The KMS hosts, one SRV entry each. At least one. */
+  hosts: KmsSrvHostArgs[];
+  /**
+   * Time to live of the record set, in seconds.
+   * @default 3600
+   */
+  ttl?: pulumi.Input<number>;
+}
+
+/**
+ * The `_vlmcs._tcp` SRV record through which Windows clients discover KMS hosts. Azure DNS takes no
+ * dynamic updates, so the record a KMS host would publish itself is created here instead.
+ */
+export class KmsSrvRecord extends pulumi.ComponentResource {
+  static readonly __pulumiType = KMS_SRV_RECORD_TYPE;
+
+  /** Relative name of the record set in the zone, e.g. "_vlmcs._tcp". */
+  public readonly recordSetName: pulumi.Output<string>;
+  /** The name clients query, e.g. "_vlmcs._tcp.corp.contoso.com". */
+  public readonly fqdn: pulumi.Output<string>;
+  /** Azure resource ID of the record set. */
+  public readonly recordSetId: pulumi.Output<string>;
+  /** Plain summary read by the kms-guard policies. */
+  public readonly summary: pulumi.Output<KmsSrvRecordSummary>;
+
+  constructor(name: string, args: KmsSrvRecordArgs, opts?: pulumi.ComponentResourceOptions) {
+    const summary = validateKmsSrvRecordArgs(name, args);
+    super(KMS_SRV_RECORD_TYPE, name, { summary }, opts);
+
+    const isPrivate = args.private ?? false;
+    const relativeName = pulumi.output(args.recordName).apply((r) => srvRecordSetName(r));
+    const srvRecords = args.hosts.map((h) => ({
+      priority: h.priority ?? 0,
+      weight: h.weight ?? 0,
+      port: h.port ?? ACTIVATION.defaultPort,
+      target: h.target,
+    }));
+    const ttl = args.ttl ?? DEFAULT_SRV_TTL_SECONDS;
+
+    const recordSet: pulumi.CustomResource & { id: pulumi.Output<string> } = isPrivate
+      ? new privatedns.PrivateRecordSet(
+          name,
+          {
+            resourceGroupName: args.resourceGroupName,
+            privateZoneName: args.zoneName,
+            recordType: "SRV",
+            relativeRecordSetName: relativeName,
+            ttl,
+            srvRecords,
+          },
+          { parent: this },
+        )
+      : new dns.RecordSet(
+          name,
+          {
+            resourceGroupName: args.resourceGroupName,
+            zoneName: args.zoneName,
+            recordType: "SRV",
+            relativeRecordSetName: relativeName,
+            ttl,
+            srvRecords,
+          },
+          { parent: this },
+        );
+
+    this.recordSetName = relativeName;
+    this.fqdn = pulumi
+      .all([pulumi.output(args.zoneName), pulumi.output(args.recordName)])
+      .apply(([zone, record]) => srvQueryName(zone, record));
+    this.recordSetId = recordSet.id;
+    this.summary = pulumi.output(summary);
+    this.registerOutputs({
+      recordSetName: this.recordSetName,
+      fqdn: this.fqdn,
+      recordSetId: this.recordSetId,
+      summary: this.summary,
+    });
+  }
+}
+
+/** Validates what is known of the args and returns the policy summary. Throws KmsConfigError. */
+export function validateKmsSrvRecordArgs(
+  name: string,
+  args: KmsSrvRecordArgs,
+): KmsSrvRecordSummary {
+  return withContext(`KmsSrvRecord "${name}"`, () => {
+    const zoneName = known(args.zoneName, (v) => validateZoneName("zoneName", v));
+    const recordName = known(args.recordName, (v) => validateRecordName("recordName", v));
+    const ttlSeconds = known(args.ttl, (v) => validateTtlSeconds("ttl", v));
+    const isPrivate = plainBoolean("private", args.private, false);
+    if (!Array.isArray(args.hosts) || args.hosts.length === 0) {
+      throw new KmsConfigError(
+        "hosts",
+        JSON.stringify(args.hosts ?? null),
+        "a list of at least one { target, port?, priority?, weight? }",
+      );
+    }
+    const hosts = args.hosts.map((h, i) => ({
+      target: known(h.target, (v) => validateDnsName(`hosts[${i}].target`, v)),
+      port:
+        known(h.port, (v) => validatePort(`hosts[${i}].port`, v)) ??
+        knownDefault(h.port, ACTIVATION.defaultPort),
+      priority:
+        known(h.priority, (v) => validateSrvPriority(`hosts[${i}].priority`, v)) ??
+        knownDefault(h.priority, 0),
+      weight:
+        known(h.weight, (v) => validateSrvWeight(`hosts[${i}].weight`, v)) ??
+        knownDefault(h.weight, 0),
+    }));
+    return {
+      name,
+      zoneName,
+      private: isPrivate,
+      recordName:
+        args.recordName === undefined
+          ? srvRecordSetName()
+          : recordName === undefined
+            ? undefined
+            : srvRecordSetName(recordName),
+      ttlSeconds: ttlSeconds ?? knownDefault(args.ttl, DEFAULT_SRV_TTL_SECONDS),
+      hosts,
+    };
+  });
+}

@@ -1,0 +1,44 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * An existing Azure VM, configured through Azure Managed Run Command: no inbound port is needed, the VM
+ * agent runs the script as SYSTEM.
+ */
+export interface AzureVmTargetArgs {
+  /** Resource group of the VM. */
+  resourceGroupName: pulumi.Input<string>;
+  /** Name of the VM (the Azure resource name, not the computer name). */
+  vmName: pulumi.Input<string>;
+  /** Azure region of the VM, e.g. "westeurope". */
+  location: pulumi.Input<string>;
+}
+
+/**
+ * Any Windows machine with OpenSSH Server (on-premises, other clouds, Azure VMs reached through a VPN),
+ * configured through `@pulumi/command`. The account must be a local administrator.
+ */
+export interface SshTargetArgs {
+  /** Host name or IP address the SSH connection goes to. */
+  host: pulumi.Input<string>;
+  /**
+   * SSH port.
+   * @default 22
+   */
+  port?: pulumi.Input<number>;
+  /** Account name (an administrator on the machine). */
+  user: pulumi.Input<string>;
+  /**
+   * Password of the account (secret). Give this or `privateKey`.
+   * @default - key authentication with `privateKey`
+   */
+  password?: pulumi.Input<string>;
+  /**
+   * Private key in OpenSSH or PEM form (secret). Give this or `password`.
+   * @default - password authentication with `password`
+   */
+  privateKey?: pulumi.Input<string>;
+}
+
+/** Where a script runs: exactly one of the two. */
+export type Target =
+  { kind: "runCommand"; azureVm: AzureVmTargetArgs } | { kind: "ssh"; ssh: SshTargetArgs };

@@ -1,0 +1,154 @@
+/**
+ * Reference stack: a KMS host in its own VNet, a private DNS zone linked to the VNet with the host's A
+ * record and the `_vlmcs._tcp` SRV record, and KMS clients from config. `npm run plan` evaluates it
+ * offline with the defaults in Pulumi.yaml; `pulumi up` deploys it (see README).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as resources from "@pulumi/azure-native/resources";
+import * as network from "@pulumi/azure-native/network";
+import * as privatedns from "@pulumi/azure-native/privatedns";
+import * as compute from "@pulumi/azure-native/compute";
+import { KmsClient, KmsHost } from "./components";
+import { KmsConfigError } from "./components/errors";
+import { marketplaceImage, PRODUCTS_WITH_IMAGES } from "./components/images";
+import { requireProduct } from "./components/catalog";
+
+interface ExistingClientConfig {
+  vmName: string;
+  resourceGroupName: string;
+  location?: string;
+  product: string;
+}
+
+const cfg = new pulumi.Config();
+const location = cfg.get("location") ?? "westeurope";
+const rgName = cfg.get("resourceGroupName") ?? "kms-activation";
+const zoneName = cfg.get("dnsZoneName") ?? "kms.internal";
+const clientAddressPrefixes = cfg.getObject<string[]>("clientAddressPrefixes") ?? ["10.50.0.0/16"];
+const adminUsername = cfg.get("adminUsername") ?? "kmsadmin";
+const newClientCount = cfg.getNumber("newClientCount") ?? 0;
+const newClientProduct = cfg.get("newClientProduct") ?? "Windows Server 2022 Datacenter";
+const existingClients = cfg.getObject<ExistingClientConfig[]>("existingClients") ?? [];
+const hostKey = cfg.requireSecret("hostKey");
+const adminPassword = cfg.requireSecret("adminPassword");
+
+const rg = new resources.ResourceGroup("kms-rg", { resourceGroupName: rgName, location });
+const vnet = new network.VirtualNetwork("kms-vnet", {
+  resourceGroupName: rg.name,
+  location,
+  addressSpace: { addressPrefixes: [cfg.get("vnetAddressSpace") ?? "10.50.0.0/16"] },
+});
+const subnet = new network.Subnet("kms-subnet", {
+  resourceGroupName: rg.name,
+  virtualNetworkName: vnet.name,
+  addressPrefix: cfg.get("subnetPrefix") ?? "10.50.1.0/24",
+});
+const zone = new privatedns.PrivateZone("kms-zone", {
+  resourceGroupName: rg.name,
+  privateZoneName: zoneName,
+  location: "global",
+});
+new privatedns.VirtualNetworkLink("kms-zone-link", {
+  resourceGroupName: rg.name,
+  privateZoneName: zone.name,
+  location: "global",
+  virtualNetwork: { id: vnet.id },
+  registrationEnabled: false,
+});
+
+const host = new KmsHost("kms", {
+  hostKey,
+  resourceGroupName: rg.name,
+  location,
+  subnetId: subnet.id,
+  clientAddressPrefixes,
+  adminUsername,
+  adminPassword,
+  windowsServerVersion: cfg.get("windowsServerVersion") ?? "2022",
+  keyGroup: cfg.get("keyGroup") || undefined,
+  port: cfg.getNumber("port") ?? 1688,
+  externalClients: {
+    windowsClient: cfg.getNumber("externalWindowsClients") ?? 0,
+    windowsServer: cfg.getNumber("externalWindowsServers") ?? 0,
+  },
+  dns: { zoneName, resourceGroupName: rg.name, private: true },
+});
+
+const clients: KmsClient[] = [];
+existingClients.forEach((c, i) => {
+  clients.push(
+    new KmsClient(`client-${c.vmName ?? i}`, {
+      azureVm: {
+        resourceGroupName: c.resourceGroupName,
+        vmName: c.vmName,
+        location: c.location ?? location,
+      },
+      product: c.product,
+      host,
+    }),
+  );
+});
+
+if (newClientCount > 0) {
+  const product = requireProduct(newClientProduct, "newClientProduct").name;
+  const image = marketplaceImage(product);
+  if (image === undefined) {
+    throw new KmsConfigError(
+      "newClientProduct",
+      JSON.stringify(newClientProduct),
+      `a product with a Marketplace image: ${PRODUCTS_WITH_IMAGES.join(", ")}`,
+    );
+  }
+  for (let i = 1; i <= newClientCount; i++) {
+    const name = `kms-client-${String(i).padStart(2, "0")}`;
+    const nic = new network.NetworkInterface(`${name}-nic`, {
+      resourceGroupName: rg.name,
+      location,
+      ipConfigurations: [
+        { name: "ipconfig1", subnet: { id: subnet.id }, privateIPAllocationMethod: "Dynamic" },
+      ],
+    });
+    const vm = new compute.VirtualMachine(`${name}-vm`, {
+      resourceGroupName: rg.name,
+      location,
+      vmName: name,
+      hardwareProfile: { vmSize: cfg.get("newClientVmSize") ?? "Standard_B2s" },
+      osProfile: {
+        computerName: name,
+        adminUsername,
+        adminPassword,
+        windowsConfiguration: { provisionVMAgent: true, enableAutomaticUpdates: true },
+      },
+      storageProfile: {
+        imageReference: image,
+        osDisk: {
+          createOption: "FromImage",
+          managedDisk: { storageAccountType: "StandardSSD_LRS" },
+          deleteOption: "Delete",
+        },
+      },
+      networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
+    });
+    clients.push(
+      new KmsClient(
+        name,
+        { azureVm: { resourceGroupName: rg.name, vmName: vm.name, location }, product, host },
+        { dependsOn: [vm] },
+      ),
+    );
+  }
+}
+
+export const resourceGroup = rg.name;
+export const hostPrivateIp = host.privateIpAddress;
+export const hostFqdn = host.fqdn;
+export const kmsServer = host.kmsServer;
+export const dnsZoneName = zoneName;
+export const srvRecordName = host.srvRecordName;
+export const hostStatus = host.status;
+export const activationReport = host.activationReport;
+export const clientStatuses = pulumi
+  .all(clients.map((c) => pulumi.all([pulumi.output(c.urn), c.status])))
+  .apply((rows) =>
+    Object.fromEntries(rows.map(([urn, status]) => [urn.split("::").pop() as string, status])),
+  );

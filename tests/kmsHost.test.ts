@@ -1,0 +1,395 @@
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, settle, valueOf } from "./helpers/componentMocks";
+
+const mocks = installMocks();
+// Components are imported after the mocks exist.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { KmsHost } = require("../components") as typeof import("../components");
+
+const HOST_KEY = "BBBBB-CCCCC-DDDDD-FFFFF-KHMXV"; // well-formed, not a published setup key
+const PASSWORD = "Corr3ct-Horse-Battery!";
+const SUBNET =
+  "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/kms";
+
+function createdHostArgs(extra: Record<string, unknown> = {}) {
+  return {
+    hostKey: HOST_KEY,
+    resourceGroupName: "rg",
+    location: "westeurope",
+    subnetId: SUBNET,
+    clientAddressPrefixes: ["10.50.0.0/16"],
+    adminPassword: PASSWORD,
+    ...extra,
+  };
+}
+
+beforeEach(async () => {
+  await settle(); // let the previous test's registrations finish before forgetting them
+  mocks.reset();
+});
+
+describe("KmsHost that creates its VM", () => {
+  test("registers NSG, NIC, VM and the setup run command, all parented to the host", async () => {
+    const host = new KmsHost("kms", createdHostArgs());
+    await valueOf(host.status);
+    await settle();
+    const children = mocks.resources.filter((r) => r.parent?.endsWith("kms:index:KmsHost::kms"));
+    expect(children.map((r) => `${r.type}::${r.name}`).sort()).toEqual([
+      "azure-native:compute:VirtualMachine::kms-vm",
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine::kms-setup",
+      "azure-native:network:NetworkInterface::kms-nic",
+      "azure-native:network:NetworkSecurityGroup::kms-nsg",
+    ]);
+  });
+
+  test("the VM runs Windows Server 2022 Datacenter Gen2 with automatic updates and the password as a secret", async () => {
+    const host = new KmsHost("kms", createdHostArgs());
+    await valueOf(host.vmId);
+    const vm = mocks.one("azure-native:compute:VirtualMachine", "kms-vm");
+    expect(vm.plain.storageProfile).toEqual({
+      imageReference: {
+        publisher: "MicrosoftWindowsServer",
+        offer: "WindowsServer",
+        sku: "2022-datacenter-g2",
+        version: "latest",
+      },
+      osDisk: {
+        createOption: "FromImage",
+        managedDisk: { storageAccountType: "StandardSSD_LRS" },
+        deleteOption: "Delete",
+      },
+    });
+    expect(vm.plain.hardwareProfile).toEqual({ vmSize: "Standard_B2s" });
+    const os = vm.plain.osProfile as Record<string, unknown>;
+    expect(os.computerName).toBe("kms");
+    expect(os.adminUsername).toBe("kmsadmin");
+    expect(os.windowsConfiguration).toEqual({
+      provisionVMAgent: true,
+      enableAutomaticUpdates: true,
+      patchSettings: { patchMode: "AutomaticByOS" },
+    });
+    expect(os.adminPassword).toBe(PASSWORD); // present for Azure…
+    expect(JSON.stringify(vm.inputs)).toContain("1b47061264138c4ac30d75fd1eb44270"); // …inside a secret envelope
+    expect(
+      JSON.stringify(vm.inputs, (_k, v) =>
+        v && typeof v === "object" && "4dabf18193072939515e22adb298388d" in v ? "[secret]" : v,
+      ),
+    ).not.toContain(PASSWORD);
+  });
+
+  test("windowsServerVersion 2025 picks the 2025 Datacenter image", async () => {
+    const host = new KmsHost("kms", createdHostArgs({ windowsServerVersion: "2025" }));
+    await valueOf(host.vmId);
+    const vm = mocks.one("azure-native:compute:VirtualMachine", "kms-vm");
+    expect(
+      (vm.plain.storageProfile as { imageReference: { sku: string } }).imageReference.sku,
+    ).toBe("2025-datacenter-g2");
+  });
+
+  test("the NIC has no public IP and uses the NSG", async () => {
+    const host = new KmsHost("kms", createdHostArgs());
+    await valueOf(host.privateIpAddress);
+    const nic = mocks.one("azure-native:network:NetworkInterface", "kms-nic");
+    expect(nic.plain.ipConfigurations).toEqual([
+      {
+        name: "ipconfig1",
+        subnet: { id: SUBNET },
+        privateIPAllocationMethod: "Dynamic",
+        primary: true,
+      },
+    ]);
+    expect(nic.plain.networkSecurityGroup).toEqual({ id: "kms-nsg-id" });
+    expect(await valueOf(host.privateIpAddress)).toBe("10.50.1.4");
+  });
+
+  test("the NSG admits the KMS port only from the client prefixes and nothing from the Internet", async () => {
+    const host = new KmsHost(
+      "kms",
+      createdHostArgs({ port: 1700, clientAddressPrefixes: ["10.1.0.0/16", "192.168.10.0/24"] }),
+    );
+    await valueOf(host.status);
+    await settle();
+    const nsg = mocks.one("azure-native:network:NetworkSecurityGroup", "kms-nsg");
+    const rules = nsg.plain.securityRules as Record<string, unknown>[];
+    expect(
+      rules.map((r) => [
+        r.name,
+        r.priority,
+        r.access,
+        r.protocol,
+        r.sourceAddressPrefixes ?? r.sourceAddressPrefix,
+        r.destinationPortRange,
+      ]),
+    ).toEqual([
+      ["allow-kms-from-clients", 100, "Allow", "Tcp", ["10.1.0.0/16", "192.168.10.0/24"], "1700"],
+      ["deny-kms-from-others", 4000, "Deny", "Tcp", "*", "1700"],
+      ["deny-internet-inbound", 4096, "Deny", "*", "Internet", "*"],
+    ]);
+    expect(rules.filter((r) => r.access === "Allow")).toHaveLength(1);
+  });
+
+  test("the host key travels only as a secret protected parameter", async () => {
+    const host = new KmsHost("kms", createdHostArgs({ port: 1688, dnsPublishing: false }));
+    await valueOf(host.status);
+    const rc = mocks.one(
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
+      "kms-setup",
+    );
+    // Plain parameters: no key.
+    expect(JSON.stringify(rc.inputs.parameters)).not.toContain(HOST_KEY);
+    expect(JSON.stringify(rc.inputs.source)).not.toContain(HOST_KEY);
+    // Protected parameters: a secret envelope holding the key.
+    expect(rc.inputs.protectedParameters).toEqual({
+      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+      value: [{ name: "HostKey", value: HOST_KEY }],
+    });
+    expect(rc.plain.treatFailureAsDeploymentFailure).toBe(true);
+    expect(rc.plain.asyncExecution).toBe(false);
+    expect(rc.plain.timeoutInSeconds).toBe(1800);
+    expect(rc.plain.runCommandName).toBe("kms-setup");
+    expect(rc.plain.vmName).toBe("kms");
+  });
+
+  test("the setup script gets the host settings as parameters", async () => {
+    const host = new KmsHost(
+      "kms",
+      createdHostArgs({
+        port: 1700,
+        activationIntervalMinutes: 60,
+        renewalIntervalMinutes: 1440,
+        lowPriority: true,
+      }),
+    );
+    await valueOf(host.status);
+    expect(mocks.scriptCalls).toEqual([
+      {
+        name: "kms-setup",
+        script: "host-setup",
+        machine: "azure:rg/kms",
+        parameters: expect.objectContaining({
+          HostKey: HOST_KEY,
+          Port: "1700",
+          ActivationIntervalMinutes: "60",
+          RenewalIntervalMinutes: "1440",
+          DnsPublishing: "false",
+          LowPriority: "true",
+        }),
+      },
+    ]);
+  });
+
+  test("outputs: fqdn from the Azure internal DNS suffix, kmsServer, status from the script", async () => {
+    const host = new KmsHost("kms", createdHostArgs());
+    expect(await valueOf(host.fqdn)).toBe("kms.abc.ax.internal.cloudapp.net");
+    expect(await valueOf(host.kmsServer)).toBe("kms.abc.ax.internal.cloudapp.net:1688");
+    expect(await valueOf(host.status)).toEqual({
+      licenseStatus: "Licensed",
+      isKmsHost: true,
+      currentCount: 0,
+      port: 1688,
+      dnsPublishing: false,
+      lowPriority: false,
+      activationIntervalMinutes: 120,
+      renewalIntervalMinutes: 10080,
+      partialProductKey: "KHMXV",
+      productName: undefined,
+      changed: [],
+    });
+    expect(await valueOf(host.activationReport)).toEqual({
+      clients: 0,
+      distinctMachines: 0,
+      activated: 0,
+      pending: 0,
+      duplicateCmids: [],
+      warnings: [],
+    });
+  });
+});
+
+describe("KmsHost with dns", () => {
+  test("private zone: A record and a child KmsSrvRecord with the host's FQDN and port", async () => {
+    const host = new KmsHost(
+      "kms",
+      createdHostArgs({
+        port: 1700,
+        dns: { zoneName: "kms.internal", resourceGroupName: "rg", private: true },
+      }),
+    );
+    expect(await valueOf(host.fqdn)).toBe("kms.kms.internal");
+    expect(await valueOf(host.srvRecordName)).toBe("_vlmcs._tcp.kms.internal");
+    await settle();
+    const a = mocks.one("azure-native:privatedns:PrivateRecordSet", "kms-a");
+    expect(a.plain).toMatchObject({
+      privateZoneName: "kms.internal",
+      recordType: "A",
+      relativeRecordSetName: "kms",
+      ttl: 3600,
+      aRecords: [{ ipv4Address: "10.50.1.4" }],
+    });
+    const srvComponent = mocks.one("kms:index:KmsSrvRecord", "kms-srv");
+    expect(srvComponent.parent).toMatch(/kms:index:KmsHost::kms$/);
+    const srv = mocks.one("azure-native:privatedns:PrivateRecordSet", "kms-srv");
+    expect(srv.parent).toMatch(/kms:index:KmsSrvRecord::kms-srv$/);
+    expect(srv.plain).toMatchObject({
+      privateZoneName: "kms.internal",
+      recordType: "SRV",
+      relativeRecordSetName: "_vlmcs._tcp",
+      ttl: 3600,
+      srvRecords: [{ priority: 0, weight: 0, port: 1700, target: "kms.kms.internal" }],
+    });
+    expect(mocks.byType("azure-native:dns:RecordSet")).toHaveLength(0);
+  });
+
+  test("public zone with recordName and hostName uses dns.RecordSet", async () => {
+    const host = new KmsHost(
+      "kms",
+      createdHostArgs({
+        dns: {
+          zoneName: "corp.contoso.com",
+          resourceGroupName: "dns-rg",
+          recordName: "branch1",
+          hostName: "kms01",
+        },
+      }),
+    );
+    expect(await valueOf(host.srvRecordName)).toBe("_vlmcs._tcp.branch1.corp.contoso.com");
+    await settle();
+    const srv = mocks.one("azure-native:dns:RecordSet", "kms-srv");
+    expect(srv.plain).toMatchObject({
+      zoneName: "corp.contoso.com",
+      resourceGroupName: "dns-rg",
+      relativeRecordSetName: "_vlmcs._tcp.branch1",
+    });
+    expect((srv.plain.srvRecords as { target: string }[])[0].target).toBe("kms01.corp.contoso.com");
+    expect(mocks.one("azure-native:dns:RecordSet", "kms-a").plain.relativeRecordSetName).toBe(
+      "kms01",
+    );
+    expect(mocks.byType("azure-native:privatedns:PrivateRecordSet")).toHaveLength(0);
+  });
+});
+
+describe("KmsHost on an existing machine", () => {
+  test("azureVm: only the setup run command, on that VM", async () => {
+    const host = new KmsHost("kms", {
+      hostKey: HOST_KEY,
+      azureVm: { resourceGroupName: "ops", vmName: "kms01", location: "westeurope" },
+      fqdn: "kms01.corp.contoso.com",
+    });
+    expect(await valueOf(host.kmsServer)).toBe("kms01.corp.contoso.com:1688");
+    await settle();
+    expect(
+      mocks.resources.filter((r) => r.type.startsWith("azure-native:")).map((r) => r.name),
+    ).toEqual(["kms-setup"]);
+    expect(
+      mocks.one("azure-native:compute:VirtualMachineRunCommandByVirtualMachine", "kms-setup").plain,
+    ).toMatchObject({ resourceGroupName: "ops", vmName: "kms01" });
+    expect(await valueOf(host.vmId)).toBe(
+      "/subscriptions/s/resourceGroups/ops/providers/Microsoft.Compute/virtualMachines/kms01",
+    );
+  });
+
+  test("ssh: a remote command with the key on stdin (secret), never on the command line", async () => {
+    const host = new KmsHost("kms", {
+      hostKey: HOST_KEY,
+      ssh: { host: "10.0.0.5", user: "kmsadmin", password: PASSWORD },
+    });
+    expect(await valueOf(host.kmsServer)).toBe("10.0.0.5:1688");
+    await settle();
+    const cmd = mocks.one("command:remote:Command", "kms-setup");
+    expect(String(cmd.inputs.create)).toMatch(
+      /^powershell\.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand [A-Za-z0-9+/=]+$/,
+    );
+    const decoded = Buffer.from(String(cmd.inputs.create).split(" ").pop()!, "base64").toString(
+      "utf16le",
+    );
+    expect(decoded).toContain("[Console]::In.ReadToEnd()");
+    expect(decoded).not.toContain(HOST_KEY);
+    expect(cmd.inputs.stdin).toMatchObject({
+      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+    });
+    expect(cmd.plain.addPreviousOutputInEnv).toBe(false);
+    expect(cmd.plain.logging).toBe("stdout");
+    const connection = cmd.plain.connection as Record<string, unknown>;
+    expect(connection).toMatchObject({
+      host: "10.0.0.5",
+      port: 22,
+      user: "kmsadmin",
+      password: PASSWORD,
+    });
+    expect(cmd.inputs.environment).toBeUndefined();
+    expect(mocks.scriptCalls[0]).toMatchObject({
+      name: "kms-setup",
+      script: "host-setup",
+      machine: "ssh:10.0.0.5:22",
+    });
+  });
+
+  test("the raw host key appears in no plain input of any resource", async () => {
+    const host = new KmsHost(
+      "kms",
+      createdHostArgs({
+        dns: { zoneName: "kms.internal", resourceGroupName: "rg", private: true },
+      }),
+    );
+    await valueOf(host.status);
+    await settle();
+    for (const r of mocks.resources) {
+      const withoutSecrets = JSON.stringify(r.inputs, (_k, v) =>
+        v && typeof v === "object" && "4dabf18193072939515e22adb298388d" in v ? "[secret]" : v,
+      );
+      expect(withoutSecrets).not.toContain(HOST_KEY);
+      expect(withoutSecrets).not.toContain(PASSWORD);
+    }
+  });
+});
+
+describe("KmsHost summary for the policies", () => {
+  test("is plain, secret-free and passed to super()", async () => {
+    const host = new KmsHost(
+      "kms",
+      createdHostArgs({
+        dns: { zoneName: "kms.internal", resourceGroupName: "rg", private: true },
+        externalClients: { windowsClient: 20 },
+      }),
+    );
+    const summary = await valueOf(host.summary);
+    expect(summary).toEqual({
+      name: "kms",
+      createsVm: true,
+      transport: "runCommand",
+      port: 1688,
+      keyGroup: "Windows Server 2022",
+      windowsServerVersion: "2022",
+      image: {
+        publisher: "MicrosoftWindowsServer",
+        offer: "WindowsServer",
+        sku: "2022-datacenter-g2",
+        version: "latest",
+      },
+      activationIntervalMinutes: 120,
+      renewalIntervalMinutes: 10080,
+      dnsPublishing: false,
+      lowPriority: false,
+      externalClients: { windowsClient: 20, windowsServer: 0, office: 0 },
+      clientAddressPrefixes: ["10.50.0.0/16"],
+      dns: {
+        zoneName: "kms.internal",
+        private: true,
+        recordName: undefined,
+        srvName: "_vlmcs._tcp.kms.internal",
+        hostFqdn: "kms.kms.internal",
+      },
+      fqdn: "kms.kms.internal",
+    });
+    await settle();
+    const component = mocks.one("kms:index:KmsHost", "kms");
+    expect(JSON.stringify(component.inputs)).not.toContain(HOST_KEY);
+    expect((component.inputs.summary as { name: string }).name).toBe("kms");
+  });
+
+  test("an Output port is unknown to the summary rather than guessed", async () => {
+    const host = new KmsHost("kms", createdHostArgs({ port: pulumi.output(1700) }));
+    expect((await valueOf(host.summary))?.port).toBeUndefined();
+    expect(await valueOf(host.port)).toBe(1700);
+  });
+});
