@@ -112,8 +112,6 @@ export class KmsClient extends pulumi.ComponentResource {
   public readonly status: pulumi.Output<KmsClientStatus>;
   /** Canonical catalog product name, when known. */
   public readonly product: pulumi.Output<string | undefined>;
-  /** Plain summary read by the kms-guard policies. */
-  public readonly summary: pulumi.Output<KmsClientSummary>;
 
   constructor(name: string, args: KmsClientArgs, opts?: pulumi.ComponentResourceOptions) {
     const { summary, target, product } = validateKmsClientArgs(name, args);
@@ -174,8 +172,7 @@ export class KmsClient extends pulumi.ComponentResource {
 
     this.status = final.apply(clientStatus);
     this.product = pulumi.output(summary.product);
-    this.summary = pulumi.output(summary);
-    this.registerOutputs({ status: this.status, product: this.product, summary: this.summary });
+    this.registerOutputs({ status: this.status, product: this.product, summary });
   }
 }
 

@@ -281,8 +281,6 @@ export class KmsHost extends pulumi.ComponentResource {
   public readonly activationReport: pulumi.Output<ActivationReport>;
   /** The `_vlmcs._tcp` query name when `dns` is given. */
   public readonly srvRecordName: pulumi.Output<string | undefined>;
-  /** Plain summary read by the kms-guard policies. */
-  public readonly summary: pulumi.Output<KmsHostSummary>;
 
   /** @internal The barrier that clients with `host: this` join. */
   readonly barrier: ActivationBarrier;
@@ -503,7 +501,6 @@ export class KmsHost extends pulumi.ComponentResource {
       .apply(([s, count]) => hostStatus((count ?? s) as HostResult, s as HostResult));
     this.activationReport = this.barrier.report;
     this.srvRecordName = srvRecordName;
-    this.summary = pulumi.output(summary);
     this.registerOutputs({
       vmId: this.vmId,
       privateIpAddress: this.privateIpAddress,
@@ -513,7 +510,8 @@ export class KmsHost extends pulumi.ComponentResource {
       status: this.status,
       activationReport: this.activationReport,
       srvRecordName: this.srvRecordName,
-      summary: this.summary,
+      // Read by the kms-guard stack policies; not a class property (its types are not schema types).
+      summary,
     });
   }
 }

@@ -76,8 +76,6 @@ export class KmsSrvRecord extends pulumi.ComponentResource {
   public readonly fqdn: pulumi.Output<string>;
   /** Azure resource ID of the record set. */
   public readonly recordSetId: pulumi.Output<string>;
-  /** Plain summary read by the kms-guard policies. */
-  public readonly summary: pulumi.Output<KmsSrvRecordSummary>;
 
   constructor(name: string, args: KmsSrvRecordArgs, opts?: pulumi.ComponentResourceOptions) {
     const summary = validateKmsSrvRecordArgs(name, args);
@@ -124,12 +122,12 @@ export class KmsSrvRecord extends pulumi.ComponentResource {
       .all([pulumi.output(args.zoneName), pulumi.output(args.recordName)])
       .apply(([zone, record]) => srvQueryName(zone, record));
     this.recordSetId = recordSet.id;
-    this.summary = pulumi.output(summary);
     this.registerOutputs({
       recordSetName: this.recordSetName,
       fqdn: this.fqdn,
       recordSetId: this.recordSetId,
-      summary: this.summary,
+      // Read by the kms-guard stack policies; not a class property (its types are not schema types).
+      summary,
     });
   }
 }
