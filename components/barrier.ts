@@ -69,7 +69,8 @@ export class ActivationBarrier {
     private readonly hostName: string,
     private readonly host: pulumi.ComponentResource,
     private readonly hostTarget: Target,
-    private readonly hostSetup: pulumi.Resource,
+    /** The host's setup step: clients wait for it (not for the whole host, whose count step waits for them). */
+    readonly hostSetup: pulumi.Resource,
   ) {
     this.declared = new Promise((resolve) =>
       setImmediate(() => {

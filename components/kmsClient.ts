@@ -149,7 +149,9 @@ export class KmsClient extends pulumi.ComponentResource {
     const setup = runScript(
       `${name}-setup`,
       { target, script: "client-setup", parameters: parameters("setup") },
-      { parent: this, dependsOn: args.host ? [args.host] : [] },
+      // With `host`, wait for the host's setup step only: depending on the whole host component would
+      // also wait for its count step, which waits for this client.
+      { parent: this, dependsOn: args.host ? [args.host.barrier.hostSetup] : [] },
     );
 
     let final: pulumi.Output<ClientResult> = setup.result as pulumi.Output<ClientResult>;

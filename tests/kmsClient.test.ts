@@ -1,0 +1,348 @@
+import { installMocks, settle, valueOf, ScriptCall } from "./helpers/componentMocks";
+
+const mocks = installMocks();
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { KmsClient, KmsHost } = require("../components") as typeof import("../components");
+
+const HOST_KEY = "BBBBB-CCCCC-DDDDD-FFFFF-KHMXV";
+const SERVER_2022_DC_GVLK = "WX4NM-KYWYW-QJJR4-XV3QB-6VM33";
+const WIN11_ENT_GVLK = "NPPR9-FWDCX-D2C8J-H872K-2YT43";
+const OFFICE_2024_GVLK = "XJ2XN-FW8RK-P4HMP-DKDBV-GCVGB";
+const vm = (vmName: string) => ({ resourceGroupName: "rg", vmName, location: "westeurope" });
+
+beforeEach(async () => {
+  await settle();
+  mocks.reset();
+});
+
+function setupCall(name: string): ScriptCall {
+  const calls = mocks.scriptCalls.filter((c) => c.name === name);
+  expect(calls).toHaveLength(1);
+  return calls[0];
+}
+
+describe("KmsClient", () => {
+  test("azureVm + product: installs the product's setup key and uses DNS discovery by default", async () => {
+    const c = new KmsClient("c1", {
+      azureVm: vm("app01"),
+      product: "Windows Server 2022 Datacenter",
+    });
+    expect(await valueOf(c.status)).toEqual({
+      licenseStatus: "Licensed",
+      activated: true,
+      pending: false,
+      pendingReason: undefined,
+      cmid: "cmid-azure:rg/app01",
+      kmsServer: "kms.kms.internal:1688",
+      partialProductKey: undefined,
+      productName: undefined,
+      errorCode: undefined,
+      changed: [],
+    });
+    expect(await valueOf(c.product)).toBe("Windows Server 2022 Datacenter");
+    expect(setupCall("c1-setup")).toEqual({
+      name: "c1-setup",
+      script: "client-setup",
+      machine: "azure:rg/app01",
+      parameters: expect.objectContaining({
+        SetupKey: SERVER_2022_DC_GVLK,
+        KmsServer: "",
+        LookupDomain: "",
+        Activate: "true",
+        ApplicationId: "55c92734-d682-4d71-983e-d6ec3f16059f",
+        Attempt: "setup",
+      }),
+    });
+    await settle();
+    const rc = mocks.one(
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
+      "c1-setup",
+    );
+    expect(rc.parent).toMatch(/kms:index:KmsClient::c1$/);
+    expect(rc.plain).toMatchObject({
+      resourceGroupName: "rg",
+      vmName: "app01",
+      runCommandName: "c1-setup",
+      treatFailureAsDeploymentFailure: true,
+    });
+    expect(rc.plain.protectedParameters).toBeUndefined();
+  });
+
+  test("kmsServer name:port sets a fixed host and port", async () => {
+    const c = new KmsClient("c1", {
+      azureVm: vm("app01"),
+      product: "Windows 11 Enterprise",
+      kmsServer: "kms01.corp.contoso.com:1700",
+    });
+    await valueOf(c.status);
+    expect(setupCall("c1-setup").parameters).toMatchObject({
+      SetupKey: WIN11_ENT_GVLK,
+      KmsServer: "kms01.corp.contoso.com",
+      KmsPort: "1700",
+    });
+  });
+
+  test("kmsServer [IPv6]:port is split into host and port", async () => {
+    const c = new KmsClient("c1", {
+      azureVm: vm("app01"),
+      product: "Windows 11 Enterprise",
+      kmsServer: "[fd00::5]:1688",
+    });
+    await valueOf(c.status);
+    expect(setupCall("c1-setup").parameters).toMatchObject({
+      KmsServer: "fd00::5",
+      KmsPort: "1688",
+    });
+  });
+
+  test("lookupDomain is passed for /skms-domain style discovery", async () => {
+    const c = new KmsClient("c1", {
+      azureVm: vm("app01"),
+      product: "Windows 10 Pro",
+      lookupDomain: "kms.internal",
+    });
+    await valueOf(c.status);
+    expect(setupCall("c1-setup").parameters).toMatchObject({
+      KmsServer: "",
+      LookupDomain: "kms.internal",
+    });
+  });
+
+  test("an Office product uses the Office licensing application", async () => {
+    const c = new KmsClient("c1", {
+      azureVm: vm("app01"),
+      product: "Office LTSC Professional Plus 2024",
+      kmsServer: "kms.kms.internal",
+    });
+    await valueOf(c.status);
+    expect(setupCall("c1-setup").parameters).toMatchObject({
+      SetupKey: OFFICE_2024_GVLK,
+      ApplicationId: "0ff1ce15-a989-479d-af46-f275c6370663",
+    });
+  });
+
+  test("setupKey alone: the product and family come from the catalog", async () => {
+    const c = new KmsClient("c1", { azureVm: vm("app01"), setupKey: SERVER_2022_DC_GVLK });
+    await valueOf(c.status);
+    await settle();
+    const summary = mocks.one("kms:index:KmsClient", "c1").plain.summary as Record<string, unknown>;
+    expect(summary).toMatchObject({
+      product: "Windows Server 2022 Datacenter",
+      family: "windowsServer",
+      discovery: "dns",
+      machine: "azure:rg/app01",
+      activate: true,
+    });
+  });
+
+  test("activate: false passes Activate=false", async () => {
+    const c = new KmsClient("c1", {
+      azureVm: vm("app01"),
+      product: "Windows 10 Pro",
+      activate: false,
+    });
+    await valueOf(c.status);
+    expect(setupCall("c1-setup").parameters.Activate).toBe("false");
+  });
+
+  test("ssh target: a remote command with user, and parameters on stdin", async () => {
+    const c = new KmsClient("onprem1", {
+      ssh: {
+        host: "192.168.10.20",
+        user: "Administrator",
+        privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----",
+      },
+      product: "Windows 11 Enterprise",
+      kmsServer: "kms.corp.contoso.com",
+    });
+    await valueOf(c.status);
+    await settle();
+    const cmd = mocks.one("command:remote:Command", "onprem1-setup");
+    const connection = cmd.plain.connection as Record<string, unknown>;
+    expect(connection.user).toBe("Administrator");
+    expect(connection.port).toBe(22);
+    expect(JSON.stringify(cmd.inputs.connection)).toContain("1b47061264138c4ac30d75fd1eb44270");
+    expect(String(cmd.plain.create)).not.toContain("BEGIN OPENSSH");
+    expect(setupCall("onprem1-setup")).toMatchObject({
+      machine: "ssh:192.168.10.20:22",
+      parameters: { KmsServer: "kms.corp.contoso.com" },
+    });
+  });
+});
+
+describe("KmsClient with host: threshold barrier", () => {
+  const hostArgs = { hostKey: HOST_KEY, azureVm: vm("kms01"), fqdn: "kms01.corp.contoso.com" };
+
+  test("clients use the host's kmsServer; the count is read after every setup; each client is asked again", async () => {
+    const host = new KmsHost("kms", hostArgs);
+    const clients = [1, 2, 3].map(
+      (i) =>
+        new KmsClient(`c${i}`, {
+          azureVm: vm(`app0${i}`),
+          product: "Windows Server 2022 Datacenter",
+          host,
+        }),
+    );
+    await Promise.all(clients.map((c) => valueOf(c.status)));
+    await valueOf(host.activationReport);
+    await settle();
+    expect(setupCall("c1-setup").parameters).toMatchObject({
+      KmsServer: "kms01.corp.contoso.com",
+      KmsPort: "1688",
+    });
+    const order = mocks.scriptCalls.map((c) => c.name);
+    const countAt = order.indexOf("kms-count");
+    expect(countAt).toBeGreaterThan(-1);
+    for (const i of [1, 2, 3]) {
+      expect(order.indexOf(`c${i}-setup`)).toBeLessThan(countAt);
+      expect(order.indexOf(`c${i}-activate`)).toBeGreaterThan(countAt);
+      expect(setupCall(`c${i}-activate`).parameters.Attempt).toBe("barrier");
+    }
+    expect(setupCall("kms-count")).toMatchObject({
+      script: "status",
+      parameters: { Role: "host", Clients: "c1,c2,c3" },
+    });
+    const count = mocks.one(
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
+      "kms-count",
+    );
+    expect(count.parent).toMatch(/kms:index:KmsHost::kms$/);
+  });
+
+  test("a client pending on 0xC004F038 at setup ends activated after the barrier", async () => {
+    mocks.responder = (call) => {
+      if (call.script !== "client-setup")
+        return {
+          script: call.script,
+          ok: true,
+          changed: [],
+          errorCode: null,
+          licenseStatus: "Licensed",
+          isKmsHost: true,
+          currentCount: 5,
+        };
+      const pending = call.parameters.Attempt === "setup" && call.name === "c1-setup";
+      return pending
+        ? {
+            script: "client-setup",
+            ok: true,
+            changed: ["productKey"],
+            errorCode: "0xC004F038",
+            licenseStatus: "Notification",
+            activated: false,
+            pending: true,
+            pendingReason: "count 1 below 5",
+            cmid: `cmid-${call.machine}`,
+          }
+        : {
+            script: "client-setup",
+            ok: true,
+            changed: [],
+            errorCode: null,
+            licenseStatus: "Licensed",
+            activated: true,
+            pending: false,
+            cmid: `cmid-${call.machine}`,
+          };
+    };
+    const host = new KmsHost("kms", hostArgs);
+    const c1 = new KmsClient("c1", {
+      azureVm: vm("app01"),
+      product: "Windows Server 2022 Datacenter",
+      host,
+    });
+    new KmsClient("c2", { azureVm: vm("app02"), product: "Windows Server 2022 Datacenter", host });
+    const status = await valueOf(c1.status);
+    expect(status).toMatchObject({ activated: true, pending: false });
+    expect(await valueOf(host.activationReport)).toEqual({
+      clients: 2,
+      distinctMachines: 2,
+      currentCount: 5,
+      activated: 2,
+      pending: 0,
+      duplicateCmids: [],
+      warnings: [],
+    });
+  });
+
+  test("machines sharing a CMID are reported with the rearm fix", async () => {
+    mocks.responder = (call) =>
+      call.script === "client-setup"
+        ? {
+            script: "client-setup",
+            ok: true,
+            changed: [],
+            errorCode: "0xC004F038",
+            licenseStatus: "Notification",
+            activated: false,
+            pending: true,
+            pendingReason: "count",
+            cmid: "11111111-2222-3333-4444-555555555555",
+          }
+        : {
+            script: call.script,
+            ok: true,
+            changed: [],
+            errorCode: null,
+            licenseStatus: "Licensed",
+            isKmsHost: true,
+            currentCount: 1,
+          };
+    const host = new KmsHost("kms", hostArgs);
+    for (const i of [1, 2, 3])
+      new KmsClient(`c${i}`, {
+        azureVm: vm(`app0${i}`),
+        product: "Windows Server 2022 Datacenter",
+        host,
+      });
+    const report = await valueOf(host.activationReport);
+    expect(report?.duplicateCmids).toEqual([
+      { cmid: "11111111-2222-3333-4444-555555555555", clients: ["c1", "c2", "c3"] },
+    ]);
+    expect(report?.pending).toBe(3);
+    expect(report?.warnings).toHaveLength(1);
+    expect(report?.warnings[0]).toContain(
+      "share the client machine ID 11111111-2222-3333-4444-555555555555",
+    );
+    expect(report?.warnings[0]).toContain("SkipRearm=1");
+    expect(report?.warnings[0]).toContain("slmgr /rearm");
+  });
+
+  test("Windows and Office configuration of one machine count as one machine", async () => {
+    const host = new KmsHost("kms", hostArgs);
+    new KmsClient("app01-windows", {
+      azureVm: vm("app01"),
+      product: "Windows Server 2022 Datacenter",
+      host,
+    });
+    new KmsClient("app01-office", {
+      azureVm: vm("app01"),
+      product: "Office LTSC Professional Plus 2024",
+      host,
+    });
+    const report = await valueOf(host.activationReport);
+    expect(report).toMatchObject({ clients: 2, distinctMachines: 1, duplicateCmids: [] });
+  });
+
+  test("a client declared after the host's turn (after an await) is configured but not in the barrier", async () => {
+    const host = new KmsHost("kms", hostArgs);
+    new KmsClient("c1", { azureVm: vm("app01"), product: "Windows Server 2022 Datacenter", host });
+    await new Promise((r) => setImmediate(r));
+    const late = new KmsClient("late", {
+      azureVm: vm("app09"),
+      product: "Windows Server 2022 Datacenter",
+      host,
+    });
+    await valueOf(late.status);
+    await valueOf(host.activationReport);
+    await settle();
+    expect(mocks.scriptCalls.map((c) => c.name).sort()).toEqual([
+      "c1-activate",
+      "c1-setup",
+      "kms-count",
+      "kms-setup",
+      "late-setup",
+    ]);
+    expect(setupCall("kms-count").parameters.Clients).toBe("c1");
+  });
+});
