@@ -1,7 +1,6 @@
 import { installMocks, settle, valueOf, ScriptCall } from "./helpers/componentMocks";
 
 const mocks = installMocks();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { KmsClient, KmsHost } = require("../components") as typeof import("../components");
 
 const HOST_KEY = "BBBBB-CCCCC-DDDDD-FFFFF-KHMXV";

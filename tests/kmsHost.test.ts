@@ -3,7 +3,6 @@ import { installMocks, settle, valueOf } from "./helpers/componentMocks";
 
 const mocks = installMocks();
 // Components are imported after the mocks exist.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { KmsHost } = require("../components") as typeof import("../components");
 
 const HOST_KEY = "BBBBB-CCCCC-DDDDD-FFFFF-KHMXV"; // well-formed, not a published setup key
