@@ -1,0 +1,131 @@
+/**
+ * The reference stack (index.ts + Pulumi.yaml) under mocks: what it registers with the defaults, with
+ * clients from config, and that the same config registers the same inputs twice (a second `pulumi up`
+ * changes nothing).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, Recorded, settle, valueOf } from "./helpers/componentMocks";
+
+const mocks = installMocks();
+const HOST_KEY = "BBBBB-CCCCC-DDDDD-FFFFF-KHMXV";
+const PASSWORD = "Corr3ct-Horse-Battery!";
+
+type Stack = typeof import("../index");
+
+function setConfig(extra: Record<string, string> = {}): void {
+  pulumi.runtime.setAllConfig(
+    { "project:hostKey": HOST_KEY, "project:adminPassword": PASSWORD, ...extra },
+    ["project:hostKey", "project:adminPassword"],
+  );
+}
+
+async function runStack(
+  extra: Record<string, string> = {},
+): Promise<{ stack: Stack; resources: Recorded[] }> {
+  await settle();
+  mocks.reset();
+  setConfig(extra);
+  let stack!: Stack;
+  jest.isolateModules(() => {
+    stack = require("../index") as Stack;
+  });
+  await valueOf(stack.activationReport, 10000);
+  await valueOf(stack.clientStatuses, 10000);
+  await settle();
+  return { stack, resources: [...mocks.resources] };
+}
+
+function names(resources: Recorded[]): string[] {
+  return resources.map((r) => `${r.type}::${r.name}`).sort();
+}
+
+test("defaults: VNet, private zone linked to it, host with A and SRV records, no clients", async () => {
+  const { stack, resources } = await runStack();
+  expect(names(resources)).toEqual(
+    [
+      "azure-native:compute:VirtualMachine::kms-vm",
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine::kms-setup",
+      "azure-native:network:NetworkInterface::kms-nic",
+      "azure-native:network:NetworkSecurityGroup::kms-nsg",
+      "azure-native:network:Subnet::kms-subnet",
+      "azure-native:network:VirtualNetwork::kms-vnet",
+      "azure-native:privatedns:PrivateRecordSet::kms-a",
+      "azure-native:privatedns:PrivateRecordSet::kms-srv",
+      "azure-native:privatedns:PrivateZone::kms-zone",
+      "azure-native:privatedns:VirtualNetworkLink::kms-zone-link",
+      "azure-native:resources:ResourceGroup::kms-rg",
+      "kms:index:KmsHost::kms",
+      "kms:index:KmsSrvRecord::kms-srv",
+    ].sort(),
+  );
+  expect(await valueOf(stack.kmsServer)).toBe("kms.kms.internal:1688");
+  expect(await valueOf(stack.srvRecordName)).toBe("_vlmcs._tcp.kms.internal");
+  expect(await valueOf(stack.hostPrivateIp)).toBe("10.50.1.4");
+  expect(stack.dnsZoneName).toBe("kms.internal");
+  const link = resources.find((r) => r.name === "kms-zone-link")!;
+  expect(link.plain).toMatchObject({
+    location: "global",
+    registrationEnabled: false,
+    privateZoneName: "kms.internal",
+  });
+  const nsg = resources.find((r) => r.name === "kms-nsg")!;
+  expect(
+    (nsg.plain.securityRules as { sourceAddressPrefixes?: string[] }[])[0].sourceAddressPrefixes,
+  ).toEqual(["10.50.0.0/16"]);
+});
+
+test("clients from config: existing VMs by name and new client VMs join the host's barrier", async () => {
+  const { stack, resources } = await runStack({
+    "project:newClientCount": "2",
+    "project:existingClients": JSON.stringify([
+      { vmName: "app01", resourceGroupName: "apps", product: "Windows Server 2019 Datacenter" },
+    ]),
+  });
+  const clientNames = resources
+    .filter((r) => r.type === "kms:index:KmsClient")
+    .map((r) => r.name)
+    .sort();
+  expect(clientNames).toEqual(["client-app01", "kms-client-01", "kms-client-02"]);
+  const newVm = resources.find(
+    (r) => r.type === "azure-native:compute:VirtualMachine" && r.name === "kms-client-01-vm",
+  )!;
+  expect((newVm.plain.storageProfile as { imageReference: unknown }).imageReference).toEqual({
+    publisher: "MicrosoftWindowsServer",
+    offer: "WindowsServer",
+    sku: "2022-datacenter-g2",
+    version: "latest",
+  });
+  expect(
+    resources
+      .filter((r) => r.name.endsWith("-activate"))
+      .map((r) => r.name)
+      .sort(),
+  ).toEqual(["client-app01-activate", "kms-client-01-activate", "kms-client-02-activate"]);
+  expect(await valueOf(stack.activationReport)).toMatchObject({
+    clients: 3,
+    distinctMachines: 3,
+    activated: 3,
+    pending: 0,
+  });
+  expect(Object.keys((await valueOf(stack.clientStatuses)) ?? {}).sort()).toEqual([
+    "client-app01",
+    "kms-client-01",
+    "kms-client-02",
+  ]);
+});
+
+test("a product without a Marketplace image for new clients is a KmsConfigError", async () => {
+  await expect(
+    runStack({ "project:newClientCount": "1", "project:newClientProduct": "Windows 10 Pro" }),
+  ).rejects.toThrow(/newClientProduct must be a product with a Marketplace image/);
+});
+
+test("the same config registers the same inputs twice (deterministic)", async () => {
+  const config = { "project:newClientCount": "1" };
+  const first = await runStack(config);
+  const second = await runStack(config);
+  const shape = (rs: Recorded[]) =>
+    rs.map((r) => JSON.stringify([r.type, r.name, r.parent, r.inputs])).sort();
+  expect(shape(second.resources)).toEqual(shape(first.resources));
+  expect(first.resources.length).toBeGreaterThan(15);
+});
