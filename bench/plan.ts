@@ -1,0 +1,195 @@
+/**
+ * Plan benchmark (`npx ts-node -T bench/plan.ts`). Not a test: prints numbers for docs/benchmarks.md.
+ *
+ * 1. Plan of a stack with N = 30 and 300 clients built with the components (KmsHost + KmsClient with
+ *    `host`, threshold barrier included) against a hand-written program with the same VMs and one run
+ *    command per client, through the same plan() in the same run. Targets: components ≤ 2.5× hand-written,
+ *    t(300)/t(30) ≤ 10.
+ * 2. Policy evaluation (the kms-guard pack) over 10,000 synthetic resources, against a baseline that only
+ *    iterates them. Target: < 1 s.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as compute from "@pulumi/azure-native/compute";
+import * as network from "@pulumi/azure-native/network";
+import { KmsClient, KmsHost } from "../components";
+import { evaluatePolicies, plan, secretConfig } from "../tools/plan";
+import type { PlanPolicy, PolicyInputResource } from "../tools/plan";
+import { policies as pack } from "../policy/policies";
+import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "../components/summary";
+
+const config = {
+  hostKey: secretConfig("AAAAA-BBBBB-CCCCC-DDDDD-EEEEE"),
+  adminPassword: secretConfig("P@ssw0rd-bench"),
+};
+const SUBNET =
+  "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s";
+
+function withComponents(n: number) {
+  return () => {
+    const cfg = new pulumi.Config();
+    const host = new KmsHost("kms", {
+      hostKey: cfg.requireSecret("hostKey"),
+      resourceGroupName: "rg",
+      location: "westeurope",
+      subnetId: SUBNET,
+      clientAddressPrefixes: ["10.0.0.0/16"],
+      adminPassword: cfg.requireSecret("adminPassword"),
+      windowsServerVersion: "2022",
+    });
+    for (let i = 0; i < n; i++) {
+      new KmsClient(`c${i}`, {
+        azureVm: { resourceGroupName: "rg-apps", vmName: `app-${i}`, location: "westeurope" },
+        product: "Windows Server 2022 Datacenter",
+        host,
+      });
+    }
+  };
+}
+
+function handWritten(n: number) {
+  return () => {
+    const cfg = new pulumi.Config();
+    const nic = new network.NetworkInterface("kms-nic", {
+      resourceGroupName: "rg",
+      ipConfigurations: [{ name: "ipconfig1", subnet: { id: SUBNET } }],
+    });
+    const vm = new compute.VirtualMachine("kms-vm", {
+      resourceGroupName: "rg",
+      vmName: "kms",
+      osProfile: {
+        computerName: "kms",
+        adminUsername: "kmsadmin",
+        adminPassword: cfg.requireSecret("adminPassword"),
+      },
+      networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
+    });
+    new compute.VirtualMachineRunCommandByVirtualMachine("kms-setup", {
+      resourceGroupName: "rg",
+      vmName: vm.name,
+      source: { script: "# host-setup.ps1" },
+      protectedParameters: [{ name: "HostKey", value: cfg.requireSecret("hostKey") }],
+    });
+    for (let i = 0; i < n; i++) {
+      new compute.VirtualMachineRunCommandByVirtualMachine(`c${i}-setup`, {
+        resourceGroupName: "rg-apps",
+        vmName: `app-${i}`,
+        source: { script: "# client-setup.ps1" },
+        parameters: [{ name: "KmsServer", value: "kms.internal" }],
+      });
+    }
+  };
+}
+
+async function time(
+  label: string,
+  program: () => void,
+): Promise<{ ms: number; resources: number }> {
+  const t0 = process.hrtime.bigint();
+  const r = await plan(program, { config, policies: pack as unknown as PlanPolicy[] });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const mem = process.memoryUsage();
+  console.log(
+    `${label.padEnd(24)} ${ms.toFixed(0).padStart(7)} ms  ${String(r.resources.length).padStart(5)} resources  ` +
+      `rss ${(mem.rss / 2 ** 20).toFixed(0)} MB  heap ${(mem.heapUsed / 2 ** 20).toFixed(0)} MB`,
+  );
+  return { ms, resources: r.resources.length };
+}
+
+function synthetic(count: number): PolicyInputResource[] {
+  const out: PolicyInputResource[] = [];
+  const hosts = Math.max(1, Math.floor(count / 100));
+  for (let h = 0; h < hosts; h++) {
+    const summary = {
+      name: `kms${h}`,
+      createsVm: true,
+      transport: "runCommand",
+      port: 1688,
+      keyGroup: "Windows Server 2022",
+      windowsServerVersion: "2022",
+      activationIntervalMinutes: 120,
+      renewalIntervalMinutes: 10080,
+      dnsPublishing: false,
+      lowPriority: false,
+      externalClients: { windowsClient: 0, windowsServer: 0, office: 0 },
+      clientAddressPrefixes: ["10.0.0.0/16"],
+    };
+    out.push({
+      type: KMS_HOST_TYPE,
+      name: `kms${h}`,
+      urn: `urn:pulumi:s::p::${KMS_HOST_TYPE}::kms${h}`,
+      custom: false,
+      inputs: { summary },
+      outputs: { summary },
+    });
+  }
+  for (let i = out.length; i < count; i++) {
+    const h = i % hosts;
+    if (i % 2 === 0) {
+      const summary = {
+        name: `c${i}`,
+        transport: "runCommand",
+        machine: `azure:rg/app-${i}`,
+        product: "Windows Server 2022 Datacenter",
+        family: "windowsServer",
+        discovery: "host",
+        hostName: `kms${h}`,
+        activate: true,
+      };
+      out.push({
+        type: KMS_CLIENT_TYPE,
+        name: `c${i}`,
+        urn: `urn:pulumi:s::p::${KMS_CLIENT_TYPE}::c${i}`,
+        custom: false,
+        inputs: { summary },
+        outputs: { summary },
+      });
+    } else {
+      out.push({
+        type: "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
+        name: `c${i - 1}-setup`,
+        urn: `urn:pulumi:s::p::${KMS_CLIENT_TYPE}$azure-native:compute:VirtualMachineRunCommandByVirtualMachine::c${i - 1}-setup`,
+        parent: `urn:pulumi:s::p::${KMS_CLIENT_TYPE}::c${i - 1}`,
+        custom: true,
+        inputs: {
+          resourceGroupName: "rg",
+          vmName: `app-${i - 1}`,
+          source: { script: "# client-setup.ps1" },
+        },
+      });
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  console.log(`Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
+  await time("warm-up", handWritten(5));
+  const h30 = await time("hand-written N=30", handWritten(30));
+  const c30 = await time("components N=30", withComponents(30));
+  const h300 = await time("hand-written N=300", handWritten(300));
+  const c300 = await time("components N=300", withComponents(300));
+  console.log(
+    `components / hand-written: N=30 ${(c30.ms / h30.ms).toFixed(2)}x, N=300 ${(c300.ms / h300.ms).toFixed(2)}x (target <= 2.5x)`,
+  );
+  console.log(
+    `t(300)/t(30): components ${(c300.ms / c30.ms).toFixed(2)}, hand-written ${(h300.ms / h30.ms).toFixed(2)} (target <= 10)`,
+  );
+
+  const resources = synthetic(10_000);
+  let t0 = process.hrtime.bigint();
+  let touched = 0;
+  for (const r of resources) touched += Object.keys(r.inputs).length + r.type.length;
+  const baseMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  t0 = process.hrtime.bigint();
+  const violations = await evaluatePolicies(pack as unknown as PlanPolicy[], resources);
+  const polMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  console.log(
+    `policies over ${resources.length} resources: ${polMs.toFixed(0)} ms (target < 1000 ms), ${violations.length} violations; ` +
+      `baseline iteration ${baseMs.toFixed(2)} ms (${(polMs / Math.max(baseMs, 0.001)).toFixed(0)}x) [${touched}]`,
+  );
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

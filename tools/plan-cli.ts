@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+/**
+ * kms-plan [dir] [--stack s] [--json] [--chart file.svg]
+ *
+ * Plans a Pulumi program offline (tools/plan.ts), prints the resource tree, the policy violations with
+ * their enforcement level and the activation forecast. Exit code: 1 on a mandatory violation, 2 when the
+ * program itself fails, 0 otherwise.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { Command } from "commander";
+import { formatForecast } from "./forecast";
+import { isBlocking, plan } from "./plan";
+import type { PlanResult, PlannedResource } from "./plan";
+
+/** The resource tree, indented by parent. */
+export function formatTree(result: PlanResult): string {
+  const children = new Map<string | undefined, PlannedResource[]>();
+  const urns = new Set(result.resources.map((r) => r.urn));
+  for (const r of result.resources) {
+    const parent = r.parent && urns.has(r.parent) ? r.parent : undefined;
+    if (!children.has(parent)) children.set(parent, []);
+    children.get(parent)!.push(r);
+  }
+  const lines: string[] = [];
+  const walk = (parent: string | undefined, depth: number) => {
+    for (const r of children.get(parent) ?? []) {
+      lines.push(`${"  ".repeat(depth)}+ ${r.type}  ${r.name}`);
+      walk(r.urn, depth + 1);
+    }
+  };
+  walk(undefined, 1);
+  return [
+    `Resources (${result.resources.length}), stack ${result.project}/${result.stack}:`,
+    ...lines,
+  ].join("\n");
+}
+
+export function formatViolations(result: PlanResult): string {
+  if (result.violations.length === 0) {
+    return `Policies: ${result.policiesRun.length} ran, no violation.`;
+  }
+  const lines = [`Policy violations (${result.violations.length}):`];
+  const order = { mandatory: 0, remediate: 0, advisory: 1, disabled: 2 };
+  const sorted = [...result.violations].sort(
+    (a, b) => order[a.enforcementLevel] - order[b.enforcementLevel],
+  );
+  for (const v of sorted) {
+    const where = v.urn ? `  (${v.urn.split("::").pop()})` : "";
+    lines.push(`  [${v.enforcementLevel}] ${v.policyName}${where}`);
+    for (const l of v.message.split("\n")) lines.push(`      ${l}`);
+  }
+  return lines.join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command()
+    .name("kms-plan")
+    .description(
+      "Offline plan of a Pulumi program: resources, kms-guard policy violations, activation forecast.",
+    )
+    .argument("[dir]", "Pulumi program directory (with Pulumi.yaml)", ".")
+    .option("-s, --stack <stack>", "stack whose Pulumi.<stack>.yaml config to use")
+    .option("--json", "print the plan result as JSON")
+    .option("--chart <file>", "write the activation timeline as SVG")
+    .option("--preview", "plan as a preview (outputs not returned by the mocks are unknown)")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  try {
+    program.parse(argv, { from: "user" });
+  } catch (e) {
+    const code = (e as { exitCode?: number }).exitCode;
+    return code === 0 ? 0 : 2;
+  }
+  const dir = path.resolve(program.args[0] ?? ".");
+  const opts = program.opts<{
+    stack?: string;
+    json?: boolean;
+    chart?: string;
+    preview?: boolean;
+  }>();
+
+  const started = Date.now();
+  const progress = setTimeout(() => process.stderr.write(`kms-plan: planning ${dir} …\n`), 1000);
+  let result: PlanResult;
+  try {
+    result = await plan(dir, { stack: opts.stack, preview: opts.preview });
+  } catch (e) {
+    process.stderr.write(
+      `kms-plan: the program failed: ${e instanceof Error ? e.message : String(e)}\n`,
+    );
+    return 2;
+  } finally {
+    clearTimeout(progress);
+  }
+  if (Date.now() - started > 1000) {
+    process.stderr.write(
+      `kms-plan: planned ${result.resources.length} resources in ${Date.now() - started} ms\n`,
+    );
+  }
+  if (opts.chart) {
+    const { renderForecastSvg } = await import("./chart");
+    fs.writeFileSync(opts.chart, await renderForecastSvg(result.forecast));
+  }
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+  } else {
+    const out = [
+      formatTree(result),
+      "",
+      formatViolations(result),
+      "",
+      formatForecast(result.forecast),
+    ];
+    const warnings = result.diagnostics.filter((d) => d.severity !== "info");
+    if (warnings.length > 0) {
+      out.push("", "Diagnostics:", ...warnings.map((d) => `  ${d.severity}: ${d.message}`));
+    }
+    if (opts.chart) out.push("", `Chart written to ${opts.chart}`);
+    process.stdout.write(out.join("\n") + "\n");
+  }
+  return result.violations.some(isBlocking) ? 1 : 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(
+        `kms-plan: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      );
+      process.exitCode = 2;
+    },
+  );
+}
