@@ -43,14 +43,16 @@ describe("KmsClient", () => {
       name: "c1-setup",
       script: "client-setup",
       machine: "azure:rg/app01",
-      parameters: expect.objectContaining({
+      // Empty values are left out: Run Command could pass a bare -Name, which PowerShell refuses.
+      parameters: {
         SetupKey: SERVER_2022_DC_GVLK,
-        KmsServer: "",
-        LookupDomain: "",
+        KmsPort: "0",
+        ActivationIntervalMinutes: "0",
+        RenewalIntervalMinutes: "0",
         Activate: "true",
         ApplicationId: "55c92734-d682-4d71-983e-d6ec3f16059f",
         Attempt: "setup",
-      }),
+      },
     });
     await settle();
     const rc = mocks.one(
@@ -101,10 +103,9 @@ describe("KmsClient", () => {
       lookupDomain: "kms.internal",
     });
     await valueOf(c.status);
-    expect(setupCall("c1-setup").parameters).toMatchObject({
-      KmsServer: "",
-      LookupDomain: "kms.internal",
-    });
+    const parameters = setupCall("c1-setup").parameters;
+    expect(parameters.LookupDomain).toBe("kms.internal");
+    expect(parameters).not.toHaveProperty("KmsServer");
   });
 
   test("an Office product uses the Office licensing application", async () => {

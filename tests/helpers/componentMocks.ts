@@ -71,6 +71,15 @@ export interface MockState {
   one(type: string, name: string): Recorded;
 }
 
+/** The input that holds the Azure name of a resource type (the provider reports it as `name`). */
+const AZURE_NAME_INPUT: Record<string, string> = {
+  "azure-native:resources:ResourceGroup": "resourceGroupName",
+  "azure-native:network:VirtualNetwork": "virtualNetworkName",
+  "azure-native:privatedns:PrivateZone": "privateZoneName",
+  "azure-native:compute:VirtualMachine": "vmName",
+  "azure-native:compute:VirtualMachineRunCommandByVirtualMachine": "runCommandName",
+};
+
 /** Which of our scripts a text is, by the parameters its param() block declares. */
 function scriptOf(text: unknown): ScriptCall["script"] | undefined {
   if (typeof text !== "string") return undefined;
@@ -127,9 +136,10 @@ export function installMocks(options: { preview?: boolean } = {}): MockState {
         } else {
           state.resources.push({ type: args.type, name: args.name, inputs: args.inputs, plain });
         }
+        const nameInput = AZURE_NAME_INPUT[args.type];
         const out: Record<string, unknown> = {
           ...args.inputs,
-          name: plain.runCommandName ?? plain.vmName ?? args.name,
+          name: (nameInput ? plain[nameInput] : undefined) ?? args.name,
         };
         if (args.type === "azure-native:network:NetworkInterface") {
           out.ipConfigurations = [
