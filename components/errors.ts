@@ -34,7 +34,8 @@ export class KmsConfigError extends Error {
 export function showValue(value: unknown): string {
   if (value === undefined) return "undefined";
   if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean" || value === null) return String(value);
+  if (typeof value === "number" || typeof value === "boolean" || value === null)
+    return String(value);
   try {
     return JSON.stringify(value);
   } catch {
