@@ -1,0 +1,221 @@
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { ACTIVATION, FAMILY_LABELS } from "../components/catalog";
+import type { ActivationFamily } from "../components/summary";
+import {
+  type ClientEntry,
+  type HostEntry,
+  attributeAll,
+  clientsPhrase,
+  configWithDefaults,
+  isKnownNumber,
+  isKnownString,
+  quoteList,
+  readStack,
+} from "./common";
+
+export interface EnforceActivationThresholdConfig {
+  /** Distinct machines required above Microsoft's thresholds. */
+  marginMachines: number;
+}
+
+type CountGroup = "windows" | "office";
+
+const FAMILIES: readonly ActivationFamily[] = ["windowsServer", "windowsClient", "office"];
+const GROUP_LABEL: Record<CountGroup, string> = { windows: "Windows", office: "Office" };
+
+const WAYS_OUT: Record<CountGroup, string> = {
+  windows:
+    "Ways out: add Windows machines that activate against this host; declare the machines outside this stack " +
+    "that use it in externalClients.windowsClient / externalClients.windowsServer; for Azure VMs, use Azure KMS " +
+    "(azkms.core.windows.net:1688), which has no threshold; or use Active Directory-based activation or MAK keys.",
+  office:
+    "Ways out: add Office machines that activate against this host; declare the machines outside this stack " +
+    "that use it in externalClients.office; or use Active Directory-based activation or MAK keys (Azure KMS " +
+    "does not activate Office).",
+};
+
+function externalCount(host: HostEntry, group: CountGroup): number {
+  const ext = host.summary?.externalClients;
+  const n = (v: unknown) => (isKnownNumber(v) && v > 0 ? Math.floor(v) : 0);
+  if (!ext) return 0;
+  return group === "windows" ? n(ext.windowsClient) + n(ext.windowsServer) : n(ext.office);
+}
+
+interface GroupCount {
+  /** Clients of this count group attributed to the host, in stack order. */
+  clients: ClientEntry[];
+  /** Distinct known machines. */
+  distinct: number;
+  /** Clients whose machine is not known at preview. */
+  unknownMachine: ClientEntry[];
+  /** Clients on a machine already counted. */
+  duplicates: number;
+  external: number;
+  /** Lowest and highest possible count. */
+  low: number;
+  high: number;
+}
+
+function countGroup(host: HostEntry, clients: ClientEntry[], group: CountGroup): GroupCount {
+  const machines = new Set<string>();
+  const unknownMachine: ClientEntry[] = [];
+  let duplicates = 0;
+  for (const c of clients) {
+    const m = c.summary?.machine;
+    if (!isKnownString(m)) unknownMachine.push(c);
+    else if (machines.has(m.toLowerCase())) duplicates++;
+    else machines.add(m.toLowerCase());
+  }
+  const external = externalCount(host, group);
+  const distinct = machines.size;
+  // Unknown machines may all be one machine already counted (or one machine when none is known).
+  const low = distinct + (distinct === 0 && unknownMachine.length > 0 ? 1 : 0) + external;
+  const high = distinct + unknownMachine.length + external;
+  return { clients, distinct, unknownMachine, duplicates, external, low, high };
+}
+
+function needPhrase(family: ActivationFamily, need: number, margin: number, count: number): string {
+  const threshold = ACTIVATION.thresholds[family];
+  const base =
+    margin > 0
+      ? `${need} (${threshold} + marginMachines ${margin}; ${need - count} more)`
+      : `${need} (${need - count} more)`;
+  return `${FAMILY_LABELS[family]}${family === "windowsClient" ? " OS" : ""} needs ${base}`;
+}
+
+function machines(n: number, group: CountGroup): string {
+  return `${n} distinct ${GROUP_LABEL[group]} ${n === 1 ? "machine" : "machines"}`;
+}
+
+function familyName(family: ActivationFamily): string {
+  return `${FAMILY_LABELS[family]}${family === "windowsClient" ? " OS" : ""}`;
+}
+
+function checkHost(
+  host: HostEntry,
+  clients: ClientEntry[],
+  margin: number,
+  report: (message: string, urn?: string) => void,
+): void {
+  for (const group of ["windows", "office"] as CountGroup[]) {
+    const inGroup = clients.filter(
+      (c) => c.summary?.family && ACTIVATION.countGroup[c.summary.family] === group,
+    );
+    if (inGroup.length === 0) continue;
+    const count = countGroup(host, inGroup, group);
+    const failing: ActivationFamily[] = [];
+    const undecided: ActivationFamily[] = [];
+    for (const family of FAMILIES) {
+      if (!inGroup.some((c) => c.summary?.family === family)) continue;
+      const need = ACTIVATION.thresholds[family] + margin;
+      if (count.high < need) failing.push(family);
+      else if (count.low < need) undecided.push(family);
+    }
+    if (failing.length > 0) {
+      const never = inGroup.filter((c) => failing.includes(c.summary!.family!)).map((c) => c.name);
+      const atMost = count.unknownMachine.length > 0 ? " at most" : "";
+      const dup =
+        count.duplicates > 0
+          ? `; ${count.duplicates} ${count.duplicates === 1 ? "KmsClient is on a machine" : "KmsClients are on machines"} already counted`
+          : "";
+      report(
+        `KMS host "${host.name}" would count${atMost} ${machines(count.high, group)} ` +
+          `(${count.high - count.external} in this stack + ${count.external} in externalClients${dup}), but ` +
+          `${failing.map((f) => needPhrase(f, ACTIVATION.thresholds[f] + margin, margin, count.high)).join(" and ")}. ` +
+          `These clients would never activate (0xC004F038, count insufficient): ${quoteList(never, "and")}. ` +
+          WAYS_OUT[group],
+        host.urn,
+      );
+    }
+    if (undecided.length > 0) {
+      const unknownNames = count.unknownMachine.map((c) => c.name);
+      report(
+        `Cannot decide whether the ${undecided.map(familyName).join(" and ")} clients of KMS host "${host.name}" ` +
+          `activate: ${clientsPhrase(unknownNames)} ${unknownNames.length === 1 ? "has a machine" : "have machines"} ` +
+          `not known at preview, so the host would count between ${count.low} and ${machines(count.high, group)}; ${undecided
+            .map((f) => `${familyName(f)} needs ${ACTIVATION.thresholds[f] + margin}`)
+            .join(
+              " and ",
+            )}. Give azureVm resourceGroupName and vmName (or ssh host) as plain values so machines can be counted.`,
+        host.urn,
+      );
+    }
+  }
+}
+
+/**
+ * Per KMS host, counts the distinct machines of the clients in the stack that activate against it, plus
+ * its externalClients, and reports the clients that would never reach their threshold.
+ */
+export const enforceActivationThreshold: StackValidationPolicy = {
+  name: "enforce-activation-threshold",
+  description:
+    "Every KMS client in the stack must reach its activation threshold: a KMS host activates Windows client OS " +
+    "only when it counts at least 25 distinct Windows machines, Windows Server at 5, and Office at 5 distinct " +
+    "Office machines (its own count). Clients whose host cannot be told are reported as undecided, never passed.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  remediationSteps:
+    "Add clients that activate against the host, or declare the machines outside this stack that use it in the " +
+    "KmsHost's externalClients. For Azure VMs, Azure KMS (azkms.core.windows.net:1688) has no threshold; " +
+    "Active Directory-based activation and MAK keys have none either. Microsoft's thresholds are enforced by the " +
+    "KMS host and cannot be lowered; marginMachines only raises them, e.g. for machines that are off for more " +
+    "than 30 days or images sharing one client machine ID.",
+  configSchema: {
+    properties: {
+      marginMachines: {
+        type: "integer",
+        minimum: 0,
+        default: 0,
+        description:
+          "Distinct machines required on top of Microsoft's thresholds (25 Windows client OS, 5 Windows Server, " +
+          "5 Office), as a safety margin. The thresholds themselves are fixed by the KMS host.",
+      },
+    },
+  },
+  validateStack: (args, report) => {
+    const config = configWithDefaults<EnforceActivationThresholdConfig>(
+      enforceActivationThreshold.configSchema,
+      () => args.getConfig(),
+    );
+    const margin =
+      Number.isInteger(config.marginMachines) && config.marginMachines > 0
+        ? config.marginMachines
+        : 0;
+    const view = readStack(args.resources);
+    const byHost = new Map<HostEntry, ClientEntry[]>(view.hosts.map((h) => [h, []]));
+    for (const { client, attribution } of attributeAll(view)) {
+      if (!attribution.host) {
+        report(
+          `Cannot decide whether KmsClient "${client.name}" activates: ${attribution.reason}. Give it host (a ` +
+            "KmsHost in this program), or a kmsServer or lookupDomain that names a KmsHost in this stack; a KMS " +
+            "host outside this stack must be checked by hand.",
+          client.urn,
+        );
+        continue;
+      }
+      if (!client.summary?.family) {
+        report(
+          `Cannot decide whether KmsClient "${client.name}" activates: its product is not known at preview or not ` +
+            "in the catalog, so its activation threshold is unknown. Give product as a catalog product name.",
+          client.urn,
+        );
+        continue;
+      }
+      byHost.get(attribution.host)!.push(client);
+    }
+    for (const host of view.hosts) {
+      const clients = byHost.get(host)!;
+      if (clients.length === 0) continue;
+      if (!host.summary) {
+        report(
+          `Cannot decide whether the clients of KMS host "${host.name}" activate: its summary is not readable ` +
+            "(not known at preview).",
+          host.urn,
+        );
+        continue;
+      }
+      checkHost(host, clients, margin, report);
+    }
+  },
+};
