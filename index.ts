@@ -129,11 +129,13 @@ if (newClientCount > 0) {
       },
       networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
     });
+    // Plain names (ordering through dependsOn) keep the machine identity known at preview, so the
+    // kms-guard threshold policy can count distinct machines.
     clients.push(
       new KmsClient(
         name,
-        { azureVm: { resourceGroupName: rg.name, vmName: vm.name, location }, product, host },
-        { dependsOn: [vm] },
+        { azureVm: { resourceGroupName: rgName, vmName: name, location }, product, host },
+        { dependsOn: [vm, rg] },
       ),
     );
   }

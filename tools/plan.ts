@@ -284,10 +284,11 @@ export function redact(v: unknown, secrets?: Set<string>): unknown {
   if (isSecretEnvelope(v)) {
     if (secrets) {
       const inner = unwrapSecrets(v);
-      // A secret leaf is scrubbed whatever its length; inside a secret object (secretness spreads to
-      // the whole object) only longer strings are, so that "rg" or "u" do not garble messages.
+      // A secret leaf is scrubbed whatever it is. Secretness spreads to a whole object (an osProfile
+      // holding a password is secret as a whole), so inside a secret object only the values under
+      // secret-looking keys are scrubbed: computer names and user names stay readable in messages.
       if (typeof inner === "string") secrets.add(inner);
-      else collectStrings(inner, secrets, 8);
+      else collectSecretLeaves(inner, secrets);
     }
     return SECRET;
   }
@@ -303,11 +304,22 @@ export function redact(v: unknown, secrets?: Set<string>): unknown {
   return v;
 }
 
-function collectStrings(v: unknown, into: Set<string>, minLength: number): void {
-  if (typeof v === "string" && v.length >= minLength) into.add(v);
-  else if (Array.isArray(v)) v.forEach((x) => collectStrings(x, into, minLength));
-  else if (v !== null && typeof v === "object")
-    Object.values(v).forEach((x) => collectStrings(x, into, minLength));
+/** Keys whose values are secrets wherever they appear (passwords, keys, tokens, SSH stdin). */
+const SECRET_KEY = /pass|secret|key|token|cred|stdin/i;
+
+function collectSecretLeaves(v: unknown, into: Set<string>, underSecretKey = false): void {
+  if (typeof v === "string") {
+    if (underSecretKey && v.length > 0) into.add(v);
+  } else if (Array.isArray(v)) {
+    v.forEach((x) => collectSecretLeaves(x, into, underSecretKey));
+  } else if (v !== null && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    // { name, value } pairs (Run Command protectedParameters): the value is the secret.
+    const pair = typeof o.name === "string" && "value" in o;
+    for (const [k, x] of Object.entries(o)) {
+      collectSecretLeaves(x, into, underSecretKey || SECRET_KEY.test(k) || (pair && k === "value"));
+    }
+  }
 }
 
 /** What a policy sees: secrets unwrapped (as the engine does), unknowns as the policy SDK's sentinels. */

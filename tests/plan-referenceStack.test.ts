@@ -1,0 +1,30 @@
+/**
+ * The reference stack through the offline plan, with new client VMs from config: the threshold policy
+ * counts distinct machines (5 Windows Server machines activate, 4 never would), and its message names the
+ * clients (values inside a secret object, such as computer names next to a password, are not scrubbed).
+ */
+import * as path from "path";
+import { plan } from "../tools/plan";
+
+const root = path.join(__dirname, "..");
+
+test("5 new Windows Server clients: no violation", async () => {
+  const result = await plan(root, { config: { newClientCount: "5" } });
+  expect(result.violations).toEqual([]);
+  expect(result.resources.filter((r) => r.type === "kms:index:KmsClient")).toHaveLength(5);
+  expect(result.resources.filter((r) => r.name.endsWith("-activate"))).toHaveLength(5);
+});
+
+test("4 new Windows Server clients: the threshold policy blocks and names them", async () => {
+  const result = await plan(root, { config: { newClientCount: "4" } });
+  expect(result.violations.map((v) => [v.policyName, v.enforcementLevel])).toEqual([
+    ["enforce-activation-threshold", "mandatory"],
+  ]);
+  const message = result.violations[0].message;
+  expect(message).toContain('KMS host "kms" would count 4 distinct Windows machines');
+  expect(message).toContain("Windows Server needs 5 (1 more)");
+  expect(message).toContain(
+    '"kms-client-01", "kms-client-02", "kms-client-03" and "kms-client-04"',
+  );
+  expect(message).not.toContain("[secret]");
+});
