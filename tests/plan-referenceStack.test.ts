@@ -4,19 +4,29 @@
  * clients (values inside a secret object, such as computer names next to a password, are not scrubbed).
  */
 import * as path from "path";
-import { plan } from "../tools/plan";
+import type { PlanResult } from "../tools/plan";
 
 const root = path.join(__dirname, "..");
 
+/** Jest keeps modules in its own registry: a fresh one per plan, so index.ts runs again. */
+async function planReferenceStack(config: Record<string, string>): Promise<PlanResult> {
+  let result!: PlanResult;
+  await jest.isolateModulesAsync(async () => {
+    const { plan } = require("../tools/plan") as typeof import("../tools/plan");
+    result = await plan(root, { config });
+  });
+  return result;
+}
+
 test("5 new Windows Server clients: no violation", async () => {
-  const result = await plan(root, { config: { newClientCount: "5" } });
+  const result = await planReferenceStack({ newClientCount: "5" });
   expect(result.violations).toEqual([]);
   expect(result.resources.filter((r) => r.type === "kms:index:KmsClient")).toHaveLength(5);
   expect(result.resources.filter((r) => r.name.endsWith("-activate"))).toHaveLength(5);
 });
 
 test("4 new Windows Server clients: the threshold policy blocks and names them", async () => {
-  const result = await plan(root, { config: { newClientCount: "4" } });
+  const result = await planReferenceStack({ newClientCount: "4" });
   expect(result.violations.map((v) => [v.policyName, v.enforcementLevel])).toEqual([
     ["enforce-activation-threshold", "mandatory"],
   ]);
