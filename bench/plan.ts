@@ -3,7 +3,7 @@
  *
  * 1. Plan of a stack with N = 30 and 300 clients built with the components (KmsHost + KmsClient with
  *    `host`, threshold barrier included) against a hand-written program with the same VMs and one run
- *    command per client, through the same plan() in the same run. Targets: components ≤ 2.5× hand-written,
+ *    command per client carrying the same script, through the same plan() in the same run. Targets: components ≤ 2.5× hand-written,
  *    t(300)/t(30) ≤ 10.
  * 2. Policy evaluation (the kms-guard pack) over 10,000 synthetic resources, against a baseline that only
  *    iterates them. Target: < 1 s.
@@ -16,6 +16,7 @@ import { evaluatePolicies, plan, secretConfig } from "../tools/plan";
 import type { PlanPolicy, PolicyInputResource } from "../tools/plan";
 import { policies as pack } from "../policy/policies";
 import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "../components/summary";
+import { loadScript } from "../components/scripts";
 
 const config = {
   hostKey: secretConfig("AAAAA-BBBBB-CCCCC-DDDDD-EEEEE"),
@@ -66,15 +67,19 @@ function handWritten(n: number) {
     new compute.VirtualMachineRunCommandByVirtualMachine("kms-setup", {
       resourceGroupName: "rg",
       vmName: vm.name,
-      source: { script: "# host-setup.ps1" },
+      source: { script: loadScript("host-setup") },
       protectedParameters: [{ name: "HostKey", value: cfg.requireSecret("hostKey") }],
     });
     for (let i = 0; i < n; i++) {
       new compute.VirtualMachineRunCommandByVirtualMachine(`c${i}-setup`, {
         resourceGroupName: "rg-apps",
         vmName: `app-${i}`,
-        source: { script: "# client-setup.ps1" },
-        parameters: [{ name: "KmsServer", value: "kms.internal" }],
+        source: { script: loadScript("client-setup") },
+        parameters: [
+          { name: "SetupKey", value: "WX4NM-KYWYW-QJJR4-XV3QB-6VM33" },
+          { name: "KmsServer", value: "kms.internal" },
+          { name: "Activate", value: "true" },
+        ],
       });
     }
   };

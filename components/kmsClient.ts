@@ -154,7 +154,8 @@ export class KmsClient extends pulumi.ComponentResource {
       { parent: this, dependsOn: args.host ? [args.host.barrier.hostSetup] : [] },
     );
 
-    let final: pulumi.Output<ClientResult> = setup.result as pulumi.Output<ClientResult>;
+    // The client's last word: its re-activation step when it joined a barrier, else its setup step.
+    let final: pulumi.Output<ClientResult> | undefined;
     if (args.host && summary.activate) {
       args.host.barrier.join(
         { name, machine: summary.machine, family: summary.family, setup: setup.resource },
@@ -172,6 +173,7 @@ export class KmsClient extends pulumi.ComponentResource {
       );
     }
 
+    final ??= setup.result as pulumi.Output<ClientResult>;
     this.status = final.apply(clientStatus);
     this.product = pulumi.output(summary.product);
     this.registerOutputs({ status: this.status, product: this.product, summary });

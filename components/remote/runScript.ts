@@ -23,11 +23,26 @@ export interface ScriptRunArgs {
 export interface ScriptRun {
   /** The resource that runs the script (a Managed Run Command or a remote command). */
   resource: pulumi.CustomResource;
-  /** The parsed result line of the script. Unknown during preview. */
-  result: pulumi.Output<ScriptResult>;
+  /** The parsed result line of the script (read on first use). Unknown during preview. */
+  readonly result: pulumi.Output<ScriptResult>;
 }
 
 const DEFAULT_TIMEOUT_SECONDS = 1800;
+
+/** A ScriptRun whose result is built on first use, once. */
+function lazyResult(
+  resource: pulumi.CustomResource,
+  read: () => pulumi.Output<ScriptResult>,
+): ScriptRun {
+  let result: pulumi.Output<ScriptResult> | undefined;
+  return {
+    resource,
+    get result() {
+      result ??= read();
+      return result;
+    },
+  };
+}
 
 /**
  * Runs `args.script` on the target. The resource is replaced or updated (so the script runs again) only
@@ -78,22 +93,25 @@ function runWithRunCommand(
     { ...opts, additionalSecretOutputs: ["protectedParameters"] },
   );
   // ARM fills instanceView (exit code, output) only on a GET with $expand=instanceView, so the result is
-  // read with the invoke rather than from the resource's own (often empty) instanceView output.
-  const view = compute.getVirtualMachineRunCommandByVirtualMachineOutput(
-    {
-      resourceGroupName: vm.resourceGroupName,
-      vmName: vm.vmName,
-      runCommandName: runCommand.name,
-      expand: "instanceView",
-    },
-    { parent: opts.parent, dependsOn: [runCommand] },
+  // read with the invoke rather than from the resource's own (often empty) instanceView output. The read
+  // is made only when the result is used: a client in a threshold barrier never reads its setup result.
+  return lazyResult(runCommand, () =>
+    compute
+      .getVirtualMachineRunCommandByVirtualMachineOutput(
+        {
+          resourceGroupName: vm.resourceGroupName,
+          vmName: vm.vmName,
+          runCommandName: runCommand.name,
+          expand: "instanceView",
+        },
+        { parent: opts.parent, dependsOn: [runCommand] },
+      )
+      .instanceView.apply((iv) => {
+        const output = iv?.output ?? "";
+        const error = iv?.error ? `\n${iv.error}` : "";
+        return parseScriptResult(output + error, args.script);
+      }),
   );
-  const result = view.instanceView.apply((iv) => {
-    const output = iv?.output ?? "";
-    const error = iv?.error ? `\n${iv.error}` : "";
-    return parseScriptResult(output + error, args.script);
-  });
-  return { resource: runCommand, result };
 }
 
 function runWithSsh(
@@ -124,6 +142,7 @@ function runWithSsh(
     },
     opts,
   );
-  const result = remote.stdout.apply((stdout) => parseScriptResult(stdout, args.script));
-  return { resource: remote, result };
+  return lazyResult(remote, () =>
+    remote.stdout.apply((stdout) => parseScriptResult(stdout, args.script)),
+  );
 }
