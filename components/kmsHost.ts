@@ -439,13 +439,14 @@ export class KmsHost extends pulumi.ComponentResource {
         .all([pulumi.output(label), pulumi.output(d.zoneName)])
         .apply(([l, z]) => `${l}.${z.replace(/\.$/, "")}`);
       const ttl = d.ttl ?? DEFAULT_DNS_TTL_SECONDS;
+      // Empty only while a created VM's address is not known yet (a preview); an existing machine
+      // without an address was refused at construction, unless its ssh.host was not known then.
       const aRecords = privateIp.apply((ip) => {
-        if (!ip) {
-          throw new Error(
-            `KmsHost "${name}": dns.ipAddress must be set for an existing machine whose address is not known; the A record needs an IPv4 address.`,
-          );
-        }
-        return [{ ipv4Address: ip }];
+        if (ip) return [{ ipv4Address: ip }];
+        if (target === undefined) return [];
+        throw new Error(
+          `KmsHost "${name}": dns.ipAddress must be the IPv4 address of the existing machine; ssh.host is not an address.`,
+        );
       });
       if (summary.dns?.private) {
         new privatedns.PrivateRecordSet(
@@ -726,6 +727,18 @@ export function validateKmsHostArgs(
           ? validateRecordName("dns.hostName (default: the component name)", name.toLowerCase())
           : undefined);
       known(d.ipAddress, (v) => validateDnsName("dns.ipAddress", v));
+      if (target !== undefined && d.ipAddress === undefined) {
+        // An existing machine's A record needs its address: dns.ipAddress, or ssh.host when that is one.
+        const sshHost = target.kind === "ssh" ? plainValue(target.ssh.host) : undefined;
+        const unknownSshHost = target.kind === "ssh" && sshHost === undefined;
+        if (!unknownSshHost && !isIPv4(sshHost)) {
+          throw new KmsConfigError(
+            "dns.ipAddress",
+            "nothing",
+            "the IPv4 address of the existing machine (its A record needs one; a created VM uses its own)",
+          );
+        }
+      }
       const recordKnown = d.recordName === undefined || recordName !== undefined;
       dnsSummary = {
         zoneName,

@@ -179,6 +179,31 @@ describe("KmsHost rejects bad input before registering anything", () => {
     expect(mocks.resources).toHaveLength(0);
   });
 
+  test("an existing machine with dns needs its address for the A record", async () => {
+    expectConfigError(
+      () =>
+        new KmsHost("kms", {
+          hostKey: HOST_KEY,
+          azureVm: vm,
+          dns: { zoneName: "kms.internal", resourceGroupName: "rg" },
+        }),
+      "dns.ipAddress",
+      "the IPv4 address of the existing machine",
+    );
+    expectConfigError(
+      () =>
+        new KmsHost("kms", {
+          hostKey: HOST_KEY,
+          ssh: { host: "kms01.corp.contoso.com", user: "a", password: "p" },
+          dns: { zoneName: "kms.internal", resourceGroupName: "rg" },
+        }),
+      "dns.ipAddress",
+      "the IPv4 address of the existing machine",
+    );
+    await settle();
+    expect(mocks.resources).toHaveLength(0);
+  });
+
   test("the error shows only the last five characters of a bad key", () => {
     try {
       new KmsHost("kms", { ...created, hostKey: "NPPR9-FWDCX-D2C8J-H872K-2YT43" });

@@ -136,6 +136,9 @@ export function installMocks(options: { preview?: boolean } = {}): MockState {
         } else {
           state.resources.push({ type: args.type, name: args.name, inputs: args.inputs, plain });
         }
+        // A preview's provider knows only the inputs: computed outputs (names, addresses, ids, script
+        // output) stay unknown.
+        if (options.preview) return { id: undefined, state: args.inputs };
         const nameInput = AZURE_NAME_INPUT[args.type];
         const out: Record<string, unknown> = {
           ...args.inputs,
