@@ -103,7 +103,9 @@ export interface KmsClientStatus {
 /**
  * Configures one Windows machine as a KMS client: installs the setup key when it differs, points the
  * client at its host (fixed host, lookup domain or DNS discovery), activates and reports the status.
- * For Office, use a second KmsClient on the same machine with the Office product.
+ * For Office, use a second KmsClient on the same machine with the Office product: with the same `host`,
+ * its steps run after the first client's (Run Command runs one script at a time on a VM); without `host`,
+ * give it `dependsOn: [<the first KmsClient>]`, which orders its script run too.
  */
 export class KmsClient extends pulumi.ComponentResource {
   static readonly __pulumiType = KMS_CLIENT_TYPE;
@@ -146,13 +148,29 @@ export class KmsClient extends pulumi.ComponentResource {
           }).parameters;
         });
 
+    // Another KmsClient of the same host on the same machine (Windows and Office): run after it, setup
+    // after setup and re-activation after re-activation (Run Command runs one script at a time on a VM).
+    const sameMachine =
+      args.host && summary.machine ? args.host.clientSteps.get(summary.machine) : undefined;
+    const setupDependsOn: pulumi.Input<pulumi.Input<pulumi.Resource>[]> = args.host
+      ? // With `host`, wait for the host's setup steps only: depending on the whole host component would
+        // also wait for its count step, which waits for this client.
+        [args.host.barrier.hostSetup, ...(sameMachine ? [sameMachine.setup] : [])]
+      : // Without `host`, the component's own dependsOn (e.g. the Windows KmsClient of this machine)
+        // also orders the script run.
+        pulumi
+          .output(opts?.dependsOn ?? [])
+          .apply((d) => (Array.isArray(d) ? d : [d]) as pulumi.Resource[]);
     const setup = runScript(
       `${name}-setup`,
       { target, script: "client-setup", parameters: parameters("setup") },
-      // With `host`, wait for the host's setup step only: depending on the whole host component would
-      // also wait for its count step, which waits for this client.
-      { parent: this, dependsOn: args.host ? [args.host.barrier.hostSetup] : [] },
+      { parent: this, dependsOn: setupDependsOn },
     );
+    const steps: { setup: pulumi.Resource; activate?: pulumi.Resource } = {
+      setup: setup.resource,
+      activate: sameMachine?.activate,
+    };
+    if (args.host && summary.machine) args.host.clientSteps.set(summary.machine, steps);
 
     // The client's last word: its re-activation step when it joined a barrier, else its setup step.
     let final: pulumi.Output<ClientResult> | undefined;
@@ -165,8 +183,12 @@ export class KmsClient extends pulumi.ComponentResource {
           const retry = runScript(
             `${name}-activate`,
             { target, script: "client-setup", parameters: parameters("barrier") },
-            { parent: this, dependsOn: [countStep] },
+            {
+              parent: this,
+              dependsOn: [countStep, ...(sameMachine?.activate ? [sameMachine.activate] : [])],
+            },
           );
+          steps.activate = retry.resource;
           final = retry.result as pulumi.Output<ClientResult>;
           return final;
         },

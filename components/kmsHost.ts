@@ -4,7 +4,7 @@ import * as network from "@pulumi/azure-native/network";
 import * as dns from "@pulumi/azure-native/dns";
 import * as privatedns from "@pulumi/azure-native/privatedns";
 import { ACTIVATION, canHost, defaultKeyGroupForHost, requireKeyGroup } from "./catalog";
-import { KmsConfigError, showValue } from "./errors";
+import { KmsConfigError, showKey, showValue } from "./errors";
 import { known, knownDefault, plainBoolean, withContext } from "./inputs";
 import { KmsSrvRecord } from "./kmsSrvRecord";
 import { ActivationBarrier, ActivationReport } from "./barrier";
@@ -16,7 +16,19 @@ import {
   SshTargetArgs,
   Target,
 } from "./remote";
-import { HOST_KEY_PARAMETER, HostResult, hostSetupParameters } from "./scripts";
+import {
+  HOST_KEY_PARAMETER,
+  HostResult,
+  hostSetupParameters,
+  officeHostSetupParameters,
+} from "./scripts";
+import {
+  hostMeetsOffice,
+  officeHostRequirementText,
+  officeStepName,
+  requireOfficeVersion,
+  validateVolumeLicensePack,
+} from "./office";
 import { formatKmsServer, srvLookupDomain, srvRecordSetName } from "./srv";
 import { KMS_HOST_TYPE, KmsHostSummary } from "./summary";
 import {
@@ -49,6 +61,27 @@ export interface KmsExternalClientsArgs {
    * @default 0
    */
   office?: pulumi.Input<number>;
+}
+
+/**
+ * One Office version the KMS host activates: that version's Office KMS host key and where the host finds
+ * the Office Volume License Pack's license files. Azure's own KMS does not activate Office.
+ */
+export interface KmsOfficeHostArgs {
+  /**
+   * Office version: "LTSC 2024", "LTSC 2021", "2019" or "2016" ("Office LTSC 2024" and "2024" are read
+   * the same). One entry per version.
+   */
+  version: string;
+  /** The Office KMS host key of that version, from the Microsoft 365 admin center / VLSC. Secret everywhere. */
+  hostKey: pulumi.Input<string>;
+  /**
+   * Where the Office Volume License Pack's license files are: a folder on the host holding the extracted
+   * `.xrm-ms` files, or a `.zip` of them (a path on the host, or an http(s) URI; pass a URI with a SAS token
+   * as a secret). `""` when the pack is already installed on the host. Not the pack's `.exe`: Microsoft
+   * documents it only as an interactive installer (see docs/office.md).
+   */
+  volumeLicensePack: pulumi.Input<string>;
 }
 
 /** Registration of the host in an Azure DNS zone: an A record for the host and the `_vlmcs._tcp` SRV record. */
@@ -163,6 +196,12 @@ export interface KmsHostArgs {
    */
   lowPriority?: boolean;
   /**
+   * Office versions this host also activates, each with its Office KMS host key and Volume License Pack.
+   * The host OS must meet each version's requirement (Office LTSC 2024: Windows Server 2022 or later).
+   * @default - no Office activation
+   */
+  office?: KmsOfficeHostArgs[];
+  /**
    * Clients outside this stack that also activate against this host (counted toward the threshold).
    * @default - none
    */
@@ -184,6 +223,21 @@ export interface KmsHostArgs {
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
+/** One Office version on the host, as the host reported it. */
+export interface KmsOfficeHostStatus {
+  /** Office version, e.g. "LTSC 2024". */
+  version: string;
+  licenseStatus: string;
+  /** True when the Office KMS host key is installed and activated. */
+  activated: boolean;
+  /** Distinct Office clients this Office host license saw (its own count; Office activates at 5). */
+  currentCount: number;
+  /** Last five characters of the Office host key. */
+  partialProductKey?: string;
+  productName?: string;
+  changed: string[];
+}
+
 /** What the host reports after setup (and after its clients registered, when it has any). */
 export interface KmsHostStatus {
   licenseStatus: string;
@@ -198,6 +252,8 @@ export interface KmsHostStatus {
   partialProductKey?: string;
   productName?: string;
   changed: string[];
+  /** Each Office version of `office`, with its own count, apart from the Windows count above. */
+  office: KmsOfficeHostStatus[];
 }
 
 const DEFAULT_ADMIN_USERNAME = "kmsadmin";
@@ -286,6 +342,11 @@ export class KmsHost extends pulumi.ComponentResource {
   readonly barrier: ActivationBarrier;
   /** @internal The plain summary, for clients that name this host. */
   readonly summaryValue: KmsHostSummary;
+  /**
+   * @internal The last steps of this host's clients per machine: a second KmsClient on the same machine
+   * (Windows and Office) runs after the first, since Run Command runs one script at a time on a VM.
+   */
+  readonly clientSteps = new Map<string, { setup: pulumi.Resource; activate?: pulumi.Resource }>();
 
   constructor(name: string, args: KmsHostArgs, opts?: pulumi.ComponentResourceOptions) {
     const { summary, target } = validateKmsHostArgs(name, args);
@@ -430,6 +491,32 @@ export class KmsHost extends pulumi.ComponentResource {
       { parent: this, dependsOn },
     );
 
+    // Office: one run of host-setup.ps1 in Office mode per version, after the Windows setup and one after
+    // the other (Run Command runs one script at a time on a VM). Clients and the count step wait for the last.
+    const officeRuns: { version: string; result: pulumi.Output<HostResult> }[] = [];
+    let lastHostStep: pulumi.Resource = setup.resource;
+    (args.office ?? []).forEach((office, i) => {
+      const version = summary.officeVersions![i];
+      const run = runScript(
+        officeStepName(name, version),
+        {
+          target: setupTarget,
+          script: "host-setup",
+          parameters: pulumi
+            .output(office.volumeLicensePack)
+            .apply(
+              (pack) =>
+                officeHostSetupParameters({ officeVersion: version, volumeLicensePack: pack ?? "" })
+                  .parameters,
+            ),
+          secretParameters: { [HOST_KEY_PARAMETER]: pulumi.secret(office.hostKey) },
+        },
+        { parent: this, dependsOn: [lastHostStep] },
+      );
+      officeRuns.push({ version, result: run.result as pulumi.Output<HostResult> });
+      lastHostStep = run.resource;
+    });
+
     let fqdn = defaultFqdn;
     let srvRecordName: pulumi.Output<string | undefined> = pulumi.output(undefined);
     if (args.dns !== undefined) {
@@ -490,16 +577,23 @@ export class KmsHost extends pulumi.ComponentResource {
       srvRecordName = srv.fqdn;
     }
 
-    this.barrier = new ActivationBarrier(name, this, setupTarget, setup.resource);
+    this.barrier = new ActivationBarrier(name, this, setupTarget, lastHostStep);
 
     this.vmId = vmId;
     this.privateIpAddress = privateIp;
     this.fqdn = fqdn;
     this.port = pulumi.output(port);
     this.kmsServer = pulumi.all([fqdn, this.port]).apply(([f, p]) => formatKmsServer(f, p));
+    const officeVersions = officeRuns.map((r) => r.version);
     this.status = pulumi
-      .all([setup.result, this.barrier.countResult])
-      .apply(([s, count]) => hostStatus((count ?? s) as HostResult, s as HostResult));
+      .all([setup.result, this.barrier.countResult, pulumi.all(officeRuns.map((r) => r.result))])
+      .apply(([s, count, offices]) =>
+        hostStatus(
+          (count ?? s) as HostResult,
+          s as HostResult,
+          officeStatuses(officeVersions, offices as HostResult[], count ?? undefined),
+        ),
+      );
     this.activationReport = this.barrier.report;
     this.srvRecordName = srvRecordName;
     this.registerOutputs({
@@ -517,7 +611,37 @@ export class KmsHost extends pulumi.ComponentResource {
   }
 }
 
-function hostStatus(latest: HostResult, setup: HostResult): KmsHostStatus {
+/**
+ * The Office part of the host's status: each Office run's result, with the count read after the clients
+ * registered (`status.ps1` lists every Office host license with its own count) when there is one.
+ */
+export function officeStatuses(
+  versions: string[],
+  runs: HostResult[],
+  count: HostResult | undefined,
+): KmsOfficeHostStatus[] {
+  return versions.map((version, i) => {
+    const r = runs[i];
+    const later = count?.officeHosts?.find(
+      (o) => o.partialProductKey !== null && o.partialProductKey === r?.partialProductKey,
+    );
+    return {
+      version,
+      licenseStatus: later?.licenseStatus ?? r?.licenseStatus ?? "Unknown",
+      activated: (later?.licenseStatus ?? r?.licenseStatus) === "Licensed",
+      currentCount: later?.currentCount ?? r?.currentCount ?? 0,
+      partialProductKey: r?.partialProductKey ?? undefined,
+      productName: later?.productName ?? r?.productName ?? undefined,
+      changed: r?.changed ?? [],
+    };
+  });
+}
+
+function hostStatus(
+  latest: HostResult,
+  setup: HostResult,
+  office: KmsOfficeHostStatus[],
+): KmsHostStatus {
   return {
     licenseStatus: latest.licenseStatus ?? setup.licenseStatus ?? "Unknown",
     isKmsHost: latest.isKmsHost ?? setup.isKmsHost ?? false,
@@ -536,6 +660,7 @@ function hostStatus(latest: HostResult, setup: HostResult): KmsHostStatus {
     partialProductKey: latest.partialProductKey ?? setup.partialProductKey ?? undefined,
     productName: latest.productName ?? setup.productName ?? undefined,
     changed: setup.changed ?? [],
+    office,
   };
 }
 
@@ -756,6 +881,7 @@ export function validateKmsHostArgs(
       // The lookup domain is what clients on DNS discovery must be in; computed here so it is checked.
       if (zoneName !== undefined && recordKnown) srvLookupDomain(zoneName, recordName);
     }
+    const officeVersions = validateOffice(args, windowsServerVersion, target !== undefined);
     const knownFqdn = known(args.fqdn, (v) => validateDnsName("fqdn", v));
     const summary: KmsHostSummary = {
       name,
@@ -775,6 +901,7 @@ export function validateKmsHostArgs(
       externalClients,
       clientAddressPrefixes,
       dns: dnsSummary,
+      officeVersions,
     };
     const sshHost = target?.kind === "ssh" ? plainValue(target.ssh.host) : undefined;
     const fqdn =
@@ -786,4 +913,99 @@ export function validateKmsHostArgs(
     }
     return { summary, target };
   });
+}
+
+/**
+ * Checks `office` (versions known to the catalog, one entry per version, Office host keys well formed and
+ * not a published setup key nor the Windows host key, pack locations, host OS requirement) and returns
+ * the Office versions in catalog form ("LTSC 2024"), in the order given.
+ */
+function validateOffice(
+  args: KmsHostArgs,
+  windowsServerVersion: string | undefined,
+  existingMachine: boolean,
+): string[] {
+  if (args.office === undefined) return [];
+  if (!Array.isArray(args.office)) {
+    throw new KmsConfigError(
+      "office",
+      showValue(plainValue(args.office as never) ?? "a value that is not a list"),
+      "a list of { version, hostKey, volumeLicensePack }, one per Office version",
+    );
+  }
+  const versions: string[] = [];
+  const keys = new Map<string, string>();
+  const windowsKey = known(args.hostKey, (v) => String(v).replace(/\s+/g, "").toUpperCase());
+  args.office.forEach((office, i) => {
+    const arg = `office[${i}]`;
+    if (office === null || typeof office !== "object") {
+      throw new KmsConfigError(
+        arg,
+        showValue(office),
+        "an object { version, hostKey, volumeLicensePack }",
+      );
+    }
+    const info = requireOfficeVersion(office.version, `${arg}.version`);
+    const earlier = versions.indexOf(info.version);
+    if (earlier >= 0) {
+      throw new KmsConfigError(
+        `${arg}.version`,
+        showValue(office.version),
+        `an Office version not given before (office[${earlier}] is Office ${info.version} already): one Office KMS host key per version`,
+      );
+    }
+    if (
+      office.hostKey === undefined ||
+      office.hostKey === null ||
+      plainValue(office.hostKey) === ""
+    ) {
+      throw new KmsConfigError(
+        `${arg}.hostKey`,
+        "nothing",
+        `the Office ${info.version} KMS host key, as a secret`,
+      );
+    }
+    const key = known(office.hostKey, (v) => validateHostKey(`${arg}.hostKey`, v));
+    if (key !== undefined) {
+      if (windowsKey !== undefined && key.replace(/-/g, "") === windowsKey.replace(/-/g, "")) {
+        throw new KmsConfigError(
+          `${arg}.hostKey`,
+          showKey(key),
+          `the Office ${info.version} KMS host key, a different key from hostKey (the Windows KMS host key)`,
+        );
+      }
+      const other = keys.get(key);
+      if (other !== undefined) {
+        throw new KmsConfigError(
+          `${arg}.hostKey`,
+          showKey(key),
+          `the Office ${info.version} KMS host key; the same key is given for Office ${other}, and each Office version has its own`,
+        );
+      }
+      keys.set(key, info.version);
+    }
+    if (office.volumeLicensePack === undefined || office.volumeLicensePack === null) {
+      throw new KmsConfigError(
+        `${arg}.volumeLicensePack`,
+        "nothing",
+        `where the host finds the Office ${info.version} Volume License Pack files (${info.requirement.volumeLicensePackUrl}): a folder or .zip of the extracted .xrm-ms files, or "" when the pack is already installed`,
+      );
+    }
+    known(office.volumeLicensePack, (v) =>
+      validateVolumeLicensePack(`${arg}.volumeLicensePack`, v),
+    );
+    if (
+      windowsServerVersion !== undefined &&
+      hostMeetsOffice(info, windowsServerVersion) === false
+    ) {
+      throw new KmsConfigError(
+        `${arg}.version`,
+        showValue(office.version),
+        `an Office version Windows Server ${windowsServerVersion} can host: ${officeHostRequirementText(info.requirement)}` +
+          (existingMachine ? "" : '; set windowsServerVersion to "2022" or later'),
+      );
+    }
+    versions.push(info.version);
+  });
+  return versions;
 }

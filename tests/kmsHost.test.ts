@@ -193,6 +193,7 @@ describe("KmsHost that creates its VM", () => {
       partialProductKey: "KHMXV",
       productName: undefined,
       changed: [],
+      office: [],
     });
     expect(await valueOf(host.activationReport)).toEqual({
       clients: 0,
@@ -381,6 +382,7 @@ describe("KmsHost summary for the policies", () => {
         hostFqdn: "kms.kms.internal",
       },
       fqdn: "kms.kms.internal",
+      officeVersions: [],
     });
     expect(JSON.stringify(component.inputs)).not.toContain(HOST_KEY);
     expect((component.inputs.summary as { name: string }).name).toBe("kms");

@@ -147,6 +147,7 @@ function keyLeaks(tree: Tree, variable: string): string[] {
 
 const DOCUMENTED_CIM_METHODS = [
   "InstallProductKey",
+  "InstallLicense",
   "Activate",
   "RefreshLicenseStatus",
   "SetKeyManagementServiceListeningPort",
@@ -167,6 +168,7 @@ const EXPECTED_METHODS: Record<ScriptName, string[]> = {
     "Activate",
     "DisableKeyManagementServiceDnsPublishing",
     "EnableKeyManagementServiceLowPriority",
+    "InstallLicense",
     "InstallProductKey",
     "RefreshLicenseStatus",
     "SetKeyManagementServiceListeningPort",
@@ -202,6 +204,7 @@ const EXPECTED_SLMGR_COMMENTS: Record<ScriptName, string[]> = {
     "/spri",
     "/dlv",
     "net stop sppsvc && net start sppsvc",
+    "/ilc",
   ],
   "client-setup": [
     "/ipk",
@@ -298,6 +301,8 @@ describe.each(SCRIPT_NAMES.map((n) => [n]))("%s.ps1", (name) => {
         "LowPriority:bool",
         "ActivationRetries:int",
         "RetryDelaySeconds:int",
+        "OfficeVersion:string",
+        "VolumeLicensePack:string",
       ],
       "client-setup": [
         "SetupKey:string",

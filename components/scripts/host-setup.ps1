@@ -1,3 +1,4 @@
+# host-setup.ps1 (pulumi-kms-activation)
 <#
 .SYNOPSIS
     Makes this Windows Server a KMS host: installs and activates the KMS host key (CSVLK), applies the
@@ -19,12 +20,33 @@
     Exit code 0: this machine is an activated KMS host. 1: it is not (the message says why and the fix).
     2: a parameter is out of range.
 
+    Office mode (OfficeVersion set): makes this KMS host activate one Office version too. It installs the
+    Office Volume License Pack's license files from VolumeLicensePack (slmgr /ilc for each .xrm-ms file),
+    installs the Office KMS host key given as HostKey (slmgr /ipk), activates it online (slmgr /ato) and
+    reports that Office host license and its own count (Office clients are counted apart from Windows).
+    The Windows host settings, firewall and service restart are left to the Windows run. The Office host
+    license is found by what the licensing service reports (Office application 0ff1ce15-..., a name
+    starting with "Office", a KMS_Host / VOLUME_KMS channel) and the key's last five characters, not by an
+    activation ID: Microsoft's pages give two different ones for Office LTSC 2024.
+
 .PARAMETER HostKey
-    The KMS host key (CSVLK). Empty keeps the key that is installed.
+    The KMS host key (CSVLK). Empty keeps the key that is installed. In Office mode: the Office KMS host key.
+
+.PARAMETER OfficeVersion
+    Empty: Windows mode. "2016", "2019", "LTSC 2021" or "LTSC 2024": Office mode for that version.
+
+.PARAMETER VolumeLicensePack
+    Office mode only: where the Office Volume License Pack's license files are, a folder with the
+    extracted .xrm-ms files or a .zip of them (a path on this machine or an http(s) URI). Empty when the
+    pack is already installed. The pack's .exe cannot run unattended: Microsoft documents it only as an
+    interactive installer that opens the Volume Activation Tools wizard.
 
 .EXAMPLE
     $key = Read-Host -Prompt 'KMS host key'
     .\host-setup.ps1 -HostKey $key -Port 1688 -DnsPublishing false
+.EXAMPLE
+    $officeKey = Read-Host -Prompt 'Office LTSC 2024 KMS host key'
+    .\host-setup.ps1 -HostKey $officeKey -OfficeVersion 'LTSC 2024' -VolumeLicensePack C:\vlpack\ltsc2024
 #>
 [CmdletBinding()]
 param(
@@ -35,7 +57,9 @@ param(
     [ValidateSet('true', 'false')][string]$DnsPublishing = 'false',
     [ValidateSet('true', 'false')][string]$LowPriority = 'false',
     [int]$ActivationRetries = 3,
-    [int]$RetryDelaySeconds = 30
+    [int]$RetryDelaySeconds = 30,
+    [string]$OfficeVersion = '',
+    [string]$VolumeLicensePack = ''
 )
 
 $ErrorActionPreference = 'Stop'
@@ -46,6 +70,9 @@ $WindowsApplicationId = '55c92734-d682-4d71-983e-d6ec3f16059f'
 $LicenseStatusNames = @('Unlicensed', 'Licensed', 'OOBGrace', 'OOTGrace', 'NonGenuineGrace', 'Notification', 'ExtendedGrace')
 $FirewallGroup = 'KMS activation (pulumi-kms-activation)'
 $BuiltInFirewallRule = 'SPPSVC-In-TCP'
+# Office 2013 and later (Microsoft's sample output for the Office host shows 0ff1ce16-...: both match).
+$OfficeApplicationIdPattern = '0ff1ce1?-a989-479d-af46-f275c6370663'
+$OfficeVersions = @('2016', '2019', 'LTSC 2021', 'LTSC 2024')
 
 # BEGIN error codes (copied from components/catalog/errorCodes.ts; tests/scripts.test.ts keeps them equal)
 $KmsErrorCodes = @{
@@ -219,6 +246,155 @@ function Set-KmsFirewall([int]$ListeningPort) {
     return @($ruleName, $changed)
 }
 
+function Get-OfficeHostProducts {
+    # Office KMS host licenses as the licensing service lists them (slmgr /dlv all): the Office application,
+    # a name starting with "Office" and a KMS host channel ("Office 16, OfficeKMSHostVL_KMS_Host edition",
+    # "Office 16, VOLUME_KMS channel").
+    $all = @(Get-CimInstance -ClassName SoftwareLicensingProduct -Filter "Name LIKE 'Office%'")
+    return @($all | Where-Object {
+        ([string]$_.ApplicationID) -like $OfficeApplicationIdPattern -and (
+            ([string]$_.Description) -like '*KMS_Host*' -or ([string]$_.Name) -like '*KMS_Host*' -or ([string]$_.Description) -like '*VOLUME_KMS*')
+    })
+}
+
+function Get-OfficeHostProduct([string]$Tail) {
+    # The Office host license holding the key that ends in $Tail, or $null.
+    $withKey = @(Get-OfficeHostProducts | Where-Object { $_.PartialProductKey -eq $Tail })
+    if ($withKey.Count -gt 0) { return $withKey[0] }
+    return $null
+}
+
+function Get-LicensePackFolder([string]$Source, [string]$WorkFolder) {
+    # The folder holding the pack's .xrm-ms license files: the folder given, or a .zip (a path on this
+    # machine or an http(s) URI) expanded under $WorkFolder. The URI is never logged: it may carry a token.
+    $zip = $Source
+    if ($Source -match '^https?://') {
+        New-Item -ItemType Directory -Force -Path $WorkFolder | Out-Null
+        $zip = Join-Path $WorkFolder 'volume-license-pack.zip'
+        Write-Log 'Downloading the Volume License Pack files (URI not shown).'
+        [Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12
+        Invoke-WebRequest -Uri $Source -OutFile $zip -UseBasicParsing
+    }
+    if (Test-Path -LiteralPath $zip -PathType Container) { return $zip }
+    if (-not (Test-Path -LiteralPath $zip -PathType Leaf)) { return $null }
+    $expanded = Join-Path $WorkFolder 'files'
+    if (Test-Path -LiteralPath $expanded) { Remove-Item -LiteralPath $expanded -Recurse -Force }
+    Expand-Archive -LiteralPath $zip -DestinationPath $expanded -Force
+    return $expanded
+}
+
+function Invoke-Activation($Product, [string]$What) {
+    # Online activation with bounded retries on transient network errors (slmgr /ato <activation ID>).
+    # Returns $null on success, else the error code.
+    $attempt = 0
+    while ($true) {
+        $attempt++
+        Write-Log ('Activating the ' + $What + ' online (attempt ' + $attempt + ' of ' + ($ActivationRetries + 1) + ').')
+        try {
+            Invoke-SppMethod $Product -MethodName Activate
+            $changed.Add('activation')
+            return $null
+        } catch {
+            $code = Get-ErrorCode $_
+            if ($attempt -le $ActivationRetries -and (Test-TransientCode $code)) {
+                Write-Log ('Activation failed with ' + $code + '; retrying in ' + $RetryDelaySeconds + ' s.')
+                Start-Sleep -Seconds $RetryDelaySeconds
+                continue
+            }
+            Write-Log ('Activation failed: ' + [string]$_.Exception.Message)
+            if ($null -eq $code) { $code = '0xC004F041' }
+            return $code
+        }
+    }
+}
+
+function Invoke-OfficeHostSetup($Result) {
+    # Office mode: Volume License Pack files -> Office KMS host key -> activation -> read back.
+    # Returns the exit code; fills $Result.
+    $Result.officeVersion = $OfficeVersion
+    $tail = $HostKey.Substring($HostKey.Length - 5)
+    $service = Get-LicensingService
+    $product = Get-OfficeHostProduct $tail
+    if ($null -ne $product) {
+        Write-Log ('Installed: ' + $product.Name + ', key ending in ' + $tail + ', status ' + (Get-LicenseStatusName $product.LicenseStatus) + '.')
+    } else {
+        if ($VolumeLicensePack -ne '') {
+            # slmgr /ilc <license file>, for each license file of the Volume License Pack
+            $work = Join-Path $env:TEMP ('kms-office-' + ($OfficeVersion -replace '[^A-Za-z0-9]', '').ToLowerInvariant())
+            $folder = Get-LicensePackFolder $VolumeLicensePack $work
+            $files = @()
+            if ($null -ne $folder) { $files = @(Get-ChildItem -LiteralPath $folder -Recurse -Filter '*.xrm-ms' | Where-Object { -not $_.PSIsContainer }) }
+            if ($files.Count -eq 0) {
+                $Result.message = 'VolumeLicensePack holds no .xrm-ms license files: give the folder with the Office ' + $OfficeVersion + ' Volume License Pack files extracted, or a .zip of them.'
+                Write-Log $Result.message
+                return 2
+            }
+            Write-Log ('Installing ' + $files.Count + ' license files of the Office ' + $OfficeVersion + ' Volume License Pack.')
+            foreach ($file in $files) {
+                Invoke-SppMethod $service -MethodName InstallLicense -Arguments @{ License = [System.IO.File]::ReadAllText($file.FullName) }
+            }
+            $changed.Add('licenses')
+        }
+        # slmgr /ipk <Office KMS host key>
+        Write-Log ('Installing the Office ' + $OfficeVersion + ' KMS host key ending in ' + $tail + '.')
+        try {
+            Invoke-SppMethod $service -MethodName InstallProductKey -Arguments @{ ProductKey = $HostKey }
+        } catch {
+            $code = Get-ErrorCode $_
+            if ($null -eq $code) { $code = '0xC004F050' }
+            $Result.errorCode = $code
+            $Result.message = 'Installing the Office ' + $OfficeVersion + ' KMS host key failed; if the key is right, the Office ' + $OfficeVersion + ' Volume License Pack is not installed on this host (give VolumeLicensePack). ' + (Get-ErrorDescription $code)
+            Write-Log $Result.message
+            return 1
+        }
+        $changed.Add('productKey')
+        Invoke-SppMethod $service -MethodName RefreshLicenseStatus
+        $product = Get-OfficeHostProduct $tail
+    }
+    if ($null -eq $product) {
+        $Result.errorCode = '0xC004F014'
+        $Result.message = 'No Office KMS host license holds the key ending in ' + $tail + ': it is not an Office ' + $OfficeVersion + ' KMS host key, or the Volume License Pack of that version is missing. ' + (Get-ErrorDescription '0xC004F014')
+        Write-Log $Result.message
+        return 1
+    }
+    $activationError = $null
+    if ([int]$product.LicenseStatus -ne 1) {
+        $activationError = Invoke-Activation $product ('Office ' + $OfficeVersion + ' KMS host key')
+        Invoke-SppMethod $service -MethodName RefreshLicenseStatus
+        $product = Get-OfficeHostProduct $tail
+    }
+    # Read back (slmgr /dlv <Office activation ID>)
+    $service = Get-LicensingService
+    $listening = [int]$service.KeyManagementServiceListeningPort
+    if ($listening -eq 0) { $listening = 1688 }
+    $Result.licenseStatusCode = [int]$product.LicenseStatus
+    $Result.licenseStatus = Get-LicenseStatusName $product.LicenseStatus
+    $Result.partialProductKey = $product.PartialProductKey
+    $Result.productName = $product.Name
+    $Result.productKeyChannel = $product.ProductKeyChannel
+    $Result.isKmsHost = ($Result.licenseStatusCode -eq 1)
+    $Result.currentCount = [int]$product.KeyManagementServiceCurrentCount
+    $Result.requiredClientCount = [int]$product.RequiredClientCount
+    $Result.port = $listening
+    $Result.dnsPublishing = [bool]$service.KeyManagementServiceDnsPublishing
+    $Result.lowPriority = [bool]$service.KeyManagementServiceLowPriority
+    $Result.activationIntervalMinutes = [int]$service.VLActivationInterval
+    $Result.renewalIntervalMinutes = [int]$service.VLRenewalInterval
+    if ($Result.isKmsHost) {
+        $Result.ok = $true
+        $Result.message = 'This KMS host activates Office ' + $OfficeVersion + ' (' + $product.Name + '); Office count ' + $Result.currentCount + '.'
+        Write-Log $Result.message
+        return 0
+    }
+    $code = $activationError
+    if ($null -eq $code) { $code = ConvertTo-HResultText $product.LicenseStatusReason }
+    if ($null -eq $code) { $code = '0xC004F041' }
+    $Result.errorCode = $code
+    $Result.message = 'The Office ' + $OfficeVersion + ' KMS host key is not activated (license status ' + $Result.licenseStatus + '). ' + (Get-ErrorDescription $code)
+    Write-Log $Result.message
+    return 1
+}
+
 function New-Result {
     $result = [ordered]@{
         script = $ScriptName
@@ -242,6 +418,7 @@ function New-Result {
         renewalIntervalMinutes = $null
         serviceRestarted = $false
         firewallRule = $null
+        officeVersion = $null
     }
     return $result
 }
@@ -267,11 +444,44 @@ $HostKey = ConvertTo-ProductKey $HostKey
 if ($HostKey -ne '' -and $HostKey -cnotmatch '^[BCDFGHJKMNPQRTVWXY2346789]{5}(-[BCDFGHJKMNPQRTVWXY2346789]{5}){4}$') {
     $problems = @($problems) + @('HostKey must be a product key of five groups of five characters separated by hyphens (XXXXX-XXXXX-XXXXX-XXXXX-XXXXX); received ' + (Show-Key $HostKey) + '.')
 }
+if ($OfficeVersion -ne '' -and $OfficeVersions -notcontains $OfficeVersion) {
+    $problems = @($problems) + @('OfficeVersion must be "2016", "2019", "LTSC 2021", "LTSC 2024" or empty (Windows); received "' + $OfficeVersion + '".')
+}
+if ($OfficeVersion -ne '' -and $VolumeLicensePack -match '\.(exe|msi|img|iso)$') {
+    $problems = @($problems) + @('VolumeLicensePack must be a folder or .zip with the extracted .xrm-ms license files of the Volume License Pack, not its installer, which runs only interactively (see docs/office.md).')
+}
+if ($OfficeVersion -ne '' -and $HostKey -eq '') {
+    $problems = @($problems) + @('HostKey must be the Office ' + $OfficeVersion + ' KMS host key when OfficeVersion is set; received nothing.')
+}
 if (@($problems).Count -gt 0) {
     $result.message = (@($problems) -join ' ')
     Write-Log $result.message
     Write-Result $result $changed
     exit 2
+}
+
+if ($OfficeVersion -ne '') {
+    try {
+        $exitCode = Invoke-OfficeHostSetup $result
+    } catch {
+        $code = Get-ErrorCode $_
+        $result.errorCode = $code
+        $text = 'Unexpected failure: ' + [string]$_.Exception.Message
+        if ($null -ne $code) { $text = $text + ' ' + (Get-ErrorDescription $code) }
+        $result.message = $text
+        Write-Log $result.message
+        $exitCode = 1
+    }
+    if ($exitCode -eq 0) {
+        Write-Result $result $changed
+        exit 0
+    }
+    if ($exitCode -eq 2) {
+        Write-Result $result $changed
+        exit 2
+    }
+    Write-Result $result $changed
+    exit 1
 }
 
 $wantDnsPublishing = ($DnsPublishing -eq 'true')

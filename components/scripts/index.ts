@@ -31,6 +31,9 @@ export const SCRIPT_PARAMETERS: Readonly<Record<ScriptName, readonly string[]>> 
     "LowPriority",
     "ActivationRetries",
     "RetryDelaySeconds",
+    // Office mode: one run per Office version, HostKey then holds that version's Office KMS host key.
+    "OfficeVersion",
+    "VolumeLicensePack",
   ],
   "client-setup": [
     "SetupKey",
@@ -220,6 +223,50 @@ export function hostSetupParameters(settings: HostSetupSettings = {}): ScriptPar
   };
 }
 
+/** One Office version on a KMS host (host-setup.ps1 in Office mode). */
+export interface OfficeHostSetupSettings {
+  /** "2016", "2019", "LTSC 2021" or "LTSC 2024" (catalog form). */
+  officeVersion: string;
+  /** Folder or .zip (path on the host, or http(s) URI) with the Volume License Pack files; "" = installed. */
+  volumeLicensePack?: string;
+  /** @default 3 */
+  activationRetries?: number;
+  /** @default 30 */
+  retryDelaySeconds?: number;
+}
+
+/**
+ * Parameters of `host-setup.ps1` in Office mode. The Office host key is not among them: pass it as the
+ * secret `HOST_KEY_PARAMETER`. `VolumeLicensePack` is left out when empty (the pack is installed).
+ */
+export function officeHostSetupParameters(settings: OfficeHostSetupSettings): ScriptParameters {
+  if (typeof settings.officeVersion !== "string" || settings.officeVersion.trim() === "") {
+    throw new KmsConfigError(
+      "officeVersion",
+      showValue(settings.officeVersion),
+      'an Office version such as "LTSC 2024"',
+    );
+  }
+  const pack = (settings.volumeLicensePack ?? "").trim();
+  return {
+    parameters: {
+      ActivationRetries: intText(
+        "activationRetries",
+        settings.activationRetries ?? HOST_SETUP_DEFAULTS.activationRetries,
+        PARAMETER_RULES.activationRetries,
+      ),
+      RetryDelaySeconds: intText(
+        "retryDelaySeconds",
+        settings.retryDelaySeconds ?? HOST_SETUP_DEFAULTS.retryDelaySeconds,
+        PARAMETER_RULES.retryDelaySeconds,
+      ),
+      OfficeVersion: settings.officeVersion.trim(),
+      ...(pack === "" ? {} : { VolumeLicensePack: pack }),
+    },
+    secretParameterNames: [HOST_KEY_PARAMETER],
+  };
+}
+
 /** Splits "name:port" and "[v6]:port"; anything else is a bare name. */
 function splitServer(server: string): { host: string; port?: number } {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(server);
@@ -368,6 +415,18 @@ export interface HostResult extends ScriptResultBase {
   firewallRule: string | null;
   /** Only from `status.ps1`. */
   requests?: HostRequestCounters | null;
+  /** Office mode of `host-setup.ps1`: the Office version this run set up (its license is the result's product). */
+  officeVersion?: string | null;
+  /** Only from `status.ps1`: each Office KMS host license with a key, and its own count. */
+  officeHosts?: OfficeHostLicense[] | null;
+}
+
+/** An Office KMS host license as `status.ps1` reports it. */
+export interface OfficeHostLicense {
+  productName: string | null;
+  partialProductKey: string | null;
+  licenseStatus: LicenseStatusName | null;
+  currentCount: number | null;
 }
 
 export interface ClientResult extends ScriptResultBase {
@@ -498,6 +557,20 @@ function requestsOf(v: unknown): HostRequestCounters | null {
   };
 }
 
+function officeHostsOf(v: unknown): OfficeHostLicense[] | null {
+  // ConvertTo-Json writes a one-element array as the element itself in some PowerShell versions.
+  const list = Array.isArray(v) ? v : v !== null && typeof v === "object" ? [v] : null;
+  if (list === null) return null;
+  return list
+    .filter((o): o is Record<string, unknown> => o !== null && typeof o === "object")
+    .map((o) => ({
+      productName: str(o.productName),
+      partialProductKey: str(o.partialProductKey),
+      licenseStatus: licenseStatusOf(o.licenseStatus, null),
+      currentCount: num(o.currentCount),
+    }));
+}
+
 /**
  * Reads the result of a script from its output: the LAST line that parses as a JSON object, in noisy
  * output (log lines before it, CRLF, a BOM, trailing blank lines or an appended error stream, the front
@@ -566,6 +639,8 @@ export function parseScriptResult(output: string, script: ScriptName): ScriptRes
       firewallRule: str(raw.firewallRule),
     };
     if ("requests" in raw) host.requests = requestsOf(raw.requests);
+    if ("officeVersion" in raw) host.officeVersion = str(raw.officeVersion);
+    if ("officeHosts" in raw) host.officeHosts = officeHostsOf(raw.officeHosts);
     return host;
   }
   return {

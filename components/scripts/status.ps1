@@ -10,7 +10,8 @@
     (isKmsHost and licenseStatus for a host, activated and pending for a client).
 
 .PARAMETER Role
-    host: KMS host fields (count, port, publishing, request counters). client: KMS client fields.
+    host: KMS host fields (count, port, publishing, request counters), and each Office KMS host license
+    with its own count (officeHosts). client: KMS client fields.
 
 .PARAMETER Clients
     Only written to the log: the clients whose registration this count read follows.
@@ -34,6 +35,8 @@ $ProgressPreference = 'SilentlyContinue'
 $ScriptName = 'status'
 $WindowsApplicationId = '55c92734-d682-4d71-983e-d6ec3f16059f'
 $OfficeApplicationId = '0ff1ce15-a989-479d-af46-f275c6370663'
+# Office 2013 and later (Microsoft's sample output for the Office host shows 0ff1ce16-...: both match).
+$OfficeApplicationIdPattern = '0ff1ce1?-a989-479d-af46-f275c6370663'
 $LicenseStatusNames = @('Unlicensed', 'Licensed', 'OOBGrace', 'OOTGrace', 'NonGenuineGrace', 'Notification', 'ExtendedGrace')
 
 # BEGIN error codes (copied from components/catalog/errorCodes.ts; tests/scripts.test.ts keeps them equal)
@@ -172,6 +175,19 @@ try {
             }
             if ($result.licenseStatusCode -ne 1) { $result.errorCode = ConvertTo-HResultText $product.LicenseStatusReason }
         }
+        # Office KMS host licenses with a key (slmgr /dlv all): Office clients are counted apart, per license.
+        $officeProducts = @(Get-CimInstance -ClassName SoftwareLicensingProduct -Filter "Name LIKE 'Office%' AND PartialProductKey IS NOT NULL" | Where-Object {
+            ([string]$_.ApplicationID) -like $OfficeApplicationIdPattern -and (
+                ([string]$_.Description) -like '*KMS_Host*' -or ([string]$_.Name) -like '*KMS_Host*' -or ([string]$_.Description) -like '*VOLUME_KMS*')
+        })
+        $result.officeHosts = @($officeProducts | ForEach-Object {
+            [ordered]@{
+                productName = $_.Name
+                partialProductKey = $_.PartialProductKey
+                licenseStatus = Get-LicenseStatusName $_.LicenseStatus
+                currentCount = [int]$_.KeyManagementServiceCurrentCount
+            }
+        })
         $result.ok = $true
         if ($result.isKmsHost -and $result.licenseStatusCode -eq 1) {
             $result.message = 'Activated KMS host on TCP ' + $listening + '; current count ' + $result.currentCount + '.'
