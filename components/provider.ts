@@ -1,0 +1,256 @@
+/**
+ * Multi-language component plugin: `pulumi package add <this repository>` gives Python, Go, C#, Java and
+ * YAML programs `kms:index:KmsHost`, `kms:index:KmsClient` and `kms:index:KmsSrvRecord`.
+ *
+ * The schema comes from Pulumi's TypeScript analyzer (`@pulumi/pulumi/provider/experimental`), which
+ * accepts a class only when it extends `ComponentResource` directly, has one constructor with an `args`
+ * interface, and uses no unions, anonymous object types or references to our own components. The
+ * TypeScript classes carry what only TypeScript can use (`KmsClientArgs.host`, the host's barrier), so the
+ * plugin publishes thin subclasses instead: same class names, same type tokens, the real constructors at
+ * run time, and a surface without those TypeScript-only parts. Type assertions at the end of this file
+ * fail to compile if the subclasses' outputs drift from the real classes'.
+ *
+ * This module is also the package's `main`: it re-exports the library, and starts the provider host only
+ * when Pulumi's plugin runner loads the package itself (never when a program imports the library).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as lib from "./index";
+import type { KmsClientArgs, KmsClientStatus } from "./kmsClient";
+import type { KmsHostArgs, KmsHostStatus } from "./kmsHost";
+import type { KmsSrvRecordArgs } from "./kmsSrvRecord";
+import type { AzureVmTargetArgs, SshTargetArgs } from "./remote";
+
+export * from "./index";
+
+/** Package name in the plugin's type tokens: `kms:index:<Class>`. */
+export const PLUGIN_NAME = "kms";
+
+/**
+ * The arguments of `KmsClient` in other languages: everything but `host` (a TypeScript object); give
+ * `kmsServer` (e.g. the host's `kmsServer` output) instead. Kept equal to `Omit<KmsClientArgs, "host">`
+ * by a compile-time check below (written out because the analyzer loses docs and types of mapped types).
+ */
+export interface KmsClientPluginArgs {
+  /**
+   * The Azure VM to configure, through Managed Run Command. Give this or `ssh`.
+   * @default - `ssh` is used
+   */
+  azureVm?: AzureVmTargetArgs;
+  /**
+   * The Windows machine to configure over SSH (on-premises, other clouds). Give this or `azureVm`.
+   * @default - `azureVm` is used
+   */
+  ssh?: SshTargetArgs;
+  /**
+   * Catalog product name, e.g. "Windows Server 2022 Datacenter", "Windows 11 Enterprise",
+   * "Office LTSC Professional Plus 2024": picks the KMS client setup key (GVLK) and the activation family.
+   * @default - the product of `setupKey` (one of the two is required)
+   */
+  product?: string;
+  /**
+   * KMS client setup key to install instead of the product's published one (`slmgr /ipk`).
+   * @default - the published setup key of `product`
+   */
+  setupKey?: pulumi.Input<string>;
+  /**
+   * Fixed KMS host, "name" or "name:port" (`[IPv6]:port`), like `slmgr /skms`; e.g. a KmsHost's
+   * `kmsServer` output.
+   * @default - DNS discovery
+   */
+  kmsServer?: pulumi.Input<string>;
+  /**
+   * Domain whose `_vlmcs._tcp` record the client looks up (`slmgr /skms-domain`), for clients whose own DNS
+   * suffix is another (workgroup VMs on Azure get `*.internal.cloudapp.net`).
+   * @default - the machine's own DNS domain (`slmgr /ckms`: clears any fixed host and port)
+   */
+  lookupDomain?: pulumi.Input<string>;
+  /**
+   * Minutes between activation attempts while not activated (`slmgr /sai` on the client), 15 to 43200.
+   * @default - the host's value once the client reached it (120 until then)
+   */
+  activationIntervalMinutes?: pulumi.Input<number>;
+  /**
+   * Minutes between renewals once activated (`slmgr /sri` on the client), 15 to 43200.
+   * @default - the host's value once the client reached it (10080 until then)
+   */
+  renewalIntervalMinutes?: pulumi.Input<number>;
+  /**
+   * Activate now (`slmgr /ato`). With `false` the key and target are set and Windows activates on its
+   * own schedule.
+   * @default true
+   */
+  activate?: boolean;
+}
+
+/** CMIDs reported by more than one machine: the host counts each such group as one client. */
+export interface DuplicateCmid {
+  /** The shared client machine ID. */
+  cmid: string;
+  /** Names of the clients that reported it. */
+  clients: string[];
+}
+
+/** What the threshold barrier found once every client of the host had registered. */
+export interface ActivationReport {
+  /** Clients in this stack that joined the host's barrier. */
+  clients: number;
+  /** Distinct machines among them. */
+  distinctMachines: number;
+  /** The host's count read after all of them registered; absent when no client joined. */
+  currentCount?: number;
+  /** Clients activated at the end of the deployment. */
+  activated: number;
+  /** Clients still waiting for the count (0xC004F038). */
+  pending: number;
+  /** CMIDs reported by more than one machine (Marketplace images sysprepped with SkipRearm=1). */
+  duplicateCmids: DuplicateCmid[];
+  /** What the barrier warned about, also logged as Pulumi warnings. */
+  warnings: string[];
+}
+
+/**
+ * Extending the real class through a cast keeps its constructor at run time while the analyzer, which
+ * reads only the source, sees a direct `ComponentResource` subclass.
+ */
+const KmsHostBase = lib.KmsHost as unknown as typeof pulumi.ComponentResource;
+const KmsClientBase = lib.KmsClient as unknown as typeof pulumi.ComponentResource;
+const KmsSrvRecordBase = lib.KmsSrvRecord as unknown as typeof pulumi.ComponentResource;
+
+/** The real constructors take (name, args, opts); the cast base's declared signature starts with a type. */
+function baseArgs(name: string, args: object, opts?: pulumi.ComponentResourceOptions) {
+  return [name, args, opts] as unknown as [string, string];
+}
+
+/**
+ * A Windows KMS host: creates a Windows Server VM (NIC without public IP, NSG that admits only the KMS
+ * port from the clients' networks) or takes an existing machine, then installs and activates the host key
+ * and applies the host settings remotely. With `dns`, also the A record and the `_vlmcs._tcp` SRV record.
+ */
+class KmsHost extends KmsHostBase {
+  /** Azure resource ID of the VM (absent for an SSH machine). */
+  declare readonly vmId: pulumi.Output<string | undefined>;
+  /** Private IPv4 address of the host, when known. */
+  declare readonly privateIpAddress: pulumi.Output<string | undefined>;
+  /** Name clients reach the host by. */
+  declare readonly fqdn: pulumi.Output<string>;
+  /** KMS port. */
+  declare readonly port: pulumi.Output<number>;
+  /** "fqdn:port", for a client's `kmsServer` (`slmgr /skms`). */
+  declare readonly kmsServer: pulumi.Output<string>;
+  /** The host's licensing state as its script read it back. Unknown during preview. */
+  declare readonly status: pulumi.Output<KmsHostStatus>;
+  /** The threshold barrier's findings: count after all clients registered, duplicate CMIDs. */
+  declare readonly activationReport: pulumi.Output<ActivationReport>;
+  /** The `_vlmcs._tcp` query name when `dns` is given. */
+  declare readonly srvRecordName: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: KmsHostArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(...baseArgs(name, args, opts));
+  }
+}
+
+/**
+ * Configures one Windows machine as a KMS client: installs the setup key when it differs, points the
+ * client at its host (fixed host, lookup domain or DNS discovery), activates and reports the status.
+ * For Office, use a second KmsClient on the same machine with the Office product.
+ */
+class KmsClient extends KmsClientBase {
+  /** Licensing state after setup (and after the threshold barrier). Unknown during preview. */
+  declare readonly status: pulumi.Output<KmsClientStatus>;
+  /** Canonical catalog product name, when known. */
+  declare readonly product: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: KmsClientPluginArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(...baseArgs(name, args, opts));
+  }
+}
+
+/**
+ * The `_vlmcs._tcp` SRV record through which Windows clients discover KMS hosts. Azure DNS takes no
+ * dynamic updates, so the record a KMS host would publish itself is created here instead.
+ */
+class KmsSrvRecord extends KmsSrvRecordBase {
+  /** Relative name of the record set in the zone, e.g. "_vlmcs._tcp". */
+  declare readonly recordSetName: pulumi.Output<string>;
+  /** The name clients query, e.g. "_vlmcs._tcp.corp.contoso.com". */
+  declare readonly fqdn: pulumi.Output<string>;
+  /** Azure resource ID of the record set. */
+  declare readonly recordSetId: pulumi.Output<string>;
+
+  constructor(name: string, args: KmsSrvRecordArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(...baseArgs(name, args, opts));
+  }
+}
+
+/** The classes the plugin serves (named like the TypeScript classes: the name is the type token). */
+export const pluginComponents = [KmsHost, KmsClient, KmsSrvRecord];
+
+/** The repository root: the directory with PulumiPlugin.yaml (from components/ or bin/components/). */
+export function packageRoot(from: string = __dirname): string {
+  let dir = from;
+  while (!fs.existsSync(path.join(dir, "PulumiPlugin.yaml"))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`PulumiPlugin.yaml not found above ${from}`);
+    dir = up;
+  }
+  return dir;
+}
+
+/**
+ * Where the analyzer starts: plugin/package.json (`main`: this file's TypeScript source) and
+ * plugin/tsconfig.json. The analyzer reads sources, so the plugin runs from a checkout of the repository.
+ */
+export function pluginSchemaDir(root: string = packageRoot()): string {
+  return path.join(root, "plugin");
+}
+
+/** The package version, used as the plugin's version. */
+export function packageVersion(root: string = packageRoot()): string {
+  return (
+    JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { version: string }
+  ).version;
+}
+
+/** Options for `componentProviderHost` / `ComponentProvider`. */
+export function pluginOptions(root: string = packageRoot()) {
+  return {
+    components: pluginComponents,
+    name: PLUGIN_NAME,
+    dirname: pluginSchemaDir(root),
+    version: packageVersion(root),
+  };
+}
+
+/** True when Pulumi's plugin runner (`@pulumi/pulumi/cmd/run-plugin`) loaded this module as the plugin. */
+function loadedByPluginRunner(): boolean {
+  const parent = (module as { parent?: { filename?: string } | null }).parent;
+  return /[\\/]@pulumi[\\/]pulumi[\\/]cmd[\\/]run-plugin[\\/]/.test(parent?.filename ?? "");
+}
+
+if (require.main === module || loadedByPluginRunner()) {
+  // Loaded here, not at the top: importing the library must not load the analyzer (and TypeScript). And
+  // synchronously: the runner hosts whatever components it finds in our exports right after `require`.
+  type Experimental = typeof import("@pulumi/pulumi/provider/experimental");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const host = require("@pulumi/pulumi/provider/experimental") as Experimental;
+  void host.componentProviderHost(pluginOptions());
+}
+
+// Compile-time checks: the plugin classes publish exactly the real classes' outputs, with the same types.
+type OutputKeys<T> = {
+  [K in keyof T]-?: T[K] extends pulumi.Output<unknown> ? K : never;
+}[keyof T];
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type SameOutputs<P, R> =
+  Same<OutputKeys<P>, OutputKeys<R>> extends true
+    ? Same<Pick<P, OutputKeys<R> & keyof P>, Pick<R, OutputKeys<R>>>
+    : false;
+const outputsMatch: [
+  SameOutputs<KmsHost, lib.KmsHost>,
+  SameOutputs<KmsClient, lib.KmsClient>,
+  SameOutputs<KmsSrvRecord, lib.KmsSrvRecord>,
+  Same<KmsClientPluginArgs, Omit<KmsClientArgs, "host">>,
+] = [true, true, true, true];
+void outputsMatch;

@@ -1,0 +1,44 @@
+/**
+ * A KMS host VM in an Azure hub subnet serves on-premises machines over VPN/ExpressRoute (Azure KMS
+ * answers only Azure public IPs, so on-premises clients need a host of their own). The clients are
+ * configured over SSH (OpenSSH Server on Windows) and pointed at the host with `kmsServer`, the way
+ * they would be from Python, Go, C# or YAML. The host's A record (and SRV record) go into the Azure DNS
+ * zone that the on-premises DNS servers forward `corp.contoso.com` to; a plain `kmsServer` naming it lets
+ * the kms-guard policies check the threshold and the host key at preview.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { KmsClient, KmsHost } from "../../components";
+
+const cfg = new pulumi.Config();
+const sshPassword = cfg.requireSecret("sshPassword");
+const zoneName = "corp.contoso.com";
+
+const host = new KmsHost("kms", {
+  hostKey: cfg.requireSecret("hostKey"),
+  adminPassword: cfg.requireSecret("adminPassword"),
+  resourceGroupName: "kms-rg",
+  location: "westeurope",
+  subnetId: cfg.get("subnetId") ?? "",
+  // The on-premises networks that reach the host through the gateway; never 0.0.0.0/0.
+  clientAddressPrefixes: ["192.168.10.0/24", "192.168.20.0/24"],
+  windowsServerVersion: "2022",
+  keyGroup: "Windows Server 2022",
+  externalClients: { windowsServer: 5, windowsClient: 24 },
+  dns: { zoneName, resourceGroupName: "dns-rg", hostName: "kms" },
+});
+
+const machines = [
+  { name: "fs-01", address: "192.168.10.21", product: "Windows Server 2022 Standard" },
+  { name: "pc-0042", address: "192.168.20.42", product: "Windows 11 Enterprise" },
+];
+const clients = machines.map(
+  (m) =>
+    new KmsClient(`onprem-${m.name}`, {
+      ssh: { host: m.address, user: "kmsadmin", password: sshPassword },
+      product: m.product,
+      kmsServer: `kms.${zoneName}:1688`,
+    }),
+);
+
+export const kmsServer = host.kmsServer;
+export const clientStatuses = clients.map((c) => c.status);

@@ -1,0 +1,121 @@
+/**
+ * Every example under examples/ plans offline with the plan tool (tools/plan.ts): the expected
+ * components and Azure resources register, with no mandatory kms-guard violation. The examples declare
+ * their secrets (`secret: true` in Pulumi.yaml, no value): the plan tool supplies marked placeholders.
+ */
+import * as path from "path";
+import { plan, type PlanResult } from "../tools/plan";
+
+const EXAMPLES = path.resolve(__dirname, "..", "examples");
+
+const cases: [string, string[]][] = [
+  [
+    "single-host",
+    [
+      "azure-native:resources:ResourceGroup kms-rg",
+      "azure-native:network:VirtualNetwork kms-vnet",
+      "azure-native:network:Subnet kms-subnet",
+      "azure-native:privatedns:PrivateZone kms-zone",
+      "azure-native:privatedns:VirtualNetworkLink kms-zone-link",
+      "kms:index:KmsHost kms",
+      "azure-native:network:NetworkSecurityGroup kms-nsg",
+      "azure-native:network:NetworkInterface kms-nic",
+      "azure-native:compute:VirtualMachine kms-vm",
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine kms-setup",
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine kms-count",
+      "azure-native:privatedns:PrivateRecordSet kms-a",
+      "kms:index:KmsSrvRecord kms-srv",
+      "azure-native:privatedns:PrivateRecordSet kms-srv",
+      "kms:index:KmsClient client-app-01",
+      "kms:index:KmsClient client-app-02",
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-app-01-setup",
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-app-02-setup",
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-app-01-activate",
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-app-02-activate",
+    ],
+  ],
+  [
+    "two-hosts",
+    [
+      "kms:index:KmsHost kms-a",
+      "kms:index:KmsHost kms-b",
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine kms-a-setup",
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine kms-b-setup",
+      "kms:index:KmsSrvRecord kms-srv",
+      "azure-native:dns:RecordSet kms-srv",
+    ],
+  ],
+  [
+    "on-prem-ssh",
+    [
+      "kms:index:KmsHost kms",
+      "azure-native:network:NetworkSecurityGroup kms-nsg",
+      "azure-native:network:NetworkInterface kms-nic",
+      "azure-native:compute:VirtualMachine kms-vm",
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine kms-setup",
+      "azure-native:dns:RecordSet kms-a",
+      "kms:index:KmsSrvRecord kms-srv",
+      "azure-native:dns:RecordSet kms-srv",
+      "kms:index:KmsClient onprem-fs-01",
+      "kms:index:KmsClient onprem-pc-0042",
+      "command:remote:Command onprem-fs-01-setup",
+      "command:remote:Command onprem-pc-0042-setup",
+    ],
+  ],
+  [
+    "existing-host",
+    [
+      "kms:index:KmsHost kms01",
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine kms01-setup",
+      "azure-native:dns:RecordSet kms01-a",
+      "kms:index:KmsSrvRecord kms01-srv",
+      "azure-native:dns:RecordSet kms01-srv",
+      "kms:index:KmsClient client-build-01",
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-build-01-setup",
+    ],
+  ],
+];
+
+const results = new Map<string, PlanResult>();
+
+beforeAll(async () => {
+  // Sequentially: each plan installs its own mocks in this process.
+  for (const [dir] of cases) results.set(dir, await plan(path.join(EXAMPLES, dir)));
+}, 120_000);
+
+describe.each(cases)("examples/%s", (dir, expected) => {
+  test("registers exactly the expected resources", () => {
+    const got = results
+      .get(dir)!
+      .resources.filter((r) => r.type !== "pulumi:pulumi:Stack")
+      .map((r) => `${r.type} ${r.name}`)
+      .sort();
+    expect(got).toEqual([...expected].sort());
+  });
+
+  test("no mandatory policy violation", () => {
+    const mandatory = results
+      .get(dir)!
+      .violations.filter((v) => v.enforcementLevel === "mandatory")
+      .map((v) => `${v.policyName}: ${v.message}`);
+    expect(mandatory).toEqual([]);
+  });
+});
+
+test("the VM-less examples create no VM, NIC or NSG", () => {
+  for (const dir of ["two-hosts", "existing-host"]) {
+    const types = results.get(dir)!.resources.map((r) => r.type);
+    expect(
+      types.filter((t) => /compute:VirtualMachine$|NetworkInterface|NetworkSecurityGroup/.test(t)),
+    ).toEqual([]);
+  }
+});
+
+test("secrets declared in Pulumi.yaml reach the components as placeholders, never as plain text", () => {
+  const host = results
+    .get("single-host")!
+    .resources.find((r) => r.type === "azure-native:compute:VirtualMachine")!;
+  expect(JSON.stringify(host.inputs)).not.toContain(
+    "kms-plan-secret-placeholder(kms-single-host:adminPassword)",
+  );
+});
