@@ -929,7 +929,10 @@ function validateOffice(
   if (!Array.isArray(args.office)) {
     throw new KmsConfigError(
       "office",
-      showValue(plainValue(args.office as never) ?? "a value that is not a list"),
+      // Never the value itself: it may hold an Office host key.
+      typeof args.office === "object" && args.office !== null
+        ? "an object"
+        : showValue(args.office),
       "a list of { version, hostKey, volumeLicensePack }, one per Office version",
     );
   }
@@ -941,7 +944,7 @@ function validateOffice(
     if (office === null || typeof office !== "object") {
       throw new KmsConfigError(
         arg,
-        showValue(office),
+        office === null || office === undefined ? "nothing" : `a ${typeof office}`,
         "an object { version, hostKey, volumeLicensePack }",
       );
     }

@@ -15,6 +15,8 @@ export interface Recorded {
   inputs: Record<string, unknown>;
   /** Inputs with secret envelopes unwrapped. */
   plain: Record<string, unknown>;
+  /** URNs of the resources it depends on (`dependsOn`, and resources its inputs come from). */
+  dependencies?: string[];
 }
 
 export interface ScriptCall {
@@ -210,7 +212,12 @@ export function installMocks(options: { preview?: boolean } = {}): MockState {
   ).getMonitor();
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = ((
-    req: { getType(): string; getName(): string; getParent(): string },
+    req: {
+      getType(): string;
+      getName(): string;
+      getParent(): string;
+      getDependenciesList?(): string[];
+    },
     cb: (err: unknown, resp: { getUrn(): string }) => void,
   ) => {
     const rec: Recorded = {
@@ -219,6 +226,7 @@ export function installMocks(options: { preview?: boolean } = {}): MockState {
       parent: req.getParent() || undefined,
       inputs: {},
       plain: {},
+      dependencies: req.getDependenciesList?.() ?? [],
     };
     state.resources.push(rec);
     return original(
