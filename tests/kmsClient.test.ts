@@ -346,3 +346,30 @@ describe("KmsClient with host: threshold barrier", () => {
     expect(setupCall("kms-count").parameters.Clients).toBe("c1");
   });
 });
+
+describe("script failures", () => {
+  const { readResult } = require("../components/remote") as typeof import("../components/remote");
+
+  test("a result with ok: false fails with the error code's meaning and fix", () => {
+    const output = `log\r\n${JSON.stringify({ script: "client-setup", ok: false, changed: [], errorCode: "0xC004F074", message: "activation failed" })}\r\n`;
+    expect(() => readResult(output, "client-setup")).toThrow(
+      /^client-setup\.ps1 failed: 0xC004F074: No KMS host could be contacted\. Fix: .*Test-NetConnection/,
+    );
+  });
+
+  test("pending 0xC004F038 is not a failure", () => {
+    const output = JSON.stringify({
+      script: "client-setup",
+      ok: true,
+      changed: [],
+      errorCode: "0xC004F038",
+      activated: false,
+      pending: true,
+    });
+    expect(readResult(output, "client-setup")).toMatchObject({
+      ok: true,
+      pending: true,
+      errorCode: "0xC004F038",
+    });
+  });
+});

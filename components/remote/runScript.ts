@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as compute from "@pulumi/azure-native/compute";
-import { loadScript, parseScriptResult, ScriptName, ScriptResult } from "../scripts";
+import { loadScript, parseScriptResult, scriptFailure, ScriptName, ScriptResult } from "../scripts";
 import { Target } from "./targets";
 import { SSH_BOOTSTRAP_COMMAND, sshStdin } from "./ssh";
 
@@ -28,6 +28,16 @@ export interface ScriptRun {
 }
 
 const DEFAULT_TIMEOUT_SECONDS = 1800;
+
+/**
+ * A result with `ok: false` fails the deployment with the error code's meaning and fix, even where the
+ * transport did not (a lost exit code). 0xC004F038 is not a failure: client-setup reports it as pending.
+ */
+export function readResult(output: string, script: ScriptName): ScriptResult {
+  const result = parseScriptResult(output, script);
+  if (result.ok === false) throw scriptFailure(result);
+  return result;
+}
 
 /** A ScriptRun whose result is built on first use, once. */
 function lazyResult(
@@ -109,7 +119,7 @@ function runWithRunCommand(
       .instanceView.apply((iv) => {
         const output = iv?.output ?? "";
         const error = iv?.error ? `\n${iv.error}` : "";
-        return parseScriptResult(output + error, args.script);
+        return readResult(output + error, args.script);
       }),
   );
 }
@@ -142,7 +152,5 @@ function runWithSsh(
     },
     opts,
   );
-  return lazyResult(remote, () =>
-    remote.stdout.apply((stdout) => parseScriptResult(stdout, args.script)),
-  );
+  return lazyResult(remote, () => remote.stdout.apply((stdout) => readResult(stdout, args.script)));
 }
