@@ -84,7 +84,7 @@ function Get-ErrorMeaning([string]$Code) {
 }
 
 function Get-PropertyValue($Instance, [string]$Name) {
-    # $null when the property does not exist on this Windows build.
+    # $null when the property does not exist on this Windows build (e.g. KeyManagementServiceLookupDomain).
     if ($null -eq $Instance) { return $null }
     $prop = $Instance.CimInstanceProperties[$Name]
     if ($null -eq $prop) { return $null }
