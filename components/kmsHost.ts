@@ -21,6 +21,7 @@ import {
   HostResult,
   hostSetupParameters,
   officeHostSetupParameters,
+  VOLUME_LICENSE_PACK_PARAMETER,
 } from "./scripts";
 import {
   hostMeetsOffice,
@@ -497,19 +498,29 @@ export class KmsHost extends pulumi.ComponentResource {
     let lastHostStep: pulumi.Resource = setup.resource;
     (args.office ?? []).forEach((office, i) => {
       const version = summary.officeVersions![i];
+      // A plain pack location is a plain parameter; one only known later (config, often a secret URI with a
+      // SAS token) travels as a protected parameter, "none" standing for "" (already installed).
+      const plainPack = plainValue(office.volumeLicensePack);
+      const packIsPlain = typeof plainPack === "string";
       const run = runScript(
         officeStepName(name, version),
         {
           target: setupTarget,
           script: "host-setup",
-          parameters: pulumi
-            .output(office.volumeLicensePack)
-            .apply(
-              (pack) =>
-                officeHostSetupParameters({ officeVersion: version, volumeLicensePack: pack ?? "" })
-                  .parameters,
-            ),
-          secretParameters: { [HOST_KEY_PARAMETER]: pulumi.secret(office.hostKey) },
+          parameters: officeHostSetupParameters({
+            officeVersion: version,
+            volumeLicensePack: packIsPlain ? plainPack : "",
+          }).parameters,
+          secretParameters: {
+            [HOST_KEY_PARAMETER]: pulumi.secret(office.hostKey),
+            ...(packIsPlain
+              ? {}
+              : {
+                  [VOLUME_LICENSE_PACK_PARAMETER]: pulumi
+                    .output(office.volumeLicensePack)
+                    .apply((p) => (p ?? "").trim() || "none"),
+                }),
+          },
         },
         { parent: this, dependsOn: [lastHostStep] },
       );

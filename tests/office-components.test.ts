@@ -79,6 +79,35 @@ describe("KmsHost with office", () => {
     ]);
   });
 
+  test('a pack location known only later (a secret URI) is a protected parameter, "none" for empty', async () => {
+    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    const host = new KmsHost(
+      "kms",
+      hostArgs({
+        office: [
+          { version: "LTSC 2024", hostKey: OFFICE_KEY, volumeLicensePack: pulumi.secret(PACK) },
+          { version: "2019", hostKey: OFFICE_2019_KEY, volumeLicensePack: pulumi.output("") },
+        ],
+      }),
+    );
+    await valueOf(host.status);
+    await settle();
+    const o2024 = mocks.one(RUN_COMMAND, "kms-office-ltsc2024");
+    expect(params(o2024, "parameters")).toEqual({
+      ActivationRetries: "3",
+      RetryDelaySeconds: "30",
+      OfficeVersion: "LTSC 2024",
+    });
+    expect(params(o2024, "protectedParameters")).toEqual({
+      HostKey: OFFICE_KEY,
+      VolumeLicensePack: PACK,
+    });
+    expect(params(mocks.one(RUN_COMMAND, "kms-office-2019"), "protectedParameters")).toEqual({
+      HostKey: OFFICE_2019_KEY,
+      VolumeLicensePack: "none",
+    });
+  });
+
   test("two versions run one after the other; clients wait for the last Office step", async () => {
     const host = new KmsHost(
       "kms",

@@ -37,8 +37,8 @@
 
 .PARAMETER VolumeLicensePack
     Office mode only: where the Office Volume License Pack's license files are, a folder with the
-    extracted .xrm-ms files or a .zip of them (a path on this machine or an http(s) URI). Empty when the
-    pack is already installed. The pack's .exe cannot run unattended: Microsoft documents it only as an
+    extracted .xrm-ms files or a .zip of them (a path on this machine or an http(s) URI). Empty (or 'none')
+    when the pack is already installed. The pack's .exe cannot run unattended: Microsoft documents it only as an
     interactive installer that opens the Volume Activation Tools wizard.
 
 .EXAMPLE
@@ -444,6 +444,8 @@ $HostKey = ConvertTo-ProductKey $HostKey
 if ($HostKey -ne '' -and $HostKey -cnotmatch '^[BCDFGHJKMNPQRTVWXY2346789]{5}(-[BCDFGHJKMNPQRTVWXY2346789]{5}){4}$') {
     $problems = @($problems) + @('HostKey must be a product key of five groups of five characters separated by hyphens (XXXXX-XXXXX-XXXXX-XXXXX-XXXXX); received ' + (Show-Key $HostKey) + '.')
 }
+# 'none' = '' (a protected parameter cannot be empty): the pack is already installed.
+if ($VolumeLicensePack -eq 'none') { $VolumeLicensePack = '' }
 if ($OfficeVersion -ne '' -and $OfficeVersions -notcontains $OfficeVersion) {
     $problems = @($problems) + @('OfficeVersion must be "2016", "2019", "LTSC 2021", "LTSC 2024" or empty (Windows); received "' + $OfficeVersion + '".')
 }

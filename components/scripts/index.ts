@@ -16,6 +16,12 @@ export const SCRIPT_NAMES: readonly ScriptName[] = ["host-setup", "client-setup"
 /** Name of the host script's secret parameter. It is never in `parameters`; pass it as a secret. */
 export const HOST_KEY_PARAMETER = "HostKey";
 
+/**
+ * host-setup.ps1's Office pack location; a protected parameter when it is not a plain value (a URI may
+ * carry a SAS token), with "none" for "already installed".
+ */
+export const VOLUME_LICENSE_PACK_PARAMETER = "VolumeLicensePack";
+
 /** Software Licensing application IDs (`SoftwareLicensingProduct.ApplicationID`). */
 export const WINDOWS_APPLICATION_ID = "55c92734-d682-4d71-983e-d6ec3f16059f";
 export const OFFICE_APPLICATION_ID = "0ff1ce15-a989-479d-af46-f275c6370663";
