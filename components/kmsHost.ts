@@ -3,7 +3,13 @@ import * as compute from "@pulumi/azure-native/compute";
 import * as network from "@pulumi/azure-native/network";
 import * as dns from "@pulumi/azure-native/dns";
 import * as privatedns from "@pulumi/azure-native/privatedns";
-import { ACTIVATION, canHost, defaultKeyGroupForHost, requireKeyGroup } from "./catalog";
+import {
+  ACTIVATION,
+  canHost,
+  defaultKeyGroupForHost,
+  normalizeHostOs,
+  requireKeyGroup,
+} from "./catalog";
 import { KmsConfigError, showKey, showValue } from "./errors";
 import { known, knownDefault, plainBoolean, withContext } from "./inputs";
 import { KmsSrvRecord } from "./kmsSrvRecord";
@@ -158,8 +164,9 @@ export interface KmsHostArgs {
   vmSize?: pulumi.Input<string>;
   /**
    * Windows Server version of the created VM (Datacenter, Gen2 image): "2022" or "2025". Never Azure
-   * Edition, which cannot be a KMS host. For an existing machine, declare its version here so the
-   * policies can check the key group.
+   * Edition, which cannot be a KMS host. For an existing machine, declare its version here ("2016",
+   * "2019", "2022", "2025", "2012 R2", or "Windows 10" for a client KMS host) so the policies can check
+   * the key group.
    * @default "2022"
    */
   windowsServerVersion?: string;
@@ -728,6 +735,29 @@ function isIPv4(host: string | undefined): host is string {
   return typeof host === "string" && /^(\d{1,3})(\.\d{1,3}){3}$/.test(host);
 }
 
+/**
+ * The declared OS of an existing host: any Windows Server the catalog knows ("2016", "2019",
+ * "Windows Server 2012 R2"), or a Windows client that holds a client CSVLK ("Windows 10"); never Azure
+ * Edition. Returned short ("2019", "2012 R2", "Windows 10"), as the policies read it.
+ */
+function existingHostOs(argument: string, value: unknown): string {
+  const os =
+    typeof value === "string" || typeof value === "number"
+      ? normalizeHostOs(String(value))
+      : undefined;
+  if (os === undefined) {
+    if (typeof value === "string" && /azure[\s_-]*edition/i.test(value)) {
+      validateWindowsServerVersion(argument, value); // throws the Azure Edition explanation
+    }
+    throw new KmsConfigError(
+      argument,
+      showValue(value),
+      'the Windows version of the existing host: a Windows Server release such as "2016", "2019", "2022" or "2025", or "Windows 10" for a client KMS host',
+    );
+  }
+  return os.replace(/^Windows Server /, "");
+}
+
 /** Validates what is known of the args (before anything registers) and builds the policy summary. */
 export function validateKmsHostArgs(
   name: string,
@@ -807,7 +837,9 @@ export function validateKmsHostArgs(
         ? target === undefined
           ? DEFAULT_WINDOWS_SERVER_VERSION
           : undefined
-        : validateWindowsServerVersion("windowsServerVersion", args.windowsServerVersion);
+        : target === undefined
+          ? validateWindowsServerVersion("windowsServerVersion", args.windowsServerVersion)
+          : existingHostOs("windowsServerVersion", args.windowsServerVersion);
     let keyGroup: string | undefined;
     if (args.keyGroup !== undefined) {
       const group = requireKeyGroup(args.keyGroup, "keyGroup");

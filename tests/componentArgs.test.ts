@@ -179,6 +179,22 @@ describe("KmsHost rejects bad input before registering anything", () => {
     expect(mocks.resources).toHaveLength(0);
   });
 
+  test.each<[unknown, string]>([
+    ["2022-datacenter-azure-edition", "Azure Edition"],
+    ["Windows 95", '"2016", "2019", "2022" or "2025"'],
+  ])("an existing host declared as %s is refused", (version, fragment) => {
+    expectConfigError(
+      () =>
+        new KmsHost("kms", {
+          hostKey: HOST_KEY,
+          azureVm: vm,
+          windowsServerVersion: version as string,
+        }),
+      "windowsServerVersion",
+      fragment,
+    );
+  });
+
   test("an existing machine with dns needs its address for the A record", async () => {
     expectConfigError(
       () =>

@@ -344,6 +344,34 @@ describe("KmsHost on an existing machine", () => {
 });
 
 describe("KmsHost summary for the policies", () => {
+  test.each([
+    ["2019", "2019", "Windows Server 2019"],
+    // No CSVLK group of the catalog is named after 2012 R2: declare keyGroup, or the policies cannot decide.
+    ["Windows Server 2012 R2", "2012 R2", undefined],
+    ["Windows 10", "Windows 10", "Windows 10"],
+  ])(
+    "an existing host declared as %s runs %s with the %s key group by default",
+    async (declared, version, group) => {
+      const host = new KmsHost("kms", {
+        hostKey: HOST_KEY,
+        azureVm: { resourceGroupName: "ops", vmName: "kms01", location: "westeurope" },
+        fqdn: "kms01.corp.contoso.com",
+        windowsServerVersion: declared,
+      });
+      await valueOf(host.status);
+      await settle();
+      const summary = mocks.one("kms:index:KmsHost", "kms").plain.summary as Record<
+        string,
+        unknown
+      >;
+      expect([summary.windowsServerVersion, summary.keyGroup, summary.createsVm]).toEqual([
+        version,
+        group,
+        false,
+      ]);
+    },
+  );
+
   test("is plain, secret-free and passed to super()", async () => {
     const host = new KmsHost(
       "kms",
