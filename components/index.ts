@@ -8,7 +8,8 @@
  */
 export { KmsHost } from "./kmsHost";
 export type { KmsHostArgs, KmsHostDnsArgs, KmsExternalClientsArgs, KmsHostStatus } from "./kmsHost";
-export { KmsClient, WINDOWS_APPLICATION_ID, OFFICE_APPLICATION_ID } from "./kmsClient";
+export { KmsClient } from "./kmsClient";
+export { WINDOWS_APPLICATION_ID, OFFICE_APPLICATION_ID } from "./scripts";
 export type { KmsClientArgs, KmsClientStatus } from "./kmsClient";
 export { KmsSrvRecord } from "./kmsSrvRecord";
 export type { KmsSrvRecordArgs, KmsSrvHostArgs } from "./kmsSrvRecord";

@@ -11,7 +11,12 @@ import {
   SshTargetArgs,
   Target,
 } from "./remote";
-import { ClientResult, clientSetupParameters } from "./scripts";
+import {
+  ClientResult,
+  clientSetupParameters,
+  OFFICE_APPLICATION_ID,
+  WINDOWS_APPLICATION_ID,
+} from "./scripts";
 import { KMS_CLIENT_TYPE, KmsClientSummary } from "./summary";
 import {
   plainValue,
@@ -20,11 +25,6 @@ import {
   validateIntervalMinutes,
   validateSetupKey,
 } from "./validate";
-
-/** Licensing application of Windows in the Software Protection Platform. */
-export const WINDOWS_APPLICATION_ID = "55c92734-d682-4d71-983e-d6ec3f16059f";
-/** Licensing application of Office 2013 and later on Windows 8 / Server 2012 and later. */
-export const OFFICE_APPLICATION_ID = "0ff1ce15-a989-479d-af46-f275c6370663";
 
 export interface KmsClientArgs {
   /**

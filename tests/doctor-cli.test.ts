@@ -205,7 +205,7 @@ describe("kms-doctor main() in process (usage only, no network)", () => {
     ],
     [
       ["--host", "kms.corp.test:99999"],
-      "error: kms-doctor: --host must be a host name or IP address with an optional port",
+      "error: kms-doctor: --host must be a host name or address with an optional port",
     ],
     [
       ["--stack-outputs", "/nonexistent/outputs.json"],

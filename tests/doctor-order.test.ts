@@ -102,7 +102,7 @@ describe("argument parsing", () => {
 
   test("a bad port is reported with the argument, the value and what is allowed", () => {
     expect(() => parseHostPort("kms:70000")).toThrow(
-      'kms-doctor: --host must be a host name or IP address with an optional port, e.g. "kms.corp.contoso.com:1688" or "[fd00::4]:1688"; received "kms:70000".',
+      'kms-doctor: --host must be a host name or address with an optional port: "kms01.contoso.com", "kms01:1688", "10.0.0.4:1688" or "[fd00::4]:1688", but the port after ":" must be an integer from 1 to 65535; received "kms:70000".',
     );
   });
 

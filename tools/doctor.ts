@@ -17,6 +17,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import { ACTIVATION, lookupErrorCode } from "../components/catalog";
 import { KmsConfigError, showValue } from "../components/errors";
+import { validateHostPort } from "../components/validate";
 
 /** The service and protocol labels KMS clients query, in front of their DNS domain. */
 export const VLMCS_PREFIX = "_vlmcs._tcp";
@@ -254,29 +255,13 @@ export function parseHostPort(
   defaultPort: number = ACTIVATION.defaultPort,
   argument = "--host",
 ): { host: string; port: number } {
-  const allowed =
-    'a host name or IP address with an optional port, e.g. "kms.corp.contoso.com:1688" or "[fd00::4]:1688"';
-  const text = input.trim();
-  let host: string;
-  let portText: string | undefined;
-  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
-  if (bracketed) {
-    host = bracketed[1];
-    portText = bracketed[2];
-    if (net.isIPv6(host) === false)
-      throw new KmsConfigError(argument, showValue(input), allowed, CONTEXT);
-  } else if (net.isIPv6(text)) {
-    host = text;
-  } else {
-    const colon = text.lastIndexOf(":");
-    host = colon >= 0 ? text.slice(0, colon) : text;
-    portText = colon >= 0 ? text.slice(colon + 1) : undefined;
-    host = host.replace(/\.$/, "");
-    if (!net.isIPv4(host) && !isDnsName(host))
-      throw new KmsConfigError(argument, showValue(input), allowed, CONTEXT);
+  // The same rules as a KmsClient's kmsServer (slmgr /skms), with the doctor's name in the message.
+  try {
+    const { host, port } = validateHostPort(argument, input.trim());
+    return { host, port: port ?? defaultPort };
+  } catch (e) {
+    throw e instanceof KmsConfigError ? e.withContext(CONTEXT) : e;
   }
-  const port = portText === undefined ? defaultPort : parsePort(portText, argument, input, allowed);
-  return { host, port };
 }
 
 /** Validates a DNS server as Node's `setServers` takes it: "ip", "ip:port" or "[ipv6]:port". */

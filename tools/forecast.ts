@@ -15,23 +15,21 @@
  * The deployment itself is modelled as instantaneous: clients make their first request in the order
  * they are declared, at minute 0. Times are minutes after the deployment.
  */
+import { ACTIVATION } from "../components/catalog/activation";
 import type { ActivationFamily, KmsClientSummary, KmsHostSummary } from "../components/summary";
 
-/** The numbers the model uses (Microsoft's, see kms-domain.md §2.1 and §2.2). */
+/** The numbers the model uses: the catalog's (Microsoft's, see kms-domain.md §2.1 and §2.2). */
 export const FORECAST_RULES = {
-  thresholds: { windowsClient: 25, windowsServer: 5, office: 5 } as Record<
-    ActivationFamily,
+  thresholds: ACTIVATION.thresholds,
+  countGroup: ACTIVATION.countGroup,
+  hostMemory: { windows: ACTIVATION.hostMemory, office: ACTIVATION.officeHostMemory } as Record<
+    CountGroup,
     number
   >,
-  countGroup: { windowsClient: "windows", windowsServer: "windows", office: "office" } as Record<
-    ActivationFamily,
-    CountGroup
-  >,
-  hostMemory: { windows: 50, office: 10 } as Record<CountGroup, number>,
-  countWindowDays: 30,
-  defaultActivationIntervalMinutes: 120,
-  defaultRenewalIntervalMinutes: 10080,
-  validityDays: 180,
+  countWindowDays: ACTIVATION.countWindowDays,
+  defaultActivationIntervalMinutes: ACTIVATION.defaultActivationIntervalMinutes,
+  defaultRenewalIntervalMinutes: ACTIVATION.defaultRenewalIntervalMinutes,
+  validityDays: ACTIVATION.validityDays,
 };
 
 export type CountGroup = "windows" | "office";
