@@ -28,7 +28,9 @@ import {
 
 export interface KmsClientArgs {
   /**
-   * The Azure VM to configure, through Managed Run Command. Give this or `ssh`.
+   * The Azure VM to configure, through Managed Run Command. Give this or `ssh`. Pass the resource group
+   * and VM name as plain strings (order with `dependsOn` when the VM is created in the same program):
+   * the kms-guard policies count distinct machines by them, and cannot while they are unknown outputs.
    * @default - `ssh` is used
    */
   azureVm?: AzureVmTargetArgs;
