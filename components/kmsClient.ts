@@ -13,6 +13,7 @@ import {
 } from "./remote";
 import {
   ClientResult,
+  clientActivateParameters,
   clientSetupParameters,
   OFFICE_APPLICATION_ID,
   WINDOWS_APPLICATION_ID,
@@ -126,29 +127,28 @@ export class KmsClient extends pulumi.ComponentResource {
     const kmsServer: pulumi.Input<string | undefined> = args.host
       ? args.host.kmsServer
       : args.kmsServer;
-    const parameters = (attempt: "setup" | "barrier") =>
-      pulumi
-        .all([
-          pulumi.output(args.setupKey ?? product?.setupKey ?? ""),
-          pulumi.output(kmsServer),
-          pulumi.output(args.lookupDomain),
-          pulumi.output(args.activationIntervalMinutes),
-          pulumi.output(args.renewalIntervalMinutes),
-        ])
-        .apply(([setupKey, server, lookupDomain, ai, ri]) => {
-          const hostPort = server ? validateHostPort("kmsServer", server) : undefined;
-          return clientSetupParameters({
-            setupKey,
-            kmsServer: hostPort?.host,
-            kmsPort: hostPort?.port,
-            lookupDomain,
-            activationIntervalMinutes: ai,
-            renewalIntervalMinutes: ri,
-            activate: summary.activate,
-            applicationId,
-            attempt,
-          }).parameters;
-        });
+    const setupParameters = pulumi
+      .all([
+        pulumi.output(args.setupKey ?? product?.setupKey ?? ""),
+        pulumi.output(kmsServer),
+        pulumi.output(args.lookupDomain),
+        pulumi.output(args.activationIntervalMinutes),
+        pulumi.output(args.renewalIntervalMinutes),
+      ])
+      .apply(([setupKey, server, lookupDomain, ai, ri]) => {
+        const hostPort = server ? validateHostPort("kmsServer", server) : undefined;
+        return clientSetupParameters({
+          setupKey,
+          kmsServer: hostPort?.host,
+          kmsPort: hostPort?.port,
+          lookupDomain,
+          activationIntervalMinutes: ai,
+          renewalIntervalMinutes: ri,
+          activate: summary.activate,
+          applicationId,
+          attempt: "setup",
+        }).parameters;
+      });
 
     // Another KmsClient of the same host on the same machine (Windows and Office): run after it, setup
     // after setup and re-activation after re-activation (Run Command runs one script at a time on a VM).
@@ -165,7 +165,7 @@ export class KmsClient extends pulumi.ComponentResource {
           .apply((d) => (Array.isArray(d) ? d : [d]) as pulumi.Resource[]);
     const setup = runScript(
       `${name}-setup`,
-      { target, script: "client-setup", parameters: parameters("setup") },
+      { target, script: "client-setup", parameters: setupParameters },
       { parent: this, dependsOn: setupDependsOn },
     );
     const steps: { setup: pulumi.Resource; activate?: pulumi.Resource } = {
@@ -181,10 +181,17 @@ export class KmsClient extends pulumi.ComponentResource {
         { name, machine: summary.machine, family: summary.family, setup: setup.resource },
         (countStep) => {
           // Asked again once every client of the host registered: activates a client that got
-          // 0xC004F038 before the count was reached; a no-op on one that is already activated.
+          // 0xC004F038 before the count was reached; a no-op on one that is already activated. A small
+          // script of its own (it does not send the setup again); it runs again when the setup changes.
           const retry = runScript(
             `${name}-activate`,
-            { target, script: "client-setup", parameters: parameters("barrier") },
+            {
+              target,
+              script: "client-activate",
+              parameters: setupParameters.apply(
+                (p) => clientActivateParameters(applicationId, p).parameters,
+              ),
+            },
             {
               parent: this,
               dependsOn: [countStep, ...(sameMachine?.activate ? [sameMachine.activate] : [])],

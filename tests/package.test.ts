@@ -77,7 +77,12 @@ describe("npm package", () => {
       .readdirSync(path.join(ROOT, "components", "scripts"))
       .filter((f) => f.endsWith(".ps1"))
       .sort();
-    expect(ps1).toEqual(["client-setup.ps1", "host-setup.ps1", "status.ps1"]);
+    expect(ps1).toEqual([
+      "client-activate.ps1",
+      "client-setup.ps1",
+      "host-setup.ps1",
+      "status.ps1",
+    ]);
     expect(packed).toEqual(
       expect.arrayContaining([
         ...ps1.map((f) => `bin/components/scripts/${f}`),

@@ -15,7 +15,7 @@ describe("detectScript", () => {
     ["c1-status", ["# status.ps1"], "kms:index:KmsClient", undefined, "status", "client"],
     ["kms-setup", ["no header"], "kms:index:KmsHost", undefined, "host-setup", "host"],
     ["c1-setup", ["no header"], "kms:index:KmsClient", undefined, "client-setup", "client"],
-    ["c1-activate", [], undefined, undefined, "client-setup", "client"],
+    ["c1-activate", [], undefined, undefined, "client-activate", "client"],
     ["kms-count", [], undefined, undefined, "status", "host"],
   ])("%s %j (parent %s, Role %s) → %s/%s", (name, texts, parent, role, kind, r) => {
     expect(detectScript(name, texts, parent, role)).toEqual({ kind, role: r });

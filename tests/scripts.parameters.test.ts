@@ -9,6 +9,7 @@ import {
   SCRIPT_NAMES,
   SCRIPT_PARAMETERS,
   WINDOWS_APPLICATION_ID,
+  clientActivateParameters,
   clientSetupParameters,
   hostSetupParameters,
   loadScript,
@@ -213,10 +214,43 @@ describe("statusParameters", () => {
   });
 });
 
+describe("clientActivateParameters", () => {
+  test("carries the application and a digest of the setup parameters, never their values", () => {
+    const setup = {
+      SetupKey: "WX4NM-KYWYW-QJJR4-XV3QB-6VM33",
+      KmsServer: "kms01",
+      Attempt: "setup",
+    };
+    const built = clientActivateParameters(OFFICE_APPLICATION_ID, setup);
+    expect(Object.keys(built.parameters)).toEqual(["ApplicationId", "SetupDigest"]);
+    expect(built.parameters.ApplicationId).toBe(OFFICE_APPLICATION_ID);
+    expect(built.parameters.SetupDigest).toMatch(/^[0-9a-f]{12}$/);
+    expect(JSON.stringify(built)).not.toContain("WX4NM");
+  });
+
+  test("the digest is deterministic, ignores key order, and changes with the setup", () => {
+    const a = clientActivateParameters(WINDOWS_APPLICATION_ID, {
+      KmsServer: "kms01",
+      SetupKey: "K",
+    });
+    const b = clientActivateParameters(WINDOWS_APPLICATION_ID, {
+      SetupKey: "K",
+      KmsServer: "kms01",
+    });
+    const c = clientActivateParameters(WINDOWS_APPLICATION_ID, {
+      SetupKey: "K",
+      KmsServer: "kms02",
+    });
+    expect(a).toEqual(b);
+    expect(c.parameters.SetupDigest).not.toBe(a.parameters.SetupDigest);
+  });
+});
+
 test("every built parameter is in the script's param() block; only the secret and empty ones are left out", () => {
   const built = {
     "host-setup": hostSetupParameters(),
     "client-setup": clientSetupParameters(),
+    "client-activate": clientActivateParameters(WINDOWS_APPLICATION_ID, { SetupKey: "X" }),
     status: statusParameters("host"),
   };
   for (const name of SCRIPT_NAMES) {
@@ -228,6 +262,7 @@ test("every built parameter is in the script's param() block; only the secret an
     const optional = {
       "host-setup": ["OfficeVersion", "VolumeLicensePack"],
       "client-setup": ["SetupKey", "KmsServer", "LookupDomain"],
+      "client-activate": [],
       status: ["Clients"],
     }[name] as string[];
     expect(
@@ -250,7 +285,7 @@ describe("loadScript", () => {
 
   test("an unknown script name is refused", () => {
     expect(() => loadScript("setup" as "status")).toThrow(
-      'Unknown script "setup"; expected one of host-setup, client-setup, status.',
+      'Unknown script "setup"; expected one of host-setup, client-setup, client-activate, status.',
     );
   });
 

@@ -188,6 +188,7 @@ const EXPECTED_METHODS: Record<ScriptName, string[]> = {
     "SetVLActivationInterval",
     "SetVLRenewalInterval",
   ],
+  "client-activate": ["Activate", "RefreshLicenseStatus"],
   status: [],
 };
 
@@ -217,6 +218,7 @@ const EXPECTED_SLMGR_COMMENTS: Record<ScriptName, string[]> = {
     "/sri",
     "/dlv",
   ],
+  "client-activate": ["/ato", "/dlv"],
   status: ["/dlv"],
 };
 
@@ -315,6 +317,7 @@ describe.each(SCRIPT_NAMES.map((n) => [n]))("%s.ps1", (name) => {
         "ApplicationId:string",
         "Attempt:string",
       ],
+      "client-activate": ["ApplicationId:string", "SetupDigest:string"],
       status: ["Role:string", "ApplicationId:string", "Clients:string"],
     };
     expect(kinds).toEqual(expected[name]);
@@ -519,7 +522,7 @@ describe("parameter checks in the scripts use the TypeScript wording", () => {
     },
   );
 
-  test.each(SCRIPT_NAMES.filter((n) => n !== "status").map((n) => [n]))(
+  test.each(SCRIPT_NAMES.filter((n) => n === "host-setup" || n === "client-setup").map((n) => [n]))(
     "%s.ps1 words a malformed key as validateProductKeyFormat does",
     (name) => {
       const text = loadScript(name);

@@ -10,7 +10,7 @@ const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
 
-export type ScriptKind = "host-setup" | "client-setup" | "status";
+export type ScriptKind = "host-setup" | "client-setup" | "client-activate" | "status";
 
 /** What a mocked script run knows about its surroundings. */
 export interface ScriptContext {
@@ -77,17 +77,17 @@ export function detectScript(
       ? "client"
       : undefined;
   for (const t of texts) {
-    const m = /^\s*#\s*(host-setup|client-setup|status)\.ps1\b/im.exec(t);
+    const m = /^\s*#\s*(host-setup|client-setup|client-activate|status)\.ps1\b/im.exec(t);
     if (m) {
       const kind = m[1] as ScriptKind;
       if (kind === "host-setup") return { kind, role: "host" };
-      if (kind === "client-setup") return { kind, role: "client" };
+      if (kind === "client-setup" || kind === "client-activate") return { kind, role: "client" };
       return { kind, role: role(/-count$/.test(name) ? "host" : (parentRole ?? "client")) };
     }
   }
   if (/-count$/.test(name)) return { kind: "status", role: role("host") };
   if (/-status$/.test(name)) return { kind: "status", role: role(parentRole ?? "client") };
-  if (/-activate$/.test(name)) return { kind: "client-setup", role: "client" };
+  if (/-activate$/.test(name)) return { kind: "client-activate", role: "client" };
   if (/-setup$/.test(name)) {
     const r = parentRole ?? (/host|kms-?server/i.test(name) ? "host" : "client");
     return { kind: r === "host" ? "host-setup" : "client-setup", role: r };

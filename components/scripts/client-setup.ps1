@@ -218,6 +218,41 @@ function Write-Result($Result, $Changed) {
     Write-Output ($Result | ConvertTo-Json -Compress -Depth 4)
 }
 
+function Set-ClientResult($Result, $Service, $Product, [bool]$IsOffice, [string]$FallbackLookupDomain) {
+    # The client's state as slmgr /dlv shows it: license status, key, CMID, the KMS host used.
+    $target = $Service
+    if ($IsOffice) { $target = $Product }
+    $Result.licenseStatusCode = [int]$Product.LicenseStatus
+    $Result.licenseStatus = Get-LicenseStatusName $Product.LicenseStatus
+    $Result.partialProductKey = $Product.PartialProductKey
+    $Result.productName = $Product.Name
+    $Result.productKeyChannel = $Product.ProductKeyChannel
+    $Result.activated = ([int]$Product.LicenseStatus -eq 1)
+    $Result.cmid = [string]$Service.ClientMachineID
+    $machine = [string](Get-PropertyValue $target 'KeyManagementServiceMachine')
+    $machinePort = [int](Get-PropertyValue $target 'KeyManagementServicePort')
+    if ($machine -ne '') {
+        if ($machinePort -eq 0) { $machinePort = 1688 }
+        $Result.kmsServer = $machine + ':' + $machinePort
+    } else {
+        $found = [string](Get-PropertyValue $Product 'DiscoveredKeyManagementServiceMachineName')
+        $foundPort = [int](Get-PropertyValue $Product 'DiscoveredKeyManagementServiceMachinePort')
+        if ($found -eq '') {
+            $found = [string]$Service.DiscoveredKeyManagementServiceMachineName
+            $foundPort = [int]$Service.DiscoveredKeyManagementServiceMachinePort
+        }
+        if ($found -ne '') {
+            if ($foundPort -eq 0) { $foundPort = 1688 }
+            $Result.kmsServer = $found + ':' + $foundPort
+        }
+    }
+    $domain = [string](Get-PropertyValue $target 'KeyManagementServiceLookupDomain')
+    if ($domain -ne '') { $Result.lookupDomain = $domain } elseif ($FallbackLookupDomain -ne '') { $Result.lookupDomain = $FallbackLookupDomain }
+    $rearm = Get-PropertyValue $Service 'RemainingWindowsReArmCount'
+    if ($IsOffice) { $rearm = Get-PropertyValue $Product 'RemainingSkuReArmCount' }
+    if ($null -ne $rearm) { $Result.remainingRearmCount = [int]$rearm }
+}
+
 $result = New-Result
 $changed = New-Object System.Collections.Generic.List[string]
 
@@ -388,37 +423,7 @@ try {
     }
 
     # --- Read back (slmgr /dlv) -------------------------------------------------------------------------------
-    $target = $service
-    if ($isOffice) { $target = $product }
-    $result.licenseStatusCode = [int]$product.LicenseStatus
-    $result.licenseStatus = Get-LicenseStatusName $product.LicenseStatus
-    $result.partialProductKey = $product.PartialProductKey
-    $result.productName = $product.Name
-    $result.productKeyChannel = $product.ProductKeyChannel
-    $result.activated = ([int]$product.LicenseStatus -eq 1)
-    $result.cmid = [string]$service.ClientMachineID
-    $machine = [string](Get-PropertyValue $target 'KeyManagementServiceMachine')
-    $machinePort = [int](Get-PropertyValue $target 'KeyManagementServicePort')
-    if ($machine -ne '') {
-        if ($machinePort -eq 0) { $machinePort = 1688 }
-        $result.kmsServer = $machine + ':' + $machinePort
-    } else {
-        $found = [string](Get-PropertyValue $product 'DiscoveredKeyManagementServiceMachineName')
-        $foundPort = [int](Get-PropertyValue $product 'DiscoveredKeyManagementServiceMachinePort')
-        if ($found -eq '') {
-            $found = [string]$service.DiscoveredKeyManagementServiceMachineName
-            $foundPort = [int]$service.DiscoveredKeyManagementServiceMachinePort
-        }
-        if ($found -ne '') {
-            if ($foundPort -eq 0) { $foundPort = 1688 }
-            $result.kmsServer = $found + ':' + $foundPort
-        }
-    }
-    $domain = [string](Get-PropertyValue $target 'KeyManagementServiceLookupDomain')
-    if ($domain -ne '') { $result.lookupDomain = $domain } elseif ($LookupDomain -ne '') { $result.lookupDomain = $LookupDomain }
-    $rearm = Get-PropertyValue $service 'RemainingWindowsReArmCount'
-    if ($isOffice) { $rearm = Get-PropertyValue $product 'RemainingSkuReArmCount' }
-    if ($null -ne $rearm) { $result.remainingRearmCount = [int]$rearm }
+    Set-ClientResult $result $service $product $isOffice $LookupDomain
 
     if ($result.activated) {
         $result.ok = $true

@@ -41,6 +41,22 @@ export const SCRIPT_ERROR_CODES: Readonly<Record<ScriptName, readonly string[]>>
     "0x8007007B",
     "0x800706BA",
   ],
+  // Activating again against a host already chosen.
+  "client-activate": [
+    "0xC004F038",
+    "0xC004F039",
+    "0xC004F041",
+    "0xC004F042",
+    "0xC004F06C",
+    "0xC004F074",
+    "0xC004F014",
+    "0xC004F00F",
+    "0x8007232B",
+    "0x8007232A",
+    "0x8007251D",
+    "0x8007007B",
+    "0x800706BA",
+  ],
   // LicenseStatusReason of a machine that is not licensed.
   status: [
     "0xC004F038",

@@ -4,14 +4,20 @@
  * each script prints last. No Pulumi here: the transports (`components/remote`) turn a script into a
  * resource.
  */
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { ACTIVATION } from "../catalog/activation";
 import { describeErrorCode, normalizeHresult } from "../catalog/errorCodes";
 import { KmsConfigError, showValue } from "../errors";
 
-export type ScriptName = "host-setup" | "client-setup" | "status";
-export const SCRIPT_NAMES: readonly ScriptName[] = ["host-setup", "client-setup", "status"];
+export type ScriptName = "host-setup" | "client-setup" | "client-activate" | "status";
+export const SCRIPT_NAMES: readonly ScriptName[] = [
+  "host-setup",
+  "client-setup",
+  "client-activate",
+  "status",
+];
 
 /** Name of the host script's secret parameter. It is never in `parameters`; pass it as a secret. */
 export const HOST_KEY_PARAMETER = "HostKey";
@@ -52,6 +58,8 @@ export const SCRIPT_PARAMETERS: Readonly<Record<ScriptName, readonly string[]>> 
     "ApplicationId",
     "Attempt",
   ],
+  // The threshold barrier's second ask. `SetupDigest` is only logged: a changed setup runs it again.
+  "client-activate": ["ApplicationId", "SetupDigest"],
   // `Clients` is only logged; the activation barrier sets it so that a new client list reads the count again.
   status: ["Role", "ApplicationId", "Clients"],
 };
@@ -355,6 +363,26 @@ export function statusParameters(
   }
   return {
     parameters: { Role: role, ApplicationId: applicationId ?? WINDOWS_APPLICATION_ID },
+    secretParameterNames: [],
+  };
+}
+
+/**
+ * client-activate.ps1: the barrier's second ask. `setupParameters` are the client's setup parameters; a
+ * digest of them (never the values) makes Pulumi run the step again when the setup changes.
+ */
+export function clientActivateParameters(
+  applicationId: string,
+  setupParameters: Record<string, string>,
+): ScriptParameters {
+  const canonical = JSON.stringify(
+    Object.keys(setupParameters)
+      .sort()
+      .map((k) => [k, setupParameters[k]]),
+  );
+  const digest = createHash("sha256").update(canonical).digest("hex").slice(0, 12);
+  return {
+    parameters: { ApplicationId: applicationId, SetupDigest: digest },
     secretParameterNames: [],
   };
 }

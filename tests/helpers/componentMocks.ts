@@ -22,7 +22,7 @@ export interface Recorded {
 export interface ScriptCall {
   /** Resource name of the run command / remote command, e.g. "kms-setup", "c1-activate". */
   name: string;
-  script: "host-setup" | "client-setup" | "status";
+  script: "host-setup" | "client-setup" | "client-activate" | "status";
   parameters: Record<string, string>;
   machine: string;
 }
@@ -31,9 +31,9 @@ export interface ScriptCall {
 export type ScriptResponder = (call: ScriptCall) => Record<string, unknown>;
 
 export const defaultResponder: ScriptResponder = (call) => {
-  if (call.script === "client-setup") {
+  if (call.script === "client-setup" || call.script === "client-activate") {
     return {
-      script: "client-setup",
+      script: call.script,
       ok: true,
       changed: [],
       errorCode: null,
@@ -87,6 +87,7 @@ function scriptOf(text: unknown): ScriptCall["script"] | undefined {
   if (typeof text !== "string") return undefined;
   if (/\$HostKey\b/.test(text)) return "host-setup";
   if (/\$SetupKey\b/.test(text)) return "client-setup";
+  if (/\$SetupDigest\b/.test(text)) return "client-activate";
   if (/\$Role\b/.test(text)) return "status";
   return undefined;
 }
