@@ -45,9 +45,10 @@ export const EMPTY_REPORT: ActivationReport = {
 /**
  * The threshold barrier of one KMS host. A client that gets 0xC004F038 before the count is reached would
  * retry only after its activation interval (120 minutes by default). Instead, once every client of the
- * host has run its setup, the host's count is read (`<host>-count`) and each client is asked to activate
- * again (`<client>-activate`, a no-op on a client that is already activated), so all of them end the same
- * `pulumi up` activated when together they reach the threshold.
+ * host has run its setup, the host's count is read (`<host>-count`) and each client whose setup ended
+ * pending is asked to activate again (`<client>-activate`, client-activate.ps1), so all of them end the
+ * same `pulumi up` activated when together they reach the threshold. A client that activated at setup
+ * gets no extra step (the step is registered once the setup's result is known, during the update).
  *
  * Clients join while the program declares them; the member list closes at the end of the program's
  * synchronous part (the turn in which the host was declared). A client declared later, after an `await`,

@@ -168,38 +168,50 @@ export class KmsClient extends pulumi.ComponentResource {
       { target, script: "client-setup", parameters: setupParameters },
       { parent: this, dependsOn: setupDependsOn },
     );
-    const steps: { setup: pulumi.Resource; activate?: pulumi.Resource } = {
+    const steps: ClientSteps = {
       setup: setup.resource,
-      activate: sameMachine?.activate,
+      activate: sameMachine?.activate ?? pulumi.output([]),
     };
     if (args.host && summary.machine) args.host.clientSteps.set(summary.machine, steps);
 
-    // The client's last word: its re-activation step when it joined a barrier, else its setup step.
+    // The client's last word: its re-activation step when it needed one, else its setup step.
     let final: pulumi.Output<ClientResult> | undefined;
     if (args.host && summary.activate) {
       args.host.barrier.join(
         { name, machine: summary.machine, family: summary.family, setup: setup.resource },
         (countStep) => {
-          // Asked again once every client of the host registered: activates a client that got
-          // 0xC004F038 before the count was reached; a no-op on one that is already activated. A small
-          // script of its own (it does not send the setup again); it runs again when the setup changes.
-          const retry = runScript(
-            `${name}-activate`,
-            {
-              target,
-              script: "client-activate",
-              parameters: setupParameters.apply(
-                (p) => clientActivateParameters(applicationId, p).parameters,
-              ),
-            },
-            {
-              parent: this,
-              dependsOn: [countStep, ...(sameMachine?.activate ? [sameMachine.activate] : [])],
-            },
-          );
-          steps.activate = retry.resource;
-          final = retry.result as pulumi.Output<ClientResult>;
-          return final;
+          // Only where needed: a client whose setup ended pending (0xC004F038, the host's count was
+          // still below the threshold) is asked again once every client of the host has registered.
+          // Its step is registered when the setup's result is known, during the update (a preview
+          // cannot know it); a client that activated at setup gets no extra remote step. The step
+          // runs again when the setup changes.
+          const afterSameMachine = sameMachine?.activate ?? pulumi.output([]);
+          type Asked = { result: ClientResult; steps: pulumi.Resource[] };
+          const asked = (setup.result as pulumi.Output<ClientResult>).apply<Asked>((first) => {
+            if (first.pending !== true) return pulumi.output<Asked>({ result: first, steps: [] });
+            const retry = runScript(
+              `${name}-activate`,
+              {
+                target,
+                script: "client-activate",
+                parameters: setupParameters.apply(
+                  (p) => clientActivateParameters(applicationId, p).parameters,
+                ),
+              },
+              {
+                parent: this,
+                dependsOn: afterSameMachine.apply((earlier) => [countStep, ...earlier]),
+              },
+            );
+            return (retry.result as pulumi.Output<ClientResult>).apply<Asked>((result) => ({
+              result,
+              steps: [retry.resource],
+            }));
+          });
+          steps.activate = asked.apply((a) => a.steps);
+          const result = asked.apply((a) => a.result);
+          final = result;
+          return result;
         },
       );
     }
@@ -209,6 +221,13 @@ export class KmsClient extends pulumi.ComponentResource {
     this.product = pulumi.output(summary.product);
     this.registerOutputs({ status: this.status, product: this.product, summary });
   }
+}
+
+/** The steps of a client on one machine; the next configuration of that machine runs after them. */
+export interface ClientSteps {
+  setup: pulumi.Resource;
+  /** The re-activation step, when one was needed (known during the update). */
+  activate: pulumi.Output<pulumi.Resource[]>;
 }
 
 export function clientStatus(r: ClientResult): KmsClientStatus {

@@ -12,6 +12,7 @@ import {
 } from "./catalog";
 import { KmsConfigError, showKey, showValue } from "./errors";
 import { known, knownDefault, plainBoolean, withContext } from "./inputs";
+import type { ClientSteps } from "./kmsClient";
 import { KmsSrvRecord } from "./kmsSrvRecord";
 import { ActivationBarrier, ActivationReport } from "./barrier";
 import {
@@ -354,7 +355,7 @@ export class KmsHost extends pulumi.ComponentResource {
    * @internal The last steps of this host's clients per machine: a second KmsClient on the same machine
    * (Windows and Office) runs after the first, since Run Command runs one script at a time on a VM.
    */
-  readonly clientSteps = new Map<string, { setup: pulumi.Resource; activate?: pulumi.Resource }>();
+  readonly clientSteps = new Map<string, ClientSteps>();
 
   constructor(name: string, args: KmsHostArgs, opts?: pulumi.ComponentResourceOptions) {
     const { summary, target } = validateKmsHostArgs(name, args);

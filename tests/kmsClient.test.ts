@@ -1,4 +1,10 @@
-import { installMocks, settle, valueOf, ScriptCall } from "./helpers/componentMocks";
+import {
+  defaultResponder,
+  installMocks,
+  settle,
+  valueOf,
+  ScriptCall,
+} from "./helpers/componentMocks";
 
 const mocks = installMocks();
 const { KmsClient, KmsHost } = require("../components") as typeof import("../components");
@@ -173,7 +179,18 @@ describe("KmsClient", () => {
 describe("KmsClient with host: threshold barrier", () => {
   const hostArgs = { hostKey: HOST_KEY, azureVm: vm("kms01"), fqdn: "kms01.corp.contoso.com" };
 
-  test("clients use the host's kmsServer; the count is read after every setup; each client is asked again", async () => {
+  test("clients use the host's kmsServer; the count is read after every setup; only pending clients are asked again", async () => {
+    // c1 and c2 ask before the count is reached (pending); c3 activates at setup.
+    mocks.responder = (call) =>
+      call.script === "client-setup" && call.name !== "c3-setup"
+        ? {
+            ...defaultResponder(call),
+            errorCode: "0xC004F038",
+            activated: false,
+            pending: true,
+            licenseStatus: "Notification",
+          }
+        : defaultResponder(call);
     const host = new KmsHost("kms", hostArgs);
     const clients = [1, 2, 3].map(
       (i) =>
@@ -193,13 +210,20 @@ describe("KmsClient with host: threshold barrier", () => {
     const order = mocks.scriptCalls.map((c) => c.name);
     const countAt = order.indexOf("kms-count");
     expect(countAt).toBeGreaterThan(-1);
-    for (const i of [1, 2, 3]) {
-      expect(order.indexOf(`c${i}-setup`)).toBeLessThan(countAt);
+    for (const i of [1, 2, 3]) expect(order.indexOf(`c${i}-setup`)).toBeLessThan(countAt);
+    for (const i of [1, 2]) {
       expect(order.indexOf(`c${i}-activate`)).toBeGreaterThan(countAt);
       const again = setupCall(`c${i}-activate`);
       expect(again.script).toBe("client-activate");
       expect(Object.keys(again.parameters)).toEqual(["ApplicationId", "SetupDigest"]);
     }
+    expect(order).not.toContain("c3-activate");
+    expect(
+      mocks.resources
+        .map((r) => r.name)
+        .filter((n) => n.endsWith("-activate"))
+        .sort(),
+    ).toEqual(["c1-activate", "c2-activate"]);
     expect(setupCall("kms-count")).toMatchObject({
       script: "status",
       parameters: { Role: "host", Clients: "c1,c2,c3" },
@@ -327,6 +351,17 @@ describe("KmsClient with host: threshold barrier", () => {
   });
 
   test("a client declared after the host's turn (after an await) is configured but not in the barrier", async () => {
+    // Everyone is pending at setup: c1 is asked again, the late client is not (it is not in the barrier).
+    mocks.responder = (call) =>
+      call.script === "client-setup"
+        ? {
+            ...defaultResponder(call),
+            errorCode: "0xC004F038",
+            activated: false,
+            pending: true,
+            licenseStatus: "Notification",
+          }
+        : defaultResponder(call);
     const host = new KmsHost("kms", hostArgs);
     new KmsClient("c1", { azureVm: vm("app01"), product: "Windows Server 2022 Datacenter", host });
     await new Promise((r) => setImmediate(r));

@@ -42,7 +42,7 @@ describe("examples/office through the offline plan", () => {
         "azure-native:compute:VirtualMachineRunCommandByVirtualMachine kms-count",
         "kms:index:KmsClient rds-01-windows",
         "kms:index:KmsClient rds-01-office",
-        "azure-native:compute:VirtualMachineRunCommandByVirtualMachine rds-05-office-activate",
+        "azure-native:compute:VirtualMachineRunCommandByVirtualMachine rds-05-office-setup",
       ]),
     );
     expect(result.resources.filter((r) => r.type === "kms:index:KmsClient")).toHaveLength(10);

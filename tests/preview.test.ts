@@ -15,7 +15,7 @@ function isKnown(o: pulumi.Output<unknown>): Promise<boolean> {
   return (o as unknown as { isKnown: Promise<boolean> }).isKnown;
 }
 
-test("a host with DNS and barrier clients registers every step in preview", async () => {
+test("a host with DNS and barrier clients registers every step a preview can know", async () => {
   expect(pulumi.runtime.isDryRun()).toBe(true);
   const host = new KmsHost("kms", {
     hostKey: HOST_KEY,
@@ -43,10 +43,8 @@ test("a host with DNS and barrier clients registers every step in preview", asyn
   expect(names).toEqual(
     [
       "c1",
-      "c1-activate",
       "c1-setup",
       "c2",
-      "c2-activate",
       "c2-setup",
       "kms",
       "kms-a",
@@ -59,7 +57,8 @@ test("a host with DNS and barrier clients registers every step in preview", asyn
       "kms-vm",
     ].sort(),
   );
-  // Script results are not known in preview: statuses stay unknown instead of hanging or guessing.
+  // Script results are not known in preview: statuses stay unknown instead of hanging or guessing, and
+  // the re-activation steps, registered only for clients whose setup ended pending, are not there yet.
   expect(await isKnown(host.status)).toBe(false);
   expect(await isKnown(clients[0].status)).toBe(false);
   expect(await isKnown(host.port)).toBe(true);
