@@ -88,9 +88,14 @@ function handWritten(n: number) {
 async function time(
   label: string,
   program: () => void,
+  clientsPendingAtSetup = false,
 ): Promise<{ ms: number; resources: number }> {
   const t0 = process.hrtime.bigint();
-  const r = await plan(program, { config, policies: pack as unknown as PlanPolicy[] });
+  const r = await plan(program, {
+    config,
+    policies: pack as unknown as PlanPolicy[],
+    clientsPendingAtSetup,
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const mem = process.memoryUsage();
   console.log(
@@ -178,16 +183,30 @@ async function main(): Promise<void> {
   await time("warm-up", handWritten(5));
   // Each program is planned ROUNDS times, interleaved, and the median is compared: one run swings by
   // up to a third on this 2-core machine (garbage collection), which made single-run ratios noise.
-  const runs: Record<string, number[]> = { h30: [], c30: [], h300: [], c300: [] };
+  // "components": clients activate at setup (the usual case). "pending": every client setup is mocked as
+  // pending (0xC004F038), so every client also gets the barrier's re-activation step (the worst case).
+  const runs: Record<string, number[]> = {
+    h30: [],
+    c30: [],
+    p30: [],
+    h300: [],
+    c300: [],
+    p300: [],
+  };
   for (let round = 1; round <= ROUNDS; round++) {
     runs.h30.push((await time(`hand-written N=30  #${round}`, handWritten(30))).ms);
     runs.c30.push((await time(`components N=30    #${round}`, withComponents(30))).ms);
+    runs.p30.push((await time(`pending N=30       #${round}`, withComponents(30), true)).ms);
     runs.h300.push((await time(`hand-written N=300 #${round}`, handWritten(300))).ms);
     runs.c300.push((await time(`components N=300   #${round}`, withComponents(300))).ms);
+    runs.p300.push((await time(`pending N=300      #${round}`, withComponents(300), true)).ms);
   }
-  const [h30, c30, h300, c300] = (["h30", "c30", "h300", "c300"] as const).map((k) => ({
-    ms: median(runs[k]),
-  }));
+  const [h30, c30, p30, h300, c300, p300] = (
+    ["h30", "c30", "p30", "h300", "c300", "p300"] as const
+  ).map((k) => ({ ms: median(runs[k]) }));
+  console.log(
+    `worst case, every client pending at setup: ${(p30.ms / h30.ms).toFixed(2)}x at N=30, ${(p300.ms / h300.ms).toFixed(2)}x at N=300; t(300)/t(30) ${(p300.ms / p30.ms).toFixed(2)}`,
+  );
   console.log(
     `medians of ${ROUNDS}: hand-written ${h30.ms.toFixed(0)} / ${h300.ms.toFixed(0)} ms, components ${c30.ms.toFixed(0)} / ${c300.ms.toFixed(0)} ms (N=30 / N=300)`,
   );

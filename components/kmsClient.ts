@@ -168,13 +168,7 @@ export class KmsClient extends pulumi.ComponentResource {
       { target, script: "client-setup", parameters: setupParameters },
       { parent: this, dependsOn: setupDependsOn },
     );
-    const steps: ClientSteps = {
-      setup: setup.resource,
-      activate: sameMachine?.activate ?? pulumi.output([]),
-    };
-    if (args.host && summary.machine) args.host.clientSteps.set(summary.machine, steps);
-
-    // The client's last word: its re-activation step when it needed one, else its setup step.
+    // The client's last word: its re-activation step's result when it needed one, else its setup's.
     let final: pulumi.Output<ClientResult> | undefined;
     if (args.host && summary.activate) {
       args.host.barrier.join(
@@ -184,36 +178,32 @@ export class KmsClient extends pulumi.ComponentResource {
           // still below the threshold) is asked again once every client of the host has registered.
           // Its step is registered when the setup's result is known, during the update (a preview
           // cannot know it); a client that activated at setup gets no extra remote step. The step
-          // runs again when the setup changes.
-          const afterSameMachine = sameMachine?.activate ?? pulumi.output([]);
-          type Asked = { result: ClientResult; steps: pulumi.Resource[] };
-          const asked = (setup.result as pulumi.Output<ClientResult>).apply<Asked>((first) => {
-            if (first.pending !== true) return pulumi.output<Asked>({ result: first, steps: [] });
-            const retry = runScript(
-              `${name}-activate`,
-              {
-                target,
-                script: "client-activate",
-                parameters: setupParameters.apply(
-                  (p) => clientActivateParameters(applicationId, p).parameters,
-                ),
-              },
-              {
-                parent: this,
-                dependsOn: afterSameMachine.apply((earlier) => [countStep, ...earlier]),
-              },
-            );
-            return (retry.result as pulumi.Output<ClientResult>).apply<Asked>((result) => ({
-              result,
-              steps: [retry.resource],
-            }));
-          });
-          steps.activate = asked.apply((a) => a.steps);
-          const result = asked.apply((a) => a.result);
+          // runs again when the setup changes, and waits for the previous configuration of the same
+          // machine (Run Command runs one script at a time on a VM).
+          // Parameters derived from the previous configuration's result carry its steps as
+          // dependencies (no resource is held inside an apply: Pulumi scans apply values deeply).
+          const parameters = pulumi
+            .all([setupParameters, sameMachine?.done ?? pulumi.output(undefined)])
+            .apply(([p]) => clientActivateParameters(applicationId, p).parameters);
+          const result = (setup.result as pulumi.Output<ClientResult>).apply((first) =>
+            first.pending !== true
+              ? pulumi.output(first)
+              : (runScript(
+                  `${name}-activate`,
+                  { target, script: "client-activate", parameters },
+                  { parent: this, dependsOn: [countStep] },
+                ).result as pulumi.Output<ClientResult>),
+          );
           final = result;
           return result;
         },
       );
+    }
+    if (args.host && summary.machine) {
+      args.host.clientSteps.set(summary.machine, {
+        setup: setup.resource,
+        done: final ?? (setup.result as pulumi.Output<unknown>),
+      });
     }
 
     final ??= setup.result as pulumi.Output<ClientResult>;
@@ -226,8 +216,11 @@ export class KmsClient extends pulumi.ComponentResource {
 /** The steps of a client on one machine; the next configuration of that machine runs after them. */
 export interface ClientSteps {
   setup: pulumi.Resource;
-  /** The re-activation step, when one was needed (known during the update). */
-  activate: pulumi.Output<pulumi.Resource[]>;
+  /**
+   * The client's final result: it depends on every step that produced it (the re-activation step when
+   * one was needed), so depending on it orders after them without handling resources in an apply.
+   */
+  done: pulumi.Output<unknown>;
 }
 
 export function clientStatus(r: ClientResult): KmsClientStatus {

@@ -9,11 +9,14 @@ import type { PlanResult } from "../tools/plan";
 const root = path.join(__dirname, "..");
 
 /** Jest keeps modules in its own registry: a fresh one per plan, so index.ts runs again. */
-async function planReferenceStack(config: Record<string, string>): Promise<PlanResult> {
+async function planReferenceStack(
+  config: Record<string, string>,
+  clientsPendingAtSetup = false,
+): Promise<PlanResult> {
   let result!: PlanResult;
   await jest.isolateModulesAsync(async () => {
     const { plan } = require("../tools/plan") as typeof import("../tools/plan");
-    result = await plan(root, { config });
+    result = await plan(root, { config, clientsPendingAtSetup });
   });
   return result;
 }
@@ -39,4 +42,15 @@ test("4 new Windows Server clients: the threshold policy blocks and names them",
     '"kms-client-01", "kms-client-02", "kms-client-03" and "kms-client-04"',
   );
   expect(message).not.toContain("[secret]");
+});
+
+test("clients pending at setup: each gets the barrier's second ask after the host's count read", async () => {
+  const result = await planReferenceStack({ newClientCount: "5" }, true);
+  expect(result.violations).toEqual([]);
+  const activate = result.resources.filter((r) => r.name.endsWith("-activate"));
+  expect(activate.map((r) => r.name).sort()).toEqual(
+    [1, 2, 3, 4, 5].map((i) => `kms-client-0${i}-activate`),
+  );
+  const countUrn = result.resources.find((r) => r.name === "kms-count")!.urn;
+  for (const step of activate) expect(step.dependencies).toContain(countUrn);
 });

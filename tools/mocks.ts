@@ -24,6 +24,8 @@ export interface ScriptContext {
   clientMachines: number;
   /** Machine identity, for the CMID. */
   machine: string;
+  /** Client setups end pending (0xC004F038), as before a host's count reaches the threshold. */
+  pendingAtSetup?: boolean;
 }
 
 /** Unwraps secret envelopes (`{ [sig]: secretSig, value }`) the mock monitor hands to `newResource`. */
@@ -126,6 +128,18 @@ export function mockScriptResult(ctx: ScriptContext): Record<string, unknown> {
     kmsServer,
   };
   const base = { script: ctx.kind, ok: true, changed: [] as string[], errorCode: null };
+  if (ctx.kind === "client-setup" && ctx.pendingAtSetup) {
+    return {
+      ...base,
+      ...client,
+      errorCode: "0xC004F038",
+      licenseStatus: "Notification",
+      licenseStatusCode: 5,
+      activated: false,
+      pending: true,
+      pendingReason: "The KMS host's count is too low",
+    };
+  }
   if (ctx.kind === "status")
     return { ...base, role: ctx.role, ...(ctx.role === "host" ? host : client) };
   return { ...base, ...(ctx.kind === "host-setup" ? host : client) };
@@ -227,7 +241,12 @@ export interface PlanMocks {
 }
 
 /** Creates a fresh, deterministic set of mock handlers. */
-export function createPlanMocks(): PlanMocks {
+export interface PlanMockOptions {
+  /** Client setups end pending (0xC004F038), so the threshold barrier's re-activation steps appear. */
+  clientsPendingAtSetup?: boolean;
+}
+
+export function createPlanMocks(options: PlanMockOptions = {}): PlanMocks {
   const usedIps = new Set<string>();
   const parentTypes = new Map<string, string | undefined>();
   const clientMachines = new Set<string>();
@@ -269,6 +288,7 @@ export function createPlanMocks(): PlanMocks {
       parameters: params,
       clientMachines: clientMachines.size,
       machine,
+      pendingAtSetup: options.clientsPendingAtSetup,
     });
   }
 

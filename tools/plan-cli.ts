@@ -64,6 +64,10 @@ export async function main(argv: string[]): Promise<number> {
     .option("--json", "print the plan result as JSON")
     .option("--chart <file>", "write the activation timeline as SVG")
     .option("--preview", "plan as a preview (outputs not returned by the mocks are unknown)")
+    .option(
+      "--pending",
+      "mock every client setup as pending (0xC004F038): shows the threshold barrier's re-activation steps",
+    )
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
@@ -78,13 +82,18 @@ export async function main(argv: string[]): Promise<number> {
     json?: boolean;
     chart?: string;
     preview?: boolean;
+    pending?: boolean;
   }>();
 
   const started = Date.now();
   const progress = setTimeout(() => process.stderr.write(`kms-plan: planning ${dir} …\n`), 1000);
   let result: PlanResult;
   try {
-    result = await plan(dir, { stack: opts.stack, preview: opts.preview });
+    result = await plan(dir, {
+      stack: opts.stack,
+      preview: opts.preview,
+      clientsPendingAtSetup: opts.pending,
+    });
   } catch (e) {
     process.stderr.write(
       `kms-plan: the program failed: ${e instanceof Error ? e.message : String(e)}\n`,

@@ -68,6 +68,11 @@ export interface PlanOptions {
   policyConfig?: Record<string, { enforcementLevel?: EnforcementLevel; [k: string]: unknown }>;
   /** Run as a preview: outputs the mocks do not return are unknown, and policies touching them are advisory. */
   preview?: boolean;
+  /**
+   * Mock every client's setup as pending (0xC004F038), as before a host's count reaches the threshold:
+   * the plan then shows the threshold barrier's re-activation steps (`<client>-activate`).
+   */
+  clientsPendingAtSetup?: boolean;
 }
 
 export interface PlannedResource {
@@ -678,7 +683,7 @@ async function planOnce(program: PlanProgram, options: PlanOptions): Promise<Pla
   for (const k of secretKeys) if (config[k]) secrets.add(config[k]);
 
   // Fresh mocks and monitor.
-  const mocks = createPlanMocks();
+  const mocks = createPlanMocks({ clientsPendingAtSetup: options.clientsPendingAtSetup });
   await pulumi.runtime.setMocks(
     { newResource: (a) => mocks.newResource(a), call: (a) => mocks.call(a) },
     project,
