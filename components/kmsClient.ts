@@ -146,7 +146,6 @@ export class KmsClient extends pulumi.ComponentResource {
           renewalIntervalMinutes: ri,
           activate: summary.activate,
           applicationId,
-          attempt: "setup",
         }).parameters;
       });
 

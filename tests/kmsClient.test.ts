@@ -57,7 +57,6 @@ describe("KmsClient", () => {
         RenewalIntervalMinutes: "0",
         Activate: "true",
         ApplicationId: "55c92734-d682-4d71-983e-d6ec3f16059f",
-        Attempt: "setup",
       },
     });
     await settle();

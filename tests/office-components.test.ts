@@ -301,7 +301,6 @@ describe("KmsClient with Office", () => {
       RenewalIntervalMinutes: "0",
       Activate: "true",
       ApplicationId: "0ff1ce15-a989-479d-af46-f275c6370663",
-      Attempt: "setup",
     });
   });
 

@@ -115,7 +115,6 @@ describe("clientSetupParameters", () => {
         RenewalIntervalMinutes: "0",
         Activate: "true",
         ApplicationId: WINDOWS_APPLICATION_ID,
-        Attempt: "setup",
       },
       secretParameterNames: [],
     });
@@ -129,7 +128,6 @@ describe("clientSetupParameters", () => {
         kmsPort: 1700,
         activationIntervalMinutes: 60,
         renewalIntervalMinutes: 10080,
-        attempt: "barrier",
       }).parameters,
     ).toEqual({
       SetupKey: "WX4NM-KYWYW-QJJR4-XV3QB-6VM33",
@@ -139,7 +137,6 @@ describe("clientSetupParameters", () => {
       RenewalIntervalMinutes: "10080",
       Activate: "true",
       ApplicationId: WINDOWS_APPLICATION_ID,
-      Attempt: "barrier",
     });
   });
 
@@ -171,7 +168,6 @@ describe("clientSetupParameters", () => {
       RenewalIntervalMinutes: "0",
       Activate: "false",
       ApplicationId: OFFICE_APPLICATION_ID,
-      Attempt: "setup",
     });
   });
 
@@ -219,7 +215,6 @@ describe("clientActivateParameters", () => {
     const setup = {
       SetupKey: "WX4NM-KYWYW-QJJR4-XV3QB-6VM33",
       KmsServer: "kms01",
-      Attempt: "setup",
     };
     const built = clientActivateParameters(OFFICE_APPLICATION_ID, setup);
     expect(Object.keys(built.parameters)).toEqual(["ApplicationId", "SetupDigest"]);

@@ -315,7 +315,6 @@ describe.each(SCRIPT_NAMES.map((n) => [n]))("%s.ps1", (name) => {
         "RenewalIntervalMinutes:int",
         "Activate:bool",
         "ApplicationId:string",
-        "Attempt:string",
       ],
       "client-activate": ["ApplicationId:string", "SetupDigest:string"],
       status: ["Role:string", "ApplicationId:string", "Clients:string"],

@@ -35,8 +35,7 @@ param(
     [int]$ActivationIntervalMinutes = 0,
     [int]$RenewalIntervalMinutes = 0,
     [ValidateSet('true', 'false')][string]$Activate = 'true',
-    [string]$ApplicationId = '55c92734-d682-4d71-983e-d6ec3f16059f',
-    [ValidateSet('setup', 'barrier')][string]$Attempt = 'setup'
+    [string]$ApplicationId = '55c92734-d682-4d71-983e-d6ec3f16059f'
 )
 
 $ErrorActionPreference = 'Stop'
@@ -301,7 +300,7 @@ if ($SetupKey -ne '') { $keyTail = $SetupKey.Substring($SetupKey.Length - 5) }
 $activationError = $null
 
 try {
-    Write-Log ("Run: " + $Attempt + '; application ' + $ApplicationId + '.')
+    Write-Log ('Application ' + $ApplicationId + '.')
 
     # --- Read the current state (slmgr /dlv) --------------------------------------------------------------
     $service = Get-LicensingService

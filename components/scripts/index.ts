@@ -56,7 +56,6 @@ export const SCRIPT_PARAMETERS: Readonly<Record<ScriptName, readonly string[]>> 
     "RenewalIntervalMinutes",
     "Activate",
     "ApplicationId",
-    "Attempt",
   ],
   // The threshold barrier's second ask. `SetupDigest` is only logged: a changed setup runs it again.
   "client-activate": ["ApplicationId", "SetupDigest"],
@@ -175,8 +174,6 @@ export interface ClientSetupSettings {
   activate?: boolean;
   /** @default WINDOWS_APPLICATION_ID */
   applicationId?: string;
-  /** Only for the log. @default "setup" */
-  attempt?: "setup" | "barrier";
 }
 
 function intText(
@@ -347,7 +344,6 @@ export function clientSetupParameters(settings: ClientSetupSettings = {}): Scrip
       RenewalIntervalMinutes: interval("renewalIntervalMinutes", settings.renewalIntervalMinutes),
       Activate: boolText("activate", settings.activate ?? true),
       ApplicationId: settings.applicationId ?? WINDOWS_APPLICATION_ID,
-      Attempt: settings.attempt ?? "setup",
     },
     secretParameterNames: [],
   };
