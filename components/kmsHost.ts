@@ -37,9 +37,10 @@ import {
   requireOfficeVersion,
   validateVolumeLicensePack,
 } from "./office";
-import { formatKmsServer, srvLookupDomain, srvRecordSetName } from "./srv";
+import { srvQueryName } from "./srv";
 import { KMS_HOST_TYPE, KmsHostSummary } from "./summary";
 import {
+  formatHostPort,
   plainValue,
   validateClientAddressPrefixes,
   validateCount,
@@ -602,7 +603,9 @@ export class KmsHost extends pulumi.ComponentResource {
     this.privateIpAddress = privateIp;
     this.fqdn = fqdn;
     this.port = pulumi.output(port);
-    this.kmsServer = pulumi.all([fqdn, this.port]).apply(([f, p]) => formatKmsServer(f, p));
+    this.kmsServer = pulumi
+      .all([fqdn, this.port])
+      .apply(([host, p]) => formatHostPort({ host, port: p }));
     const officeVersions = officeRuns.map((r) => r.version);
     this.status = pulumi
       .all([setup.result, this.barrier.countResult, pulumi.all(officeRuns.map((r) => r.result))])
@@ -914,16 +917,12 @@ export function validateKmsHostArgs(
         private: plainBoolean("dns.private", d.private, false),
         recordName,
         srvName:
-          zoneName !== undefined && recordKnown
-            ? `${srvRecordSetName(recordName)}.${zoneName.replace(/\.$/, "")}`
-            : undefined,
+          zoneName !== undefined && recordKnown ? srvQueryName(zoneName, recordName) : undefined,
         hostFqdn:
           zoneName !== undefined && hostLabel !== undefined
             ? `${hostLabel}.${zoneName.replace(/\.$/, "")}`
             : undefined,
       };
-      // The lookup domain is what clients on DNS discovery must be in; computed here so it is checked.
-      if (zoneName !== undefined && recordKnown) srvLookupDomain(zoneName, recordName);
     }
     const officeVersions = validateOffice(args, windowsServerVersion, target !== undefined);
     const knownFqdn = known(args.fqdn, (v) => validateDnsName("fqdn", v));

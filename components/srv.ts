@@ -16,27 +16,3 @@ export function srvRecordSetName(recordName?: string): string {
 export function srvQueryName(zoneName: string, recordName?: string): string {
   return `${srvRecordSetName(recordName)}.${zoneName.replace(/\.$/, "")}`;
 }
-
-/** The DNS domain a client must be in (or look up) to find this record. */
-export function srvLookupDomain(zoneName: string, recordName?: string): string {
-  const zone = zoneName.replace(/\.$/, "");
-  const sub = recordName?.replace(/\.$/, "");
-  return sub ? `${sub}.${zone}` : zone;
-}
-
-export interface SrvEntry {
-  priority: number;
-  weight: number;
-  port: number;
-  target: string;
-}
-
-/** The zone-file form `priority weight port target`, as `nslookup -type=srv` shows it. */
-export function formatSrvEntry(e: SrvEntry): string {
-  return `${e.priority} ${e.weight} ${e.port} ${e.target}`;
-}
-
-/** `fqdn:port` as `slmgr /skms` takes it; IPv6 literals in brackets. */
-export function formatKmsServer(host: string, port: number): string {
-  return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
-}
