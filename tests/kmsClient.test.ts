@@ -1,6 +1,6 @@
 import {
-  defaultResponder,
   installMocks,
+  pendingAtSetup,
   settle,
   valueOf,
   ScriptCall,
@@ -180,16 +180,7 @@ describe("KmsClient with host: threshold barrier", () => {
 
   test("clients use the host's kmsServer; the count is read after every setup; only pending clients are asked again", async () => {
     // c1 and c2 ask before the count is reached (pending); c3 activates at setup.
-    mocks.responder = (call) =>
-      call.script === "client-setup" && call.name !== "c3-setup"
-        ? {
-            ...defaultResponder(call),
-            errorCode: "0xC004F038",
-            activated: false,
-            pending: true,
-            licenseStatus: "Notification",
-          }
-        : defaultResponder(call);
+    mocks.responder = pendingAtSetup((call) => call.name === "c3-setup");
     const host = new KmsHost("kms", hostArgs);
     const clients = [1, 2, 3].map(
       (i) =>
@@ -351,16 +342,7 @@ describe("KmsClient with host: threshold barrier", () => {
 
   test("a client declared after the host's turn (after an await) is configured but not in the barrier", async () => {
     // Everyone is pending at setup: c1 is asked again, the late client is not (it is not in the barrier).
-    mocks.responder = (call) =>
-      call.script === "client-setup"
-        ? {
-            ...defaultResponder(call),
-            errorCode: "0xC004F038",
-            activated: false,
-            pending: true,
-            licenseStatus: "Notification",
-          }
-        : defaultResponder(call);
+    mocks.responder = pendingAtSetup();
     const host = new KmsHost("kms", hostArgs);
     new KmsClient("c1", { azureVm: vm("app01"), product: "Windows Server 2022 Datacenter", host });
     await new Promise((r) => setImmediate(r));

@@ -3,13 +3,7 @@
  * (the Office host key only as a protected parameter), the host's Office status, the bad inputs refused at
  * construction, and Windows + Office KmsClients on one VM running one after the other.
  */
-import {
-  defaultResponder,
-  installMocks,
-  settle,
-  valueOf,
-  Recorded,
-} from "./helpers/componentMocks";
+import { installMocks, pendingAtSetup, settle, valueOf, Recorded } from "./helpers/componentMocks";
 
 const mocks = installMocks();
 const { KmsClient, KmsHost, KmsConfigError } =
@@ -321,16 +315,7 @@ describe("KmsClient with Office", () => {
 
   test("Windows and Office KmsClients of one host on one VM: setup after setup, re-activation after re-activation", async () => {
     // Both setups end pending (count below the threshold), so both get the barrier's second ask.
-    mocks.responder = (call) =>
-      call.script === "client-setup"
-        ? {
-            ...defaultResponder(call),
-            errorCode: "0xC004F038",
-            activated: false,
-            pending: true,
-            licenseStatus: "Notification",
-          }
-        : defaultResponder(call);
+    mocks.responder = pendingAtSetup();
     const host = new KmsHost("kms", hostArgs());
     const win = new KmsClient("app01-windows", {
       azureVm: vm("app01"),

@@ -64,6 +64,25 @@ export const defaultResponder: ScriptResponder = (call) => {
   };
 };
 
+/**
+ * Client setups end pending (0xC004F038: the host's count is below the threshold), except those
+ * `activatesAtSetup` names; everything else answers as `defaultResponder` does.
+ */
+export function pendingAtSetup(
+  activatesAtSetup: (call: ScriptCall) => boolean = () => false,
+): ScriptResponder {
+  return (call) =>
+    call.script === "client-setup" && !activatesAtSetup(call)
+      ? {
+          ...defaultResponder(call),
+          errorCode: "0xC004F038",
+          activated: false,
+          pending: true,
+          licenseStatus: "Notification",
+        }
+      : defaultResponder(call);
+}
+
 export interface MockState {
   resources: Recorded[];
   scriptCalls: ScriptCall[];
