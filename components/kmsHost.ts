@@ -1,3 +1,4 @@
+import * as net from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/azure-native/compute";
 import * as network from "@pulumi/azure-native/network";
@@ -735,8 +736,8 @@ export function hostSecurityRules(
   ];
 }
 
-function isIPv4(host: string | undefined): host is string {
-  return typeof host === "string" && /^(\d{1,3})(\.\d{1,3}){3}$/.test(host);
+function isIPv4(host: unknown): host is string {
+  return typeof host === "string" && net.isIPv4(host);
 }
 
 /**
@@ -898,7 +899,15 @@ export function validateKmsHostArgs(
         (d.hostName === undefined
           ? validateRecordName("dns.hostName (default: the component name)", name.toLowerCase())
           : undefined);
-      known(d.ipAddress, (v) => validateDnsName("dns.ipAddress", v));
+      known(d.ipAddress, (v) => {
+        if (!isIPv4(v)) {
+          throw new KmsConfigError(
+            "dns.ipAddress",
+            showValue(v),
+            "an IPv4 address such as 10.50.1.4",
+          );
+        }
+      });
       if (target !== undefined && d.ipAddress === undefined) {
         // An existing machine's A record needs its address: dns.ipAddress, or ssh.host when that is one.
         const sshHost = target.kind === "ssh" ? plainValue(target.ssh.host) : undefined;

@@ -149,6 +149,18 @@ describe("KmsHost rejects bad input before registering anything", () => {
       "dnsPublishing",
       "a plain true or false",
     ],
+    [
+      "dns.ipAddress that is a name",
+      { dns: { zoneName: "kms.internal", resourceGroupName: "rg", ipAddress: "kms01" } },
+      "dns.ipAddress",
+      "an IPv4 address such as 10.50.1.4",
+    ],
+    [
+      "dns.ipAddress out of range",
+      { dns: { zoneName: "kms.internal", resourceGroupName: "rg", ipAddress: "10.50.1.300" } },
+      "dns.ipAddress",
+      'received "10.50.1.300"',
+    ],
   ])("%s", async (_label, change, argument, fragment) => {
     expectConfigError(
       () => new KmsHost("kms", { ...created, ...change } as never),
