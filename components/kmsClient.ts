@@ -153,15 +153,13 @@ export class KmsClient extends pulumi.ComponentResource {
     // after setup and re-activation after re-activation (Run Command runs one script at a time on a VM).
     const sameMachine =
       args.host && summary.machine ? args.host.clientSteps.get(summary.machine) : undefined;
-    const setupDependsOn: pulumi.Input<pulumi.Input<pulumi.Resource>[]> = args.host
+    const setupDependsOn: pulumi.CustomResourceOptions["dependsOn"] = args.host
       ? // With `host`, wait for the host's setup steps only: depending on the whole host component would
         // also wait for its count step, which waits for this client.
         [args.host.barrier.hostSetup, ...(sameMachine ? [sameMachine.setup] : [])]
       : // Without `host`, the component's own dependsOn (e.g. the Windows KmsClient of this machine)
-        // also orders the script run.
-        pulumi
-          .output(opts?.dependsOn ?? [])
-          .apply((d) => (Array.isArray(d) ? d : [d]) as pulumi.Resource[]);
+        // also orders the script run; passed as given (the SDK takes a resource, a list or an Output).
+        opts?.dependsOn;
     const setup = runScript(
       `${name}-setup`,
       { target, script: "client-setup", parameters: setupParameters },
