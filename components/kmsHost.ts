@@ -2,8 +2,6 @@ import * as net from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/azure-native/compute";
 import * as network from "@pulumi/azure-native/network";
-import * as dns from "@pulumi/azure-native/dns";
-import * as privatedns from "@pulumi/azure-native/privatedns";
 import {
   ACTIVATION,
   canHost,
@@ -15,6 +13,7 @@ import { KmsConfigError, showKey, showValue } from "./errors";
 import { known, knownDefault, plainBoolean, withContext } from "./inputs";
 import type { ClientSteps } from "./kmsClient";
 import { KmsSrvRecord } from "./kmsSrvRecord";
+import { zoneRecordSet } from "./zoneRecordSet";
 import { ActivationBarrier, ActivationReport } from "./barrier";
 import {
   machineIdentity,
@@ -556,33 +555,19 @@ export class KmsHost extends pulumi.ComponentResource {
           `KmsHost "${name}": dns.ipAddress must be the IPv4 address of the existing machine; ssh.host is not an address.`,
         );
       });
-      if (summary.dns?.private) {
-        new privatedns.PrivateRecordSet(
-          `${name}-a`,
-          {
-            resourceGroupName: d.resourceGroupName,
-            privateZoneName: d.zoneName,
-            recordType: "A",
-            relativeRecordSetName: label,
-            ttl,
-            aRecords,
-          },
-          { parent: this },
-        );
-      } else {
-        new dns.RecordSet(
-          `${name}-a`,
-          {
-            resourceGroupName: d.resourceGroupName,
-            zoneName: d.zoneName,
-            recordType: "A",
-            relativeRecordSetName: label,
-            ttl,
-            aRecords,
-          },
-          { parent: this },
-        );
-      }
+      zoneRecordSet(
+        `${name}-a`,
+        summary.dns?.private ?? false,
+        {
+          resourceGroupName: d.resourceGroupName,
+          zoneName: d.zoneName,
+          recordType: "A",
+          relativeRecordSetName: label,
+          ttl,
+          aRecords,
+        },
+        { parent: this },
+      );
       const srv = new KmsSrvRecord(
         `${name}-srv`,
         {

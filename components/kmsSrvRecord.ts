@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as dns from "@pulumi/azure-native/dns";
-import * as privatedns from "@pulumi/azure-native/privatedns";
 import { ACTIVATION } from "./catalog";
 import { KmsConfigError } from "./errors";
 import { known, knownDefault, plainBoolean, withContext } from "./inputs";
+import { zoneRecordSet } from "./zoneRecordSet";
 import { DEFAULT_SRV_TTL_SECONDS, srvQueryName, srvRecordSetName } from "./srv";
 import { KMS_SRV_RECORD_TYPE, KmsSrvRecordSummary } from "./summary";
 import {
@@ -91,31 +90,19 @@ export class KmsSrvRecord extends pulumi.ComponentResource {
     }));
     const ttl = args.ttl ?? DEFAULT_SRV_TTL_SECONDS;
 
-    const recordSet: pulumi.CustomResource & { id: pulumi.Output<string> } = isPrivate
-      ? new privatedns.PrivateRecordSet(
-          name,
-          {
-            resourceGroupName: args.resourceGroupName,
-            privateZoneName: args.zoneName,
-            recordType: "SRV",
-            relativeRecordSetName: relativeName,
-            ttl,
-            srvRecords,
-          },
-          { parent: this },
-        )
-      : new dns.RecordSet(
-          name,
-          {
-            resourceGroupName: args.resourceGroupName,
-            zoneName: args.zoneName,
-            recordType: "SRV",
-            relativeRecordSetName: relativeName,
-            ttl,
-            srvRecords,
-          },
-          { parent: this },
-        );
+    const recordSet = zoneRecordSet(
+      name,
+      isPrivate,
+      {
+        resourceGroupName: args.resourceGroupName,
+        zoneName: args.zoneName,
+        recordType: "SRV",
+        relativeRecordSetName: relativeName,
+        ttl,
+        srvRecords,
+      },
+      { parent: this },
+    );
 
     this.recordSetName = relativeName;
     this.fqdn = pulumi
