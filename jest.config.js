@@ -6,4 +6,6 @@ module.exports = {
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
   maxWorkers: 2,
   testTimeout: 30000,
+  // The skip reporter names any tool whose tests were skipped, and how to install it.
+  reporters: ["default", "<rootDir>/tests/helpers/skipReporter.js"],
 };

@@ -11,6 +11,7 @@ import {
   startSilentDnsServer,
   startTcpListener,
 } from "./helpers/dnsmasq";
+import { describeWithTool } from "./helpers/tools";
 
 const T = 1000; // per-step bound for cases that get an answer
 
@@ -19,71 +20,76 @@ let kms: { port: number; stop(): Promise<void> };
 let kms2: { port: number; stop(): Promise<void> };
 let closed: number;
 
-beforeAll(async () => {
-  kms = await startTcpListener();
-  kms2 = await startTcpListener();
-  closed = await closedTcpPort();
-  dns = await startDnsmasq({
-    localDomains: [
-      "ok.test",
-      "closed.test",
-      "missing.test",
-      "nodata.test",
-      "prio.test",
-      "fallback.test",
-      "ghost.test",
-    ],
-    srvHosts: [
-      { name: "_vlmcs._tcp.ok.test", target: "kms1.ok.test", port: kms.port },
-      { name: "_vlmcs._tcp.closed.test", target: "kms1.closed.test", port: closed },
-      // the higher priority number is listed first: the order must come from the priorities
-      {
-        name: "_vlmcs._tcp.prio.test",
-        target: "backup.prio.test",
-        port: kms2.port,
-        priority: 10,
-        weight: 0,
-      },
-      {
-        name: "_vlmcs._tcp.prio.test",
-        target: "main.prio.test",
-        port: kms.port,
-        priority: 0,
-        weight: 0,
-      },
-      { name: "_vlmcs._tcp.fallback.test", target: "old.fallback.test", port: closed, priority: 0 },
-      {
-        name: "_vlmcs._tcp.fallback.test",
-        target: "new.fallback.test",
-        port: kms2.port,
-        priority: 5,
-      },
-      { name: "_vlmcs._tcp.ghost.test", target: "gone.ghost.test", port: kms.port },
-    ],
-    hostRecords: [
-      { name: "kms1.ok.test", address: "127.0.0.1" },
-      { name: "kms1.closed.test", address: "127.0.0.1" },
-      { name: "main.prio.test", address: "127.0.0.1" },
-      { name: "backup.prio.test", address: "127.0.0.1" },
-      { name: "old.fallback.test", address: "127.0.0.1" },
-      { name: "new.fallback.test", address: "127.0.0.1" },
-    ],
-    txtRecords: [{ name: "_vlmcs._tcp.nodata.test", text: "not-an-srv-record" }],
-  });
-}, 20000);
-
-afterAll(async () => {
-  await dns?.stop();
-  await kms?.stop();
-  await kms2?.stop();
-});
-
 const run = (domains: string[], extra: Partial<Parameters<typeof diagnose>[0]> = {}) =>
   diagnose({ domains, dnsServers: [dns.server], timeoutMs: T, random: () => 0, ...extra });
 
 const checks = (r: DoctorReport) => r.findings.map((f) => `${f.severity}:${f.check}`);
 
-describe("kms-doctor against dnsmasq", () => {
+describeWithTool("dnsmasq", "kms-doctor against dnsmasq", () => {
+  beforeAll(async () => {
+    kms = await startTcpListener();
+    kms2 = await startTcpListener();
+    closed = await closedTcpPort();
+    dns = await startDnsmasq({
+      localDomains: [
+        "ok.test",
+        "closed.test",
+        "missing.test",
+        "nodata.test",
+        "prio.test",
+        "fallback.test",
+        "ghost.test",
+      ],
+      srvHosts: [
+        { name: "_vlmcs._tcp.ok.test", target: "kms1.ok.test", port: kms.port },
+        { name: "_vlmcs._tcp.closed.test", target: "kms1.closed.test", port: closed },
+        // the higher priority number is listed first: the order must come from the priorities
+        {
+          name: "_vlmcs._tcp.prio.test",
+          target: "backup.prio.test",
+          port: kms2.port,
+          priority: 10,
+          weight: 0,
+        },
+        {
+          name: "_vlmcs._tcp.prio.test",
+          target: "main.prio.test",
+          port: kms.port,
+          priority: 0,
+          weight: 0,
+        },
+        {
+          name: "_vlmcs._tcp.fallback.test",
+          target: "old.fallback.test",
+          port: closed,
+          priority: 0,
+        },
+        {
+          name: "_vlmcs._tcp.fallback.test",
+          target: "new.fallback.test",
+          port: kms2.port,
+          priority: 5,
+        },
+        { name: "_vlmcs._tcp.ghost.test", target: "gone.ghost.test", port: kms.port },
+      ],
+      hostRecords: [
+        { name: "kms1.ok.test", address: "127.0.0.1" },
+        { name: "kms1.closed.test", address: "127.0.0.1" },
+        { name: "main.prio.test", address: "127.0.0.1" },
+        { name: "backup.prio.test", address: "127.0.0.1" },
+        { name: "old.fallback.test", address: "127.0.0.1" },
+        { name: "new.fallback.test", address: "127.0.0.1" },
+      ],
+      txtRecords: [{ name: "_vlmcs._tcp.nodata.test", text: "not-an-srv-record" }],
+    });
+  }, 20000);
+
+  afterAll(async () => {
+    await dns?.stop();
+    await kms?.stop();
+    await kms2?.stop();
+  });
+
   test("a reachable host: the client would use it", async () => {
     const r = await run(["ok.test"]);
     expect(r.ok).toBe(true);

@@ -5,10 +5,9 @@
 import { ChildProcess, spawn } from "node:child_process";
 import * as dgram from "node:dgram";
 import { promises as dnsPromises } from "node:dns";
-import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
-import * as path from "node:path";
+import { findTool, INSTALL_HINT } from "./tools";
 
 export interface SrvHost {
   /** Full record name, e.g. "_vlmcs._tcp.corp.test". */
@@ -36,27 +35,11 @@ export interface Dnsmasq {
   stop(): Promise<void>;
 }
 
-const CANDIDATES = ["/usr/sbin/dnsmasq", "/usr/local/sbin/dnsmasq", "/sbin/dnsmasq"];
-
 /** Path of the dnsmasq binary (or $DNSMASQ); throws with the install hint when it is missing. */
 export function findDnsmasq(): string {
-  const override = process.env.DNSMASQ;
-  const fromPath = (process.env.PATH ?? "")
-    .split(path.delimiter)
-    .map((d) => path.join(d, "dnsmasq"));
-  for (const candidate of override ? [override] : [...CANDIDATES, ...fromPath]) {
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // try the next one
-    }
-  }
-  const where = override ? `$DNSMASQ=${override}` : "/usr/sbin and PATH";
-  throw new Error(
-    `dnsmasq not found (looked in ${where}). The doctor tests need a real DNS server: ` +
-      "install it with `apt-get install -y dnsmasq-base` (Debian/Ubuntu; .ci/run does this on CI).",
-  );
+  const found = findTool("dnsmasq");
+  if (found === undefined) throw new Error(`dnsmasq not found. Install ${INSTALL_HINT.dnsmasq}.`);
+  return found;
 }
 
 /** A UDP port on 127.0.0.1 that was free a moment ago. */
