@@ -9,6 +9,7 @@ import * as path from "node:path";
 import type { DoctorReport } from "../tools/doctor";
 import { main } from "../tools/doctor-cli";
 import { closedTcpPort, Dnsmasq, startDnsmasq, startTcpListener } from "./helpers/dnsmasq";
+import { describeWithTool } from "./helpers/tools";
 
 const ROOT = path.resolve(__dirname, "..");
 const CLI = path.join("tools", "doctor-cli.ts");
@@ -37,31 +38,13 @@ function cli(...args: string[]): Promise<Run> {
   });
 }
 
-let dns: Dnsmasq;
-let kms: { port: number; stop(): Promise<void> };
-let closed: number;
 let tmp: string;
 
-beforeAll(async () => {
-  kms = await startTcpListener();
-  closed = await closedTcpPort();
-  dns = await startDnsmasq({
-    localDomains: ["corp.test", "down.test", "missing.test"],
-    srvHosts: [
-      { name: "_vlmcs._tcp.corp.test", target: "kms.corp.test", port: kms.port },
-      { name: "_vlmcs._tcp.down.test", target: "kms.down.test", port: closed },
-    ],
-    hostRecords: [
-      { name: "kms.corp.test", address: "127.0.0.1" },
-      { name: "kms.down.test", address: "127.0.0.1" },
-    ],
-  });
+beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kms-doctor-"));
-}, 20000);
+});
 
-afterAll(async () => {
-  await dns?.stop();
-  await kms?.stop();
+afterAll(() => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -77,7 +60,32 @@ function stackFile(name: string, port: number): string {
   return file;
 }
 
-describe("kms-doctor CLI", () => {
+describeWithTool("dnsmasq", "kms-doctor CLI against a real DNS server", () => {
+  let dns: Dnsmasq;
+  let kms: { port: number; stop(): Promise<void> };
+  let closed: number;
+
+  beforeAll(async () => {
+    kms = await startTcpListener();
+    closed = await closedTcpPort();
+    dns = await startDnsmasq({
+      localDomains: ["corp.test", "down.test", "missing.test"],
+      srvHosts: [
+        { name: "_vlmcs._tcp.corp.test", target: "kms.corp.test", port: kms.port },
+        { name: "_vlmcs._tcp.down.test", target: "kms.down.test", port: closed },
+      ],
+      hostRecords: [
+        { name: "kms.corp.test", address: "127.0.0.1" },
+        { name: "kms.down.test", address: "127.0.0.1" },
+      ],
+    });
+  }, 20000);
+
+  afterAll(async () => {
+    await dns?.stop();
+    await kms?.stop();
+  });
+
   test("exit 0 and the host a client would use", async () => {
     const r = await cli("--domain", "corp.test", "--dns-server", dns.server, "--timeout", "1000");
     expect(r.code).toBe(0);
@@ -167,7 +175,9 @@ describe("kms-doctor CLI", () => {
     const report = JSON.parse(bad.stdout) as DoctorReport;
     expect(report.findings.map((f) => f.check)).toEqual(["stack-port-mismatch"]);
   });
+});
 
+describe("kms-doctor CLI process: usage (no DNS server)", () => {
   test("a usage error: exit 2, message on stderr", async () => {
     const r = await cli("--timeout", "soon", "--domain", "corp.test");
     expect(r.code).toBe(2);
