@@ -71,7 +71,8 @@ const host = new KmsHost("kms", {
     windowsClient: cfg.getNumber("externalWindowsClients") ?? 0,
     windowsServer: cfg.getNumber("externalWindowsServers") ?? 0,
   },
-  dns: { zoneName, resourceGroupName: rg.name, private: true },
+  // zoneId orders the A and SRV records after the zone; zoneName stays plain for the policies.
+  dns: { zoneName, zoneId: zone.id, resourceGroupName: rg.name, private: true },
 });
 
 const clients: KmsClient[] = [];

@@ -13,7 +13,7 @@ import { KmsConfigError, showKey, showValue } from "./errors";
 import { known, knownDefault, plainBoolean, withContext } from "./inputs";
 import type { ClientSteps } from "./kmsClient";
 import { KmsSrvRecord } from "./kmsSrvRecord";
-import { zoneRecordSet } from "./zoneRecordSet";
+import { afterZone, zoneIdProblem, zoneRecordSet } from "./zoneRecordSet";
 import { ActivationBarrier, ActivationReport } from "./barrier";
 import {
   machineIdentity,
@@ -95,10 +95,21 @@ export interface KmsOfficeHostArgs {
 
 /** Registration of the host in an Azure DNS zone: an A record for the host and the `_vlmcs._tcp` SRV record. */
 export interface KmsHostDnsArgs {
-  /** The zone, e.g. "corp.contoso.com" or a private zone "kms.internal". */
+  /**
+   * The zone, e.g. "corp.contoso.com" or a private zone "kms.internal". A plain string keeps it readable
+   * for the kms-guard policies; give `zoneId` too when the zone is created in the same program.
+   */
   zoneName: pulumi.Input<string>;
   /** Resource group of the zone. */
   resourceGroupName: pulumi.Input<string>;
+  /**
+   * Azure resource ID of the zone (`zone.id` of a `privatedns.PrivateZone` or `dns.Zone`). Give it when
+   * the zone is created in the same program: the A and SRV records are then written only after the zone
+   * exists. With the name alone nothing orders them after the zone, and Azure may answer their PUT with
+   * 404 (zone not found).
+   * @default - the records do not wait for the zone (it exists already, outside this program)
+   */
+  zoneId?: pulumi.Input<string>;
   /**
    * `true` for an Azure Private DNS zone, `false` for a public zone. A plain value: it decides the resource type.
    * @default false
@@ -555,9 +566,10 @@ export class KmsHost extends pulumi.ComponentResource {
           `KmsHost "${name}": dns.ipAddress must be the IPv4 address of the existing machine; ssh.host is not an address.`,
         );
       });
+      const isPrivate = summary.dns?.private ?? false;
       zoneRecordSet(
         `${name}-a`,
-        summary.dns?.private ?? false,
+        isPrivate,
         {
           resourceGroupName: d.resourceGroupName,
           zoneName: d.zoneName,
@@ -566,12 +578,13 @@ export class KmsHost extends pulumi.ComponentResource {
           ttl,
           aRecords,
         },
-        { parent: this },
+        { parent: this, dependsOn: afterZone(d.zoneId, d.zoneName, isPrivate, "dns.zoneId") },
       );
       const srv = new KmsSrvRecord(
         `${name}-srv`,
         {
           zoneName: d.zoneName,
+          zoneId: d.zoneId,
           resourceGroupName: d.resourceGroupName,
           private: summary.dns?.private ?? false,
           recordName: d.recordName,
@@ -878,6 +891,12 @@ export function validateKmsHostArgs(
         );
       }
       const zoneName = known(d.zoneName, (v) => validateZoneName("dns.zoneName", v));
+      const isPrivate = plainBoolean("dns.private", d.private, false);
+      known(d.zoneId, (v) => {
+        const problem =
+          typeof v === "string" ? zoneIdProblem(v, zoneName, isPrivate) : "a plain string";
+        if (problem !== undefined) throw new KmsConfigError("dns.zoneId", showValue(v), problem);
+      });
       const recordName = known(d.recordName, (v) => validateRecordName("dns.recordName", v));
       const hostLabel =
         known(d.hostName, (v) => validateRecordName("dns.hostName", v)) ??
@@ -908,7 +927,7 @@ export function validateKmsHostArgs(
       const recordKnown = d.recordName === undefined || recordName !== undefined;
       dnsSummary = {
         zoneName,
-        private: plainBoolean("dns.private", d.private, false),
+        private: isPrivate,
         recordName,
         srvName:
           zoneName !== undefined && recordKnown ? srvQueryName(zoneName, recordName) : undefined,

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ACTIVATION } from "./catalog";
-import { KmsConfigError } from "./errors";
+import { KmsConfigError, showValue } from "./errors";
 import { known, knownDefault, plainBoolean, withContext } from "./inputs";
-import { zoneRecordSet } from "./zoneRecordSet";
+import { afterZone, zoneIdProblem, zoneRecordSet } from "./zoneRecordSet";
 import { DEFAULT_SRV_TTL_SECONDS, srvQueryName, srvRecordSetName } from "./srv";
 import { KMS_SRV_RECORD_TYPE, KmsSrvRecordSummary } from "./summary";
 import {
@@ -41,6 +41,14 @@ export interface KmsSrvRecordArgs {
   zoneName: pulumi.Input<string>;
   /** Resource group of the zone. */
   resourceGroupName: pulumi.Input<string>;
+  /**
+   * Azure resource ID of the zone (`zone.id` of a `dns.Zone` or `privatedns.PrivateZone`). Give it when
+   * the zone is created in the same program: the record is then written only after the zone exists
+   * (with the name alone, Azure may answer its PUT with 404, zone not found). `zoneName` stays plain
+   * for the kms-guard policies.
+   * @default - the record does not wait for the zone (it exists already, outside this program)
+   */
+  zoneId?: pulumi.Input<string>;
   /**
    * `true` for an Azure Private DNS zone (`privatedns.PrivateRecordSet`), `false` for a public zone
    * (`dns.RecordSet`). Must be a plain value: it decides the resource type.
@@ -101,7 +109,7 @@ export class KmsSrvRecord extends pulumi.ComponentResource {
         ttl,
         srvRecords,
       },
-      { parent: this },
+      { parent: this, dependsOn: afterZone(args.zoneId, args.zoneName, isPrivate, "zoneId") },
     );
 
     this.recordSetName = relativeName;
@@ -129,6 +137,11 @@ export function validateKmsSrvRecordArgs(
     const recordName = known(args.recordName, (v) => validateRecordName("recordName", v));
     const ttlSeconds = known(args.ttl, (v) => validateTtlSeconds("ttl", v));
     const isPrivate = plainBoolean("private", args.private, false);
+    known(args.zoneId, (v) => {
+      const problem =
+        typeof v === "string" ? zoneIdProblem(v, zoneName, isPrivate) : "a plain string";
+      if (problem !== undefined) throw new KmsConfigError("zoneId", showValue(v), problem);
+    });
     if (!Array.isArray(args.hosts) || args.hosts.length === 0) {
       throw new KmsConfigError(
         "hosts",

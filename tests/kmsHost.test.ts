@@ -268,6 +268,102 @@ describe("KmsHost with dns", () => {
   });
 });
 
+describe("KmsHost with dns: records wait for a zone of the same program", () => {
+  const ZONE_ID =
+    "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/privateDnsZones/kms.internal";
+
+  test("with dns.zoneId the A and SRV record sets depend on the zone; the zone name stays plain", async () => {
+    const privatedns =
+      require("@pulumi/azure-native/privatedns") as typeof import("@pulumi/azure-native/privatedns");
+    const zone = new privatedns.PrivateZone("zone", {
+      resourceGroupName: "rg",
+      privateZoneName: "kms.internal",
+      location: "global",
+    });
+    const zoneUrn = await valueOf(zone.urn);
+    new KmsHost(
+      "kms",
+      createdHostArgs({
+        dns: { zoneName: "kms.internal", zoneId: zone.id, resourceGroupName: "rg", private: true },
+      }),
+    );
+    await settle();
+    const a = mocks.one("azure-native:privatedns:PrivateRecordSet", "kms-a");
+    const srv = mocks.one("azure-native:privatedns:PrivateRecordSet", "kms-srv");
+    expect(a.dependencies).toContain(zoneUrn);
+    expect(srv.dependencies).toContain(zoneUrn);
+    expect(a.plain.privateZoneName).toBe("kms.internal");
+    expect(srv.plain.privateZoneName).toBe("kms.internal");
+    const summary = mocks.one("kms:index:KmsHost", "kms").plain.summary as {
+      dns: { zoneName: string };
+    };
+    expect(summary.dns.zoneName).toBe("kms.internal");
+  });
+
+  test("without dns.zoneId nothing orders the records after the zone (the name is a plain string)", async () => {
+    const privatedns =
+      require("@pulumi/azure-native/privatedns") as typeof import("@pulumi/azure-native/privatedns");
+    const zone = new privatedns.PrivateZone("zone", {
+      resourceGroupName: "rg",
+      privateZoneName: "kms.internal",
+      location: "global",
+    });
+    const zoneUrn = await valueOf(zone.urn);
+    new KmsHost(
+      "kms",
+      createdHostArgs({
+        dns: { zoneName: "kms.internal", resourceGroupName: "rg", private: true },
+      }),
+    );
+    await settle();
+    expect(
+      mocks.one("azure-native:privatedns:PrivateRecordSet", "kms-a").dependencies,
+    ).not.toContain(zoneUrn);
+  });
+
+  test.each([
+    [
+      "a public zone's ID with private: true",
+      "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/dnszones/kms.internal",
+      /dns\.zoneId.*private DNS zone \(Microsoft\.Network\/privateDnsZones\), since private is true/,
+    ],
+    [
+      "another zone's ID",
+      "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/privateDnsZones/other.internal",
+      /dns\.zoneId.*the ID of the zone named in zoneName \("kms\.internal"\)/,
+    ],
+    ["a zone name instead of an ID", "kms.internal", /dns\.zoneId.*Azure resource ID/],
+  ])("dns.zoneId: %s is a KmsConfigError before anything registers", (_, zoneId, message) => {
+    expect(
+      () =>
+        new KmsHost(
+          "kms",
+          createdHostArgs({
+            dns: { zoneName: "kms.internal", zoneId, resourceGroupName: "rg", private: true },
+          }),
+        ),
+    ).toThrow(message);
+    expect(mocks.resources).toHaveLength(0);
+  });
+
+  test("a plain dns.zoneId of the right zone is accepted", () => {
+    expect(
+      () =>
+        new KmsHost(
+          "kms",
+          createdHostArgs({
+            dns: {
+              zoneName: "kms.internal",
+              zoneId: ZONE_ID,
+              resourceGroupName: "rg",
+              private: true,
+            },
+          }),
+        ),
+    ).not.toThrow();
+  });
+});
+
 describe("KmsHost on an existing machine", () => {
   test("azureVm: only the setup run command, on that VM", async () => {
     const host = new KmsHost("kms", {

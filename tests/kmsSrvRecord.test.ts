@@ -31,6 +31,40 @@ describe("KmsSrvRecord", () => {
     expect(mocks.byType("azure-native:privatedns:PrivateRecordSet")).toHaveLength(0);
   });
 
+  test("zoneId (a zone of the same program): the record set depends on the zone", async () => {
+    const dns = require("@pulumi/azure-native/dns") as typeof import("@pulumi/azure-native/dns");
+    const zone = new dns.Zone("zone", {
+      resourceGroupName: "dns",
+      zoneName: "corp.contoso.com",
+      location: "global",
+    });
+    const zoneUrn = await valueOf(zone.urn);
+    const srv = new KmsSrvRecord("kms", {
+      zoneName: "corp.contoso.com",
+      zoneId: zone.id,
+      resourceGroupName: "dns",
+      hosts: [{ target: "kms01.corp.contoso.com" }],
+    });
+    await valueOf(srv.recordSetId);
+    await settle();
+    const rs = mocks.one("azure-native:dns:RecordSet", "kms");
+    expect(rs.dependencies).toContain(zoneUrn);
+    expect(rs.plain.zoneName).toBe("corp.contoso.com");
+  });
+
+  test("zoneId of a private zone for a public record is a KmsConfigError", () => {
+    expect(
+      () =>
+        new KmsSrvRecord("kms", {
+          zoneName: "corp.contoso.com",
+          zoneId:
+            "/subscriptions/s/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/corp.contoso.com",
+          resourceGroupName: "dns",
+          hosts: [{ target: "kms01.corp.contoso.com" }],
+        }),
+    ).toThrow(/zoneId .*public DNS zone \(Microsoft\.Network\/dnsZones\), since private is false/);
+  });
+
   test("two hosts with priority and weight in a private zone under a record name", async () => {
     const srv = new KmsSrvRecord("kms", {
       zoneName: "kms.internal",

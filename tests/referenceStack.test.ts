@@ -74,6 +74,18 @@ test("defaults: VNet, private zone linked to it, host with A and SRV records, no
   ).toEqual(["10.50.0.0/16"]);
 });
 
+test("the A and SRV record sets wait for the private zone (dns.zoneId), the zone name stays plain", async () => {
+  const { resources } = await runStack();
+  const zone = resources.find((r) => r.name === "kms-zone" && r.urn !== undefined)!;
+  for (const name of ["kms-a", "kms-srv"]) {
+    const record = resources.find(
+      (r) => r.type === "azure-native:privatedns:PrivateRecordSet" && r.name === name && r.urn,
+    )!;
+    expect(record.dependencies).toContain(zone.urn);
+    expect(record.plain.privateZoneName).toBe("kms.internal");
+  }
+});
+
 test("clients from config: existing VMs by name and new client VMs join the host's barrier", async () => {
   const { stack, resources } = await runStack({
     "project:newClientCount": "2",

@@ -48,7 +48,8 @@ const host = new KmsHost("kms", {
   clientAddressPrefixes: ["10.60.0.0/16"],
   windowsServerVersion: "2022",
   externalClients: { windowsServer: cfg.getNumber("externalWindowsServers") ?? 3 },
-  dns: { zoneName, resourceGroupName: rg.name, private: true },
+  // zoneId orders the A and SRV records after the zone; zoneName stays plain for the policies.
+  dns: { zoneName, zoneId: zone.id, resourceGroupName: rg.name, private: true },
 });
 
 const clients = ["app-01", "app-02"].map(
