@@ -3,6 +3,7 @@ import { runScript, Target } from "./remote";
 import { ClientResult, HostResult, statusParameters } from "./scripts";
 import { ActivationFamily } from "./summary";
 import { ACTIVATION } from "./catalog";
+import { compareCodePoints } from "./order";
 
 /** What the threshold barrier found once every client of the host had registered. */
 export interface ActivationReport {
@@ -76,7 +77,7 @@ export class ActivationBarrier {
     this.declared = new Promise((resolve) =>
       setImmediate(() => {
         this.closed = true;
-        this.members.sort((a, b) => a.name.localeCompare(b.name));
+        this.members.sort((a, b) => compareCodePoints(a.name, b.name));
         resolve(this.members.length);
       }),
     );
@@ -162,8 +163,8 @@ export class ActivationBarrier {
     });
     const duplicateCmids = [...byCmid.entries()]
       .filter(([, group]) => group.size > 1)
-      .map(([cmid, group]) => ({ cmid, clients: [...group.values()].sort() }))
-      .sort((a, b) => a.cmid.localeCompare(b.cmid));
+      .map(([cmid, group]) => ({ cmid, clients: [...group.values()].sort(compareCodePoints) }))
+      .sort((a, b) => compareCodePoints(a.cmid, b.cmid));
     const activated = finals.filter((r) => r?.activated === true).length;
     const pending = finals.filter((r) => r?.pending === true).length;
     const distinctMachines = machines.size;

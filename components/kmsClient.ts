@@ -19,13 +19,7 @@ import {
   WINDOWS_APPLICATION_ID,
 } from "./scripts";
 import { KMS_CLIENT_TYPE, KmsClientSummary } from "./summary";
-import {
-  plainValue,
-  validateDnsName,
-  validateHostPort,
-  validateIntervalMinutes,
-  validateSetupKey,
-} from "./validate";
+import { plainValue, validateDnsName, validateHostPort, validateSetupKey } from "./validate";
 
 export interface KmsClientArgs {
   /**
@@ -69,16 +63,6 @@ export interface KmsClientArgs {
    */
   lookupDomain?: pulumi.Input<string>;
   /**
-   * Minutes between activation attempts while not activated (`slmgr /sai` on the client), 15 to 43200.
-   * @default - the host's value once the client reached it (120 until then)
-   */
-  activationIntervalMinutes?: pulumi.Input<number>;
-  /**
-   * Minutes between renewals once activated (`slmgr /sri` on the client), 15 to 43200.
-   * @default - the host's value once the client reached it (10080 until then)
-   */
-  renewalIntervalMinutes?: pulumi.Input<number>;
-  /**
    * Activate now (`slmgr /ato`). With `false` the key and target are set and Windows activates on its
    * own schedule.
    * @default true
@@ -117,10 +101,17 @@ export class KmsClient extends pulumi.ComponentResource {
   public readonly status: pulumi.Output<KmsClientStatus>;
   /** Canonical catalog product name, when known. */
   public readonly product: pulumi.Output<string | undefined>;
+  /** @internal The KmsHost whose threshold barrier this client joined (`host`). */
+  readonly kmsHost?: KmsHost;
+  /** @internal The component's name. */
+  readonly clientName: string;
 
   constructor(name: string, args: KmsClientArgs, opts?: pulumi.ComponentResourceOptions) {
     const { summary, target, product } = validateKmsClientArgs(name, args);
+    refuseBarrierDeadlock(name, args.host, opts?.dependsOn);
     super(KMS_CLIENT_TYPE, name, { summary }, opts);
+    this.kmsHost = args.host;
+    this.clientName = name;
 
     const applicationId =
       product?.family === "office" ? OFFICE_APPLICATION_ID : WINDOWS_APPLICATION_ID;
@@ -132,18 +123,14 @@ export class KmsClient extends pulumi.ComponentResource {
         pulumi.output(args.setupKey ?? product?.setupKey ?? ""),
         pulumi.output(kmsServer),
         pulumi.output(args.lookupDomain),
-        pulumi.output(args.activationIntervalMinutes),
-        pulumi.output(args.renewalIntervalMinutes),
       ])
-      .apply(([setupKey, server, lookupDomain, ai, ri]) => {
+      .apply(([setupKey, server, lookupDomain]) => {
         const hostPort = server ? validateHostPort("kmsServer", server) : undefined;
         return clientSetupParameters({
           setupKey,
           kmsServer: hostPort?.host,
           kmsPort: hostPort?.port,
           lookupDomain,
-          activationIntervalMinutes: ai,
-          renewalIntervalMinutes: ri,
           activate: summary.activate,
           applicationId,
         }).parameters;
@@ -207,6 +194,39 @@ export class KmsClient extends pulumi.ComponentResource {
     this.status = final.apply(clientStatus);
     this.product = pulumi.output(summary.product);
     this.registerOutputs({ status: this.status, product: this.product, summary });
+  }
+}
+
+/**
+ * A client with `host` must not wait for that host, nor for another client of it: the host's count step
+ * (`<host>-count`) waits for every client's setup, and the clients' `-activate` steps wait for the count
+ * step, so such a `dependsOn` waits for itself and the deployment hangs without a word. Refused here, with
+ * what to do instead. Only plain resources in `dependsOn` can be checked (not Outputs or Promises).
+ */
+function refuseBarrierDeadlock(
+  name: string,
+  host: KmsHost | undefined,
+  dependsOn: pulumi.ComponentResourceOptions["dependsOn"],
+): void {
+  if (host === undefined || dependsOn === undefined) return;
+  const list = Array.isArray(dependsOn) ? dependsOn : [dependsOn];
+  for (const d of list) {
+    if (d === host) {
+      throw new KmsConfigError(
+        "dependsOn",
+        `[KmsHost "${host.summaryValue.name}", …]`,
+        `free of the KmsHost given as host: the host's count step waits for this client's setup, so waiting for the whole host would wait for itself and the deployment would hang. With host, the client already waits for the host's setup: leave the host out of dependsOn`,
+        `KmsClient "${name}"`,
+      );
+    }
+    if (d instanceof KmsClient && d.kmsHost === host) {
+      throw new KmsConfigError(
+        "dependsOn",
+        `[KmsClient "${d.clientName}", …]`,
+        `free of other clients of the same host: their activation steps wait for the host's count step, which waits for this client, so the deployment would hang. Clients of one host on the same machine (Windows and Office) are ordered one after the other without dependsOn`,
+        `KmsClient "${name}"`,
+      );
+    }
   }
 }
 
@@ -296,12 +316,20 @@ export function validateKmsClientArgs(
       return v;
     });
     const lookupDomain = known(args.lookupDomain, (v) => validateDnsName("lookupDomain", v));
-    const activationIntervalMinutes = known(args.activationIntervalMinutes, (v) =>
-      validateIntervalMinutes("activationIntervalMinutes", v),
-    );
-    const renewalIntervalMinutes = known(args.renewalIntervalMinutes, (v) =>
-      validateIntervalMinutes("renewalIntervalMinutes", v),
-    );
+    // Client-side intervals are not settable: SetVLActivationInterval / SetVLRenewalInterval are host-only
+    // methods ("An error is returned if the method is called and the machine is not a key management
+    // service", Microsoft's SoftwareLicensingService docs; slmgr /sai and /sri are KMS host options). A
+    // client takes both from its host's answer. Other languages and plain JavaScript can still pass them.
+    for (const interval of ["activationIntervalMinutes", "renewalIntervalMinutes"] as const) {
+      const given = (args as unknown as Record<string, unknown>)[interval];
+      if (given !== undefined) {
+        throw new KmsConfigError(
+          interval,
+          showValue(plainValue(given as pulumi.Input<unknown>) ?? "a value"),
+          `left out: a KMS client takes its intervals from its host's answer, so the host's settings apply (set ${interval} on the KmsHost; slmgr /${interval === "activationIntervalMinutes" ? "sai" : "sri"} and its CIM method work only on a KMS host)`,
+        );
+      }
+    }
     if (args.activate !== undefined && typeof args.activate !== "boolean") {
       throw new KmsConfigError("activate", showValue(args.activate), "a plain true or false");
     }
@@ -326,8 +354,6 @@ export function validateKmsClientArgs(
           : undefined
         : kmsServer,
       lookupDomain,
-      activationIntervalMinutes,
-      renewalIntervalMinutes,
       activate: args.activate ?? true,
     };
     return { summary, target, product };

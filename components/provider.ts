@@ -69,16 +69,6 @@ export interface KmsClientPluginArgs {
    */
   lookupDomain?: pulumi.Input<string>;
   /**
-   * Minutes between activation attempts while not activated (`slmgr /sai` on the client), 15 to 43200.
-   * @default - the host's value once the client reached it (120 until then)
-   */
-  activationIntervalMinutes?: pulumi.Input<number>;
-  /**
-   * Minutes between renewals once activated (`slmgr /sri` on the client), 15 to 43200.
-   * @default - the host's value once the client reached it (10080 until then)
-   */
-  renewalIntervalMinutes?: pulumi.Input<number>;
-  /**
    * Activate now (`slmgr /ato`). With `false` the key and target are set and Windows activates on its
    * own schedule.
    * @default true

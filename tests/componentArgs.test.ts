@@ -271,10 +271,10 @@ describe("KmsClient rejects bad input before registering anything", () => {
     ["kmsServer port 0", { kmsServer: "kms01:0" }, "kmsServer", "kmsServer"],
     ["lookupDomain with a backtick", { lookupDomain: "corp`.contoso.com" }, "lookupDomain", "`"],
     [
-      "activation interval 14",
-      { activationIntervalMinutes: 14 },
+      "an activation interval (the host's applies)",
+      { activationIntervalMinutes: 120 },
       "activationIntervalMinutes",
-      "15",
+      "host's settings apply",
     ],
     [
       "ssh without user",

@@ -340,6 +340,20 @@ describe("KmsClient with host: threshold barrier", () => {
     expect(report).toMatchObject({ clients: 2, distinctMachines: 1, duplicateCmids: [] });
   });
 
+  test("the count step's client list is sorted by code point, not by the machine's locale", async () => {
+    const host = new KmsHost("kms", hostArgs);
+    for (const name of ["b-app", "B-app", "a-app", "A-app", "é-app"]) {
+      new KmsClient(name, {
+        azureVm: vm(name.replace("é", "e") + "x"),
+        product: "Windows Server 2022 Datacenter",
+        host,
+      });
+    }
+    await valueOf(host.activationReport);
+    await settle();
+    expect(setupCall("kms-count").parameters.Clients).toBe("A-app,B-app,a-app,b-app,é-app");
+  });
+
   test("a client declared after the host's turn (after an await) is configured but not in the barrier", async () => {
     // Everyone is pending at setup: c1 is asked again, the late client is not (it is not in the barrier).
     mocks.responder = pendingAtSetup();
@@ -362,6 +376,74 @@ describe("KmsClient with host: threshold barrier", () => {
       "late-setup",
     ]);
     expect(setupCall("kms-count").parameters.Clients).toBe("c1");
+  });
+});
+
+describe("KmsClient arguments that cannot work", () => {
+  const hostArgs = { hostKey: HOST_KEY, azureVm: vm("kms01"), fqdn: "kms01.corp.contoso.com" };
+
+  test.each(["activationIntervalMinutes", "renewalIntervalMinutes"])(
+    "%s on a client is a KmsConfigError: the host's settings apply",
+    (interval) => {
+      expect(
+        () =>
+          new KmsClient("c1", {
+            azureVm: vm("app01"),
+            product: "Windows Server 2022 Datacenter",
+            ...({ [interval]: 60 } as object),
+          }),
+      ).toThrow(
+        new RegExp(
+          `^KmsClient "c1": ${interval} must be left out: a KMS client takes its intervals from its host's answer, so the host's settings apply .*received 60\\.$`,
+        ),
+      );
+      expect(mocks.resources).toHaveLength(0);
+    },
+  );
+
+  test("host and dependsOn: [host] is refused (it would wait for itself), before anything registers", async () => {
+    const host = new KmsHost("kms", hostArgs);
+    await settle();
+    mocks.reset();
+    expect(
+      () =>
+        new KmsClient(
+          "c1",
+          { azureVm: vm("app01"), product: "Windows Server 2022 Datacenter", host },
+          { dependsOn: [host] },
+        ),
+    ).toThrow(
+      /^KmsClient "c1": dependsOn must be free of the KmsHost given as host: the host's count step waits for this client's setup/,
+    );
+    expect(
+      () =>
+        new KmsClient(
+          "c2",
+          { azureVm: vm("app02"), product: "Windows Server 2022 Datacenter", host },
+          { dependsOn: host },
+        ),
+    ).toThrow(/dependsOn must be free of the KmsHost given as host/);
+    await settle();
+    expect(mocks.resources).toHaveLength(0);
+  });
+
+  test("host and dependsOn another client of the same host is refused", async () => {
+    const host = new KmsHost("kms", hostArgs);
+    const windows = new KmsClient("win", {
+      azureVm: vm("app01"),
+      product: "Windows Server 2022 Datacenter",
+      host,
+    });
+    expect(
+      () =>
+        new KmsClient(
+          "office",
+          { azureVm: vm("app01"), product: "Office LTSC Professional Plus 2024", host },
+          { dependsOn: [windows] },
+        ),
+    ).toThrow(
+      /^KmsClient "office": dependsOn must be free of other clients of the same host: .*received \[KmsClient "win", …\]\.$/,
+    );
   });
 });
 

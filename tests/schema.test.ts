@@ -124,21 +124,11 @@ describe("plugin schema", () => {
     });
   });
 
-  test("KmsClient: no required input, product and setupKey present, no `host` (TypeScript only)", () => {
+  test("KmsClient: no required input, product and setupKey present, no `host` (TypeScript only), no client intervals (the host's apply)", () => {
     const r = resource("KmsClient");
     expect(r.requiredInputs ?? []).toEqual([]);
     expect(sorted(Object.keys(r.inputProperties))).toEqual(
-      sorted([
-        "azureVm",
-        "ssh",
-        "product",
-        "setupKey",
-        "kmsServer",
-        "lookupDomain",
-        "activationIntervalMinutes",
-        "renewalIntervalMinutes",
-        "activate",
-      ]),
+      sorted(["azureVm", "ssh", "product", "setupKey", "kmsServer", "lookupDomain", "activate"]),
     );
     expect(r.inputProperties.product).toMatchObject({ type: "string", plain: true });
     expect(r.inputProperties.setupKey.type).toBe("string");
