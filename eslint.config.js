@@ -23,6 +23,11 @@ module.exports = tseslint.config(
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
+    // ESM program fixtures ("type": "module"): kms-plan loads them as Pulumi does.
+    files: ["tests/fixtures/programs/forms/esm-*/**/*.js"],
+    languageOptions: { sourceType: "module" },
+  },
+  {
     // Component tests require() the components after installing the mocks, as Pulumi's docs advise.
     files: ["tests/**/*.ts"],
     rules: { "@typescript-eslint/no-require-imports": "off" },

@@ -1,17 +1,28 @@
 #!/usr/bin/env node
 /**
- * kms-plan [dir] [--stack s] [--json] [--chart file.svg]
+ * kms-plan [dir] [--stack s] [--json] [--chart file.svg] [--policy-config file.json]
  *
  * Plans a Pulumi program offline (tools/plan.ts), prints the resource tree, the policy violations with
  * their enforcement level and the activation forecast. Exit code: 1 on a mandatory violation, 2 when the
- * program itself fails, 0 otherwise.
+ * program itself fails (or the options are wrong), 3 when the program registered nothing besides its
+ * stack (no policy had anything to check: a CI job must not pass on that), 0 otherwise.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { Command } from "commander";
 import { formatForecast } from "./forecast";
-import { isBlocking, plan } from "./plan";
-import type { PlanResult, PlannedResource } from "./plan";
+import {
+  isBlocking,
+  isEmptyPlan,
+  NOTHING_DECLARED,
+  packPolicies,
+  parsePolicyConfig,
+  plan,
+} from "./plan";
+import type { PlanResult, PlannedResource, PolicyConfig } from "./plan";
+
+/** Exit codes of kms-plan. */
+export const EXIT = { ok: 0, mandatory: 1, failed: 2, nothingDeclared: 3 } as const;
 
 /** The resource tree, indented by parent. */
 export function formatTree(result: PlanResult): string {
@@ -65,6 +76,10 @@ export async function main(argv: string[]): Promise<number> {
     .option("--chart <file>", "write the activation timeline as SVG")
     .option("--preview", "plan as a preview (outputs not returned by the mocks are unknown)")
     .option(
+      "--policy-config <file>",
+      "policy configuration, the same JSON file as `pulumi preview --policy-pack-config` takes",
+    )
+    .option(
       "--pending",
       "mock every client setup as pending (0xC004F038): shows the threshold barrier's re-activation steps",
     )
@@ -83,7 +98,21 @@ export async function main(argv: string[]): Promise<number> {
     chart?: string;
     preview?: boolean;
     pending?: boolean;
+    policyConfig?: string;
   }>();
+  let policyConfig: PolicyConfig | undefined;
+  if (opts.policyConfig !== undefined) {
+    try {
+      policyConfig = parsePolicyConfig(
+        fs.readFileSync(opts.policyConfig, "utf8"),
+        packPolicies(),
+        opts.policyConfig,
+      );
+    } catch (e) {
+      process.stderr.write(`kms-plan: ${e instanceof Error ? e.message : String(e)}\n`);
+      return EXIT.failed;
+    }
+  }
 
   const started = Date.now();
   const progress = setTimeout(() => process.stderr.write(`kms-plan: planning ${dir} …\n`), 1000);
@@ -93,6 +122,7 @@ export async function main(argv: string[]): Promise<number> {
       stack: opts.stack,
       preview: opts.preview,
       clientsPendingAtSetup: opts.pending,
+      policyConfig,
     });
   } catch (e) {
     process.stderr.write(
@@ -128,7 +158,12 @@ export async function main(argv: string[]): Promise<number> {
     if (opts.chart) out.push("", `Chart written to ${opts.chart}`);
     process.stdout.write(out.join("\n") + "\n");
   }
-  return result.violations.some(isBlocking) ? 1 : 0;
+  if (result.violations.some(isBlocking)) return EXIT.mandatory;
+  if (isEmptyPlan(result)) {
+    process.stderr.write(`kms-plan: ${NOTHING_DECLARED}\n`);
+    return EXIT.nothingDeclared;
+  }
+  return EXIT.ok;
 }
 
 if (require.main === module) {

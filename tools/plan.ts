@@ -16,6 +16,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import * as url from "url";
 import * as pulumi from "@pulumi/pulumi";
 import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "../components/summary";
 import type { KmsClientSummary, KmsHostSummary } from "../components/summary";
@@ -64,8 +65,11 @@ export interface PlanOptions {
   project?: string;
   /** Policies to run: policy objects or names from the kms-guard pack. Default: the whole pack. */
   policies?: (PlanPolicy | string)[];
-  /** Per-policy config, shaped like `--policy-pack-config`: `{ "<policy>": { enforcementLevel?, ...props } }`. */
-  policyConfig?: Record<string, { enforcementLevel?: EnforcementLevel; [k: string]: unknown }>;
+  /**
+   * Per-policy config, as read from a `--policy-pack-config` file by `parsePolicyConfig`:
+   * `{ "<policy>": { enforcementLevel?, ...props } }`; the key `all` sets every policy's level.
+   */
+  policyConfig?: PolicyConfig;
   /** Run as a preview: outputs the mocks do not return are unknown, and policies touching them are advisory. */
   preview?: boolean;
   /**
@@ -73,6 +77,91 @@ export interface PlanOptions {
    * the plan then shows the threshold barrier's re-activation steps (`<client>-activate`).
    */
   clientsPendingAtSetup?: boolean;
+}
+
+/** Policy configuration: policy name (or `all`) → its enforcement level and settings. */
+export type PolicyConfig = Record<
+  string,
+  { enforcementLevel?: EnforcementLevel; [k: string]: unknown }
+>;
+
+const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
+
+/**
+ * Reads a policy configuration in the form `pulumi preview --policy-pack-config FILE` takes (JSON): each
+ * key is a policy name, or `all` for every policy of the pack; each value is an enforcement level
+ * string ("advisory", "mandatory", "remediate", "disabled") or an object with an optional
+ * `enforcementLevel` and the policy's own settings (its `configSchema` properties). A level given for a
+ * policy overrides the one under `all`, which overrides the policy's own. Unknown policies, unknown
+ * settings and unknown levels are errors (a typo must not silently leave a policy at its default).
+ */
+export function parsePolicyConfig(
+  text: string,
+  policies: readonly Pick<PlanPolicy, "name" | "configSchema">[],
+  source = "policy config",
+): PolicyConfig {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${source}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
+    throw new Error(`${source}: expected a JSON object of policy name → level or settings`);
+  }
+  const out: PolicyConfig = {};
+  const names = policies.map((p) => p.name);
+  for (const [name, value] of Object.entries(doc as Record<string, unknown>)) {
+    const policy = policies.find((p) => p.name === name);
+    if (name !== "all" && !policy) {
+      throw new Error(
+        `${source}: no policy named "${name}" in the pack (have: all, ${names.join(", ")})`,
+      );
+    }
+    const level = (v: unknown): EnforcementLevel => {
+      if (typeof v === "string" && (LEVELS as string[]).includes(v)) return v as EnforcementLevel;
+      throw new Error(
+        `${source}: "${name}" has enforcement level ${JSON.stringify(v)}; allowed: ${LEVELS.join(", ")}`,
+      );
+    };
+    if (typeof value === "string") {
+      out[name] = { enforcementLevel: level(value) };
+      continue;
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      throw new Error(
+        `${source}: "${name}" must be an enforcement level string or an object, got ${JSON.stringify(value)}`,
+      );
+    }
+    const { enforcementLevel, ...settings } = value as Record<string, unknown>;
+    const known = Object.keys(policy?.configSchema?.properties ?? {});
+    for (const key of Object.keys(settings)) {
+      if (!known.includes(key)) {
+        throw new Error(
+          `${source}: "${name}" has no setting "${key}"` +
+            (known.length > 0 ? ` (its settings: ${known.join(", ")})` : " (it has no settings)"),
+        );
+      }
+    }
+    out[name] = {
+      ...(enforcementLevel !== undefined ? { enforcementLevel: level(enforcementLevel) } : {}),
+      ...settings,
+    };
+  }
+  return out;
+}
+
+/** The enforcement level a policy runs at under a policy configuration (before remediate → mandatory). */
+export function effectiveLevel(
+  policy: Pick<PlanPolicy, "name" | "enforcementLevel">,
+  config: PolicyConfig | undefined,
+): EnforcementLevel {
+  return (
+    config?.[policy.name]?.enforcementLevel ??
+    config?.all?.enforcementLevel ??
+    policy.enforcementLevel ??
+    "advisory"
+  );
 }
 
 export interface PlannedResource {
@@ -141,6 +230,7 @@ interface Recorded {
 }
 
 const SECRET = "[secret]";
+const STACK_TYPE = "pulumi:pulumi:Stack";
 const UNKNOWN = "[unknown]";
 
 // ---------------------------------------------------------------- project directory
@@ -263,8 +353,80 @@ function ensureTypeScript(tsconfigDir: string): void {
   });
 }
 
-function programFromDirectory(p: LoadedProject): () => unknown {
-  return () => {
+/** True when the program's package.json says `"type": "module"` (Pulumi then imports it as ESM). */
+function isEsmProject(dir: string): boolean {
+  const file = path.join(dir, "package.json");
+  if (!fs.existsSync(file)) return false;
+  try {
+    return (JSON.parse(fs.readFileSync(file, "utf8")) as { type?: unknown }).type === "module";
+  } catch {
+    return false;
+  }
+}
+
+// `import()` written so that TypeScript's CommonJS output keeps it a real dynamic import (as the SDK's
+// cmd/run does; microsoft/TypeScript#43329).
+// eslint-disable-next-line @typescript-eslint/no-implied-eval
+const dynamicImport = new Function("s", "return import(s)") as (s: string) => Promise<unknown>;
+
+/** A warning found while loading the program (reported as a plan diagnostic). */
+type LoadWarning = (message: string) => void;
+
+/**
+ * What Pulumi's Node.js runtime (`@pulumi/pulumi/cmd/run`, `run.js`) makes of a program module, and
+ * kms-plan does the same:
+ * - CommonJS (the default): the module's `module.exports`. A function (`export = async () => {…}`) is
+ *   called and its result awaited; a promise (`export = main()`) is awaited; either way the value is
+ *   the stack outputs. Otherwise the named exports are the stack outputs.
+ * - ESM (`"type": "module"`): the default export, when there is one, is the whole export (an error
+ *   when there are named exports too), then as above.
+ * A CommonJS module's `default` export is NOT called by Pulumi (pulumi/pulumi#4017): TypeScript's
+ * `export default async () => {…}` compiled to CommonJS declares nothing. kms-plan does not call it
+ * either, and warns.
+ */
+export function programResult(exported: unknown, esm: boolean, warn: LoadWarning): unknown {
+  let value = exported;
+  if (esm && value !== null && typeof value === "object") {
+    const m = value as Record<string, unknown>;
+    if (Object.getOwnPropertyDescriptor(m, "default") !== undefined) {
+      if (Object.keys(m).length !== 1) {
+        throw new Error(
+          "expected entrypoint module to have either a default export or named exports but not both",
+        );
+      }
+      value = m.default;
+    }
+  }
+  if (typeof value === "function") return (value as () => unknown)();
+  if (!esm && value !== null && typeof value === "object" && !(value instanceof Promise)) {
+    const d = (value as Record<string, unknown>).default;
+    if (typeof d === "function") {
+      warn(
+        "the program's default export is a function, which Pulumi's Node.js runtime does not call in a " +
+          "CommonJS program (pulumi/pulumi#4017): it declares nothing. Write `export = async () => { … }` " +
+          '(or set "type": "module" in package.json).',
+      );
+    }
+    const outputs: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (typeof v !== "function") outputs[k] = v;
+    return outputs;
+  }
+  return value;
+}
+
+function programFromDirectory(p: LoadedProject, warn: LoadWarning): () => unknown {
+  return async () => {
+    const esm = isEsmProject(p.dir);
+    if (esm) {
+      if (/\.[cm]?ts$/.test(p.main)) {
+        throw new Error(
+          `kms-plan: ${p.main} is TypeScript in an ESM package ("type": "module"); kms-plan loads ESM programs ` +
+            "as JavaScript only: compile it first, or plan it as CommonJS.",
+        );
+      }
+      const href = `${url.pathToFileURL(p.main).href}?plan=${++esmLoads}`;
+      return programResult(await dynamicImport(href), true, warn);
+    }
     if (p.main.endsWith(".ts")) ensureTypeScript(p.dir);
     // Forget the program's own modules so that planning it again runs it again.
     for (const key of Object.keys(require.cache)) {
@@ -273,13 +435,12 @@ function programFromDirectory(p: LoadedProject): () => unknown {
       }
     }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(p.main) as Record<string, unknown>;
-    if (typeof mod.default === "function") return (mod.default as () => unknown)();
-    const outputs: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(mod)) if (k !== "__esModule") outputs[k] = v;
-    return outputs;
+    return programResult(require(p.main), false, warn);
   };
 }
+
+/** ESM modules cannot be dropped from the loader's cache: each plan imports a fresh URL. */
+let esmLoads = 0;
 
 // ---------------------------------------------------------------- values
 
@@ -353,6 +514,11 @@ function scrub(message: string, secrets: Set<string>): string {
 
 class NotApplicable extends Error {}
 
+/** The kms-guard policies (policy/policies.ts). */
+export function packPolicies(): PlanPolicy[] {
+  return defaultPolicies();
+}
+
 function defaultPolicies(): PlanPolicy[] {
   // Loaded lazily: the pack is another part of the project and plan() may run with explicit policies.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -424,7 +590,7 @@ async function runPolicies(
 
   for (const p of policies) {
     const configured = options.policyConfig?.[p.name] ?? {};
-    let level: EnforcementLevel = configured.enforcementLevel ?? p.enforcementLevel ?? "advisory";
+    let level: EnforcementLevel = effectiveLevel(p, options.policyConfig);
     if (level === "disabled") continue;
     if (level === "remediate") level = "mandatory";
     const defaults: Record<string, unknown> = {};
@@ -663,7 +829,10 @@ async function planOnce(program: PlanProgram, options: PlanOptions): Promise<Pla
   const loaded = typeof program === "string" ? loadProject(program, options.stack) : undefined;
   const project = options.project ?? loaded?.project ?? "project";
   const stack = options.stack ?? loaded?.stack ?? "stack";
-  const fn = loaded ? programFromDirectory(loaded) : (program as () => unknown);
+  const loadWarnings: string[] = [];
+  const fn = loaded
+    ? programFromDirectory(loaded, (m) => loadWarnings.push(m))
+    : (program as () => unknown);
   const policies = selectPolicies(options.policies);
 
   // Config: project defaults and stack file, then the caller's.
@@ -809,8 +978,12 @@ async function planOnce(program: PlanProgram, options: PlanOptions): Promise<Pla
   }
 
   const done = recorded.filter((r) => r.urn !== undefined);
+  for (const m of loadWarnings) diagnostics.push({ severity: "warn", message: m });
+  if (!done.some((r) => r.type !== STACK_TYPE)) {
+    diagnostics.push({ severity: "warn", message: NOTHING_DECLARED });
+  }
   // Stack outputs are plain values (the Stack resource registered them); redact from the recorded copy.
-  const stackRec = done.find((r) => r.type === "pulumi:pulumi:Stack");
+  const stackRec = done.find((r) => r.type === STACK_TYPE);
   const resources: PlannedResource[] = done.map((r) => ({
     type: r.type,
     name: r.name,
@@ -849,13 +1022,21 @@ async function planOnce(program: PlanProgram, options: PlanOptions): Promise<Pla
       : (redact(stackOutputs, secrets) as Record<string, unknown>),
     diagnostics: diagnostics.map((d) => ({ ...d, message: scrub(d.message, secrets) })),
     policiesRun: policies
-      .filter(
-        (p) =>
-          (options.policyConfig?.[p.name]?.enforcementLevel ?? p.enforcementLevel) !== "disabled",
-      )
+      .filter((p) => effectiveLevel(p, options.policyConfig) !== "disabled")
       .map((p) => p.name),
     forecast: fc,
   };
+}
+
+/** The diagnostic of a program that registered nothing besides its stack. */
+export const NOTHING_DECLARED =
+  "the program registered no resource besides its stack, so no policy had anything to check. Is the program's " +
+  "entry point right (Pulumi.yaml main, package.json main), and does it declare its resources when loaded " +
+  "(`export = async () => { … }` is called; a CommonJS `export default` function is not)?";
+
+/** True when the plan has nothing besides the stack resource: no policy checked anything. */
+export function isEmptyPlan(result: Pick<PlanResult, "resources">): boolean {
+  return !result.resources.some((r) => r.type !== STACK_TYPE);
 }
 
 /** True when a violation blocks a deployment (mandatory; remediate is reported as mandatory). */
