@@ -366,7 +366,6 @@ function isEsmProject(dir: string): boolean {
 
 // `import()` written so that TypeScript's CommonJS output keeps it a real dynamic import (as the SDK's
 // cmd/run does; microsoft/TypeScript#43329).
-// eslint-disable-next-line @typescript-eslint/no-implied-eval
 const dynamicImport = new Function("s", "return import(s)") as (s: string) => Promise<unknown>;
 
 /** A warning found while loading the program (reported as a plan diagnostic). */
