@@ -3,7 +3,7 @@ import { plainValue, validateHostPort, validatePort } from "../validate";
 import { AzureVmTargetArgs, SshTargetArgs, Target } from "./targets";
 
 export type { AzureVmTargetArgs, SshTargetArgs, Target } from "./targets";
-export { readResult, runScript } from "./runScript";
+export { readResult, readRunCommandView, runScript } from "./runScript";
 export type { ScriptRun, ScriptRunArgs } from "./runScript";
 export { SSH_BOOTSTRAP_COMMAND, SSH_BOOTSTRAP_SCRIPT } from "./ssh";
 
