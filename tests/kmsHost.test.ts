@@ -127,6 +127,63 @@ describe("KmsHost that creates its VM", () => {
     expect(rules.filter((r) => r.access === "Allow")).toHaveLength(1);
   });
 
+  test("a service tag gets an allow rule of its own with the singular sourceAddressPrefix (Azure refuses tags in the plural)", async () => {
+    const host = new KmsHost(
+      "kms",
+      createdHostArgs({ clientAddressPrefixes: ["VirtualNetwork", "10.1.0.0/16"] }),
+    );
+    await valueOf(host.status);
+    await settle();
+    const rules = mocks.one("azure-native:network:NetworkSecurityGroup", "kms-nsg").plain
+      .securityRules as Record<string, unknown>[];
+    const allow = rules.filter((r) => r.access === "Allow");
+    expect(
+      allow.map((r) => [r.name, r.priority, r.sourceAddressPrefix, r.sourceAddressPrefixes]),
+    ).toEqual([
+      ["allow-kms-from-clients", 100, undefined, ["10.1.0.0/16"]],
+      ["allow-kms-from-virtualnetwork", 110, "VirtualNetwork", undefined],
+    ]);
+    for (const r of rules) {
+      for (const p of (r.sourceAddressPrefixes as string[] | undefined) ?? []) {
+        expect(p).toMatch(/^[0-9a-f.:]+(\/\d+)?$/i);
+      }
+    }
+    expect(allow[1]).toMatchObject({
+      protocol: "Tcp",
+      destinationPortRange: "1688",
+      direction: "Inbound",
+    });
+  });
+
+  test("a service tag alone is allow-kms-from-clients's singular prefix", async () => {
+    new KmsHost("kms", createdHostArgs({ clientAddressPrefixes: ["VirtualNetwork"] }));
+    await settle();
+    const rules = mocks.one("azure-native:network:NetworkSecurityGroup", "kms-nsg").plain
+      .securityRules as Record<string, unknown>[];
+    expect(rules[0]).toMatchObject({
+      name: "allow-kms-from-clients",
+      sourceAddressPrefix: "VirtualNetwork",
+    });
+    expect(rules[0].sourceAddressPrefixes).toBeUndefined();
+    expect(rules.filter((r) => r.access === "Allow")).toHaveLength(1);
+  });
+
+  test("prefixes known only later (an Output) get the same rules, checked when known", async () => {
+    new KmsHost(
+      "kms",
+      createdHostArgs({ clientAddressPrefixes: pulumi.output(["10.1.0.0/16", "VirtualNetwork"]) }),
+    );
+    await settle();
+    const rules = mocks.one("azure-native:network:NetworkSecurityGroup", "kms-nsg").plain
+      .securityRules as Record<string, unknown>[];
+    expect(rules.map((r) => r.name)).toEqual([
+      "allow-kms-from-clients",
+      "allow-kms-from-virtualnetwork",
+      "deny-kms-from-others",
+      "deny-internet-inbound",
+    ]);
+  });
+
   test("the host key travels only as a secret protected parameter", async () => {
     const host = new KmsHost("kms", createdHostArgs({ port: 1688, dnsPublishing: false }));
     await valueOf(host.status);
