@@ -518,28 +518,28 @@ export class KmsHost extends pulumi.ComponentResource {
     let lastHostStep: pulumi.Resource = setup.resource;
     (args.office ?? []).forEach((office, i) => {
       const version = summary.officeVersions![i];
-      // A plain pack location is a plain parameter; one only known later (config, often a secret URI with a
-      // SAS token) travels as a protected parameter, "none" standing for "" (already installed).
+      // The pack location always travels as a protected parameter: a URI can carry a credential (a SAS
+      // token in its query string), and a plain-string one would otherwise sit in plain state and logs.
+      // "none" stands for "" (already installed): Run Command may drop a parameter with an empty value.
       const plainPack = plainValue(office.volumeLicensePack);
-      const packIsPlain = typeof plainPack === "string";
+      if (typeof plainPack === "string" && /^https?:\/\/[^?#]*\?./i.test(plainPack.trim())) {
+        pulumi.log.warn(
+          `KmsHost "${name}": office[${i}].volumeLicensePack is a URL with a query string (a SAS token?) written as a plain string. It travels as a protected parameter, but it is in your program's source: pass it as a secret instead (pulumi config set --secret).`,
+          this,
+        );
+      }
       const run = runScript(
         officeStepName(name, version),
         {
           target: setupTarget,
           script: "host-setup",
-          parameters: officeHostSetupParameters({
-            officeVersion: version,
-            volumeLicensePack: packIsPlain ? plainPack : "",
-          }).parameters,
+          parameters: officeHostSetupParameters({ officeVersion: version, volumeLicensePack: "" })
+            .parameters,
           secretParameters: {
             [HOST_KEY_PARAMETER]: pulumi.secret(office.hostKey),
-            ...(packIsPlain
-              ? {}
-              : {
-                  [VOLUME_LICENSE_PACK_PARAMETER]: pulumi
-                    .output(office.volumeLicensePack)
-                    .apply((p) => (p ?? "").trim() || "none"),
-                }),
+            [VOLUME_LICENSE_PACK_PARAMETER]: pulumi
+              .secret(office.volumeLicensePack)
+              .apply((p) => (p ?? "").trim() || "none"),
           },
         },
         { parent: this, dependsOn: [lastHostStep] },

@@ -103,19 +103,21 @@ const PACK_RULE =
  */
 export function validateVolumeLicensePack(argument: string, value: unknown): string {
   if (typeof value !== "string") throw new KmsConfigError(argument, showValue(value), PACK_RULE);
+  // A URI's query string can hold a credential (a SAS token): error messages show it redacted.
+  const shown = showValue(value.replace(/\?[^#]*/, "?…"));
   const v = value.trim();
   if (v === "") return v;
   if (/\.(exe|msi|img|iso)$/i.test(v.replace(/[?#].*$/, ""))) {
     throw new KmsConfigError(
       argument,
-      showValue(value),
+      shown,
       `${PACK_RULE}. The pack's installer cannot run unattended (Microsoft documents it only as an ` +
         "interactive installer that opens the Volume Activation Tools wizard): extract its license files " +
         "once (see docs/office.md) and give the folder or a .zip of them",
     );
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v) && !/^https?:\/\//i.test(v)) {
-    throw new KmsConfigError(argument, showValue(value), PACK_RULE);
+    throw new KmsConfigError(argument, shown, PACK_RULE);
   }
   return v;
 }

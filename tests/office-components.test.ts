@@ -60,10 +60,14 @@ describe("KmsHost with office", () => {
       ActivationRetries: "3",
       RetryDelaySeconds: "30",
       OfficeVersion: "LTSC 2024",
+    });
+    // The pack URI carries a SAS token: even written as a plain string it travels protected.
+    expect(params(office, "protectedParameters")).toEqual({
+      HostKey: OFFICE_KEY,
       VolumeLicensePack: PACK,
     });
-    expect(params(office, "protectedParameters")).toEqual({ HostKey: OFFICE_KEY });
     expect(JSON.stringify(office.inputs.parameters)).not.toContain(OFFICE_KEY);
+    expect(JSON.stringify(office.inputs.parameters)).not.toContain("sig=");
     // Sent as a secret: the engine keeps it encrypted in state.
     expect(office.inputs.protectedParameters).toHaveProperty(
       ["4dabf18193072939515e22adb298388d"],
@@ -77,6 +81,40 @@ describe("KmsHost with office", () => {
     expect((component.plain.summary as { officeVersions: string[] }).officeVersions).toEqual([
       "LTSC 2024",
     ]);
+  });
+
+  test("a plain-string pack URL with a query string is warned about (keep it out of the program)", async () => {
+    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    const warn = jest.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
+    const host = new KmsHost("kms", hostArgs());
+    await valueOf(host.status);
+    await settle();
+    const messages = warn.mock.calls.map((c) => String(c[0]));
+    warn.mockRestore();
+    expect(messages).toContainEqual(
+      expect.stringMatching(
+        /^KmsHost "kms": office\[0\]\.volumeLicensePack is a URL with a query string \(a SAS token\?\) written as a plain string\./,
+      ),
+    );
+    expect(messages.join("\n")).not.toContain("sig=");
+  });
+
+  test("a refused pack URL is shown without its query string (it can hold a SAS token)", () => {
+    expect(
+      () =>
+        new KmsHost(
+          "kms",
+          hostArgs({
+            office: [
+              {
+                version: "LTSC 2024",
+                hostKey: OFFICE_KEY,
+                volumeLicensePack: "https://x.blob.core.windows.net/p/pack.exe?sv=1&sig=SECRETSIG",
+              },
+            ],
+          }),
+        ),
+    ).toThrow(/received "https:\/\/x\.blob\.core\.windows\.net\/p\/pack\.exe\?…"\.$/);
   });
 
   test('a pack location known only later (a secret URI) is a protected parameter, "none" for empty', async () => {
@@ -132,7 +170,8 @@ describe("KmsHost with office", () => {
       RetryDelaySeconds: "30",
       OfficeVersion: "2019",
     });
-    expect(params(o2024, "parameters").VolumeLicensePack).toBe("C:\\vlpack\\ltsc2024");
+    expect(params(o2024, "parameters").VolumeLicensePack).toBeUndefined();
+    expect(params(o2024, "protectedParameters").VolumeLicensePack).toBe("C:\\vlpack\\ltsc2024");
     expect(o2019.dependencies).toContain(mocks.one(RUN_COMMAND, "kms-setup").urn);
     expect(o2024.dependencies).toContain(o2019.urn);
     expect(mocks.one(RUN_COMMAND, "c1-setup").dependencies).toContain(o2024.urn);
