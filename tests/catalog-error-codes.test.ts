@@ -8,7 +8,10 @@ import {
 } from "../components/catalog";
 import { ERROR_CODES_DOC_PATH, renderErrorCodesDoc } from "../scripts/gen-error-codes-doc";
 
-/** Every code in kms-domain.md §5, combined rows split, plus the two from §8 and the DNS notes. */
+/**
+ * Every code in kms-domain.md §5, combined rows split, plus the two from §8 and the DNS notes, and the
+ * WinHTTP codes of a KMS host that cannot reach Microsoft's activation service (issue 11.9).
+ */
 const EXPECTED_CODES = [
   "0xC004F038",
   "0xC004F039",
@@ -33,6 +36,9 @@ const EXPECTED_CODES = [
   "0x8007251D",
   "0x8007007B",
   "0x800706BA",
+  "0x80072EE7",
+  "0x80072EFD",
+  "0x80072EE2",
 ];
 
 describe("error codes", () => {

@@ -53,8 +53,6 @@ describe("KmsClient", () => {
       parameters: {
         SetupKey: SERVER_2022_DC_GVLK,
         KmsPort: "0",
-        ActivationIntervalMinutes: "0",
-        RenewalIntervalMinutes: "0",
         Activate: "true",
         ApplicationId: "55c92734-d682-4d71-983e-d6ec3f16059f",
       },
@@ -453,7 +451,7 @@ describe("script failures", () => {
   test("a result with ok: false fails with the error code's meaning and fix", () => {
     const output = `log\r\n${JSON.stringify({ script: "client-setup", ok: false, changed: [], errorCode: "0xC004F074", message: "activation failed" })}\r\n`;
     expect(() => readResult(output, "client-setup")).toThrow(
-      /^client-setup\.ps1 failed: 0xC004F074: No KMS host could be contacted\. Fix: .*Test-NetConnection/,
+      /^client-setup\.ps1 failed: activation failed 0xC004F074: No KMS host could be contacted\. Fix: .*Test-NetConnection/,
     );
   });
 

@@ -59,7 +59,8 @@ describe("KmsHost with office", () => {
     expect(params(office, "parameters")).toEqual({
       ActivationRetries: "3",
       RetryDelaySeconds: "30",
-      OfficeVersion: "LTSC 2024",
+      // Without its space: Run Command cuts values at a space (issue 10, fix 7).
+      OfficeVersion: "LTSC2024",
     });
     // The pack URI carries a SAS token: even written as a plain string it travels protected.
     expect(params(office, "protectedParameters")).toEqual({
@@ -134,7 +135,7 @@ describe("KmsHost with office", () => {
     expect(params(o2024, "parameters")).toEqual({
       ActivationRetries: "3",
       RetryDelaySeconds: "30",
-      OfficeVersion: "LTSC 2024",
+      OfficeVersion: "LTSC2024",
     });
     expect(params(o2024, "protectedParameters")).toEqual({
       HostKey: OFFICE_KEY,
@@ -189,7 +190,7 @@ describe("KmsHost with office", () => {
           cmid: `cmid-${call.machine}`,
         };
       }
-      if (call.parameters.OfficeVersion === "LTSC 2024") {
+      if (call.parameters.OfficeVersion === "LTSC2024") {
         return {
           ...base,
           changed: ["licenses", "productKey", "activation"],
@@ -330,8 +331,6 @@ describe("KmsClient with Office", () => {
       SetupKey: OFFICE_2024_GVLK,
       KmsServer: "kms.corp.example",
       KmsPort: "1688",
-      ActivationIntervalMinutes: "0",
-      RenewalIntervalMinutes: "0",
       Activate: "true",
       ApplicationId: "0ff1ce15-a989-479d-af46-f275c6370663",
     });

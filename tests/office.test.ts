@@ -52,7 +52,7 @@ describe("examples/office through the offline plan", () => {
     expect(office.inputs.parameters).toEqual([
       { name: "ActivationRetries", value: "3" },
       { name: "RetryDelaySeconds", value: "30" },
-      { name: "OfficeVersion", value: "LTSC 2024" },
+      { name: "OfficeVersion", value: "LTSC2024" },
     ]);
     expect(office.inputs.protectedParameters).toBe("[secret]");
     const host = result.resources.find((r) => r.type === "kms:index:KmsHost")!;

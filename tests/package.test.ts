@@ -80,6 +80,7 @@ describe("npm package", () => {
     expect(ps1).toEqual([
       "client-activate.ps1",
       "client-setup.ps1",
+      "common.ps1",
       "host-setup.ps1",
       "status.ps1",
     ]);

@@ -11,8 +11,12 @@ import {
   WINDOWS_APPLICATION_ID,
   clientActivateParameters,
   clientSetupParameters,
+  encodeParameterValue,
   hostSetupParameters,
   loadScript,
+  loadScriptFrom,
+  officeHostSetupParameters,
+  scriptPath,
   statusParameters,
 } from "../components/scripts";
 import { KmsConfigError } from "../components/errors";
@@ -107,12 +111,10 @@ describe("hostSetupParameters", () => {
 });
 
 describe("clientSetupParameters", () => {
-  test("defaults: keep the key, DNS discovery, leave intervals, activate Windows; no empty values", () => {
+  test("defaults: keep the key, DNS discovery, activate Windows; no intervals, no empty values", () => {
     expect(clientSetupParameters()).toEqual({
       parameters: {
         KmsPort: "0",
-        ActivationIntervalMinutes: "0",
-        RenewalIntervalMinutes: "0",
         Activate: "true",
         ApplicationId: WINDOWS_APPLICATION_ID,
       },
@@ -126,15 +128,11 @@ describe("clientSetupParameters", () => {
         setupKey: "WX4NM-KYWYW-QJJR4-XV3QB-6VM33",
         kmsServer: "kms1.corp.contoso.com",
         kmsPort: 1700,
-        activationIntervalMinutes: 60,
-        renewalIntervalMinutes: 10080,
       }).parameters,
     ).toEqual({
       SetupKey: "WX4NM-KYWYW-QJJR4-XV3QB-6VM33",
       KmsServer: "kms1.corp.contoso.com",
       KmsPort: "1700",
-      ActivationIntervalMinutes: "60",
-      RenewalIntervalMinutes: "10080",
       Activate: "true",
       ApplicationId: WINDOWS_APPLICATION_ID,
     });
@@ -144,7 +142,8 @@ describe("clientSetupParameters", () => {
     ["kms1.contoso.com:1700", undefined, "kms1.contoso.com", "1700"],
     ["kms1.contoso.com", undefined, "kms1.contoso.com", "0"],
     ["10.0.1.4:1688", undefined, "10.0.1.4", "1688"],
-    ["[fd00::4]:1700", undefined, "[fd00::4]", "1700"],
+    // Brackets and colons of an IPv6 address travel encoded (see encodeParameterValue).
+    ["[fd00::4]:1700", undefined, `base64:${Buffer.from("[fd00::4]").toString("base64")}`, "1700"],
     ["kms1.contoso.com:1700", 1700, "kms1.contoso.com", "1700"],
   ])(
     "kmsServer %j with kmsPort %j → KmsServer %j, KmsPort %j",
@@ -164,8 +163,6 @@ describe("clientSetupParameters", () => {
     ).toEqual({
       KmsPort: "0",
       LookupDomain: "corp.contoso.com",
-      ActivationIntervalMinutes: "0",
-      RenewalIntervalMinutes: "0",
       Activate: "false",
       ApplicationId: OFFICE_APPLICATION_ID,
     });
@@ -184,13 +181,79 @@ describe("clientSetupParameters", () => {
       { kmsServer: "kms1", kmsPort: 70000 },
       "kmsPort must be an integer from 1 to 65535 (the KMS default is 1688); received 70000.",
     ],
+    // Host-only settings (issue 10, fix 2): SetVLActivationInterval/SetVLRenewalInterval fail on a client.
     [
-      { activationIntervalMinutes: 10 },
-      "activationIntervalMinutes must be a whole number of minutes from 15 to 43200 (30 days); received 10.",
+      { activationIntervalMinutes: 60 },
+      "activationIntervalMinutes must be unset on a KMS client: clients take their activation and renewal intervals from the KMS host's answer (the interval setters work only on a KMS host); set it on the KmsHost; received 60.",
+    ],
+    [
+      { renewalIntervalMinutes: 10080 },
+      "renewalIntervalMinutes must be unset on a KMS client: clients take their activation and renewal intervals from the KMS host's answer (the interval setters work only on a KMS host); set it on the KmsHost; received 10080.",
     ],
   ])("%j is refused", (settings, message) => {
     expect(() => clientSetupParameters(settings)).toThrow(KmsConfigError);
     expect(() => clientSetupParameters(settings)).toThrow(message);
+  });
+});
+
+describe("values Run Command would cut at a space (issue 10, fix 7)", () => {
+  test.each([
+    ["kms01.corp.contoso.com", "kms01.corp.contoso.com"],
+    ["55c92734-d682-4d71-983e-d6ec3f16059f", "55c92734-d682-4d71-983e-d6ec3f16059f"],
+    ["10.0.1.4", "10.0.1.4"],
+    ["C:\\vlpack\\ltsc2024", "C:\\vlpack\\ltsc2024"],
+    ["C:\\vlpack\\", "base64:QzpcdmxwYWNrXA=="],
+    ["", ""],
+    ["LTSC 2024", "base64:TFRTQyAyMDI0"],
+    [
+      "C:\\Volume License Pack\\2024",
+      `base64:${Buffer.from("C:\\Volume License Pack\\2024").toString("base64")}`,
+    ],
+    ["a,b", "base64:YSxi"],
+    ["it's", "base64:aXQncw=="],
+  ])("%j → %j", (value, sent) => {
+    expect(encodeParameterValue(value)).toBe(sent);
+    expect(sent).not.toMatch(/[\s,'"`;$()&?]|\\$/);
+  });
+
+  test("non-ASCII text round-trips through UTF-8", () => {
+    const sent = encodeParameterValue("D:\\Lizenz Paket\\\u00fc");
+    expect(Buffer.from(sent.slice("base64:".length), "base64").toString("utf8")).toBe(
+      "D:\\Lizenz Paket\\\u00fc",
+    );
+  });
+
+  test("Office: the version goes without its space, a pack path with spaces goes encoded", () => {
+    const { parameters } = officeHostSetupParameters({
+      officeVersion: "LTSC 2024",
+      volumeLicensePack: "C:\\Office Pack\\ltsc2024",
+    });
+    expect(parameters.OfficeVersion).toBe("LTSC2024");
+    expect(parameters.VolumeLicensePack).toBe(
+      `base64:${Buffer.from("C:\\Office Pack\\ltsc2024").toString("base64")}`,
+    );
+    expect(Object.values(parameters).filter((v) => /\s/.test(v))).toEqual([]);
+  });
+
+  test("no builder sends a value with a space", () => {
+    const all = [
+      hostSetupParameters(),
+      officeHostSetupParameters({
+        officeVersion: "LTSC 2021",
+        volumeLicensePack: "https://x/y z.zip",
+      }),
+      clientSetupParameters({
+        kmsServer: "[fd00::4]:1700",
+        setupKey: "WX4NM-KYWYW-QJJR4-XV3QB-6VM33",
+      }),
+      clientSetupParameters({
+        lookupDomain: "corp.contoso.com",
+        applicationId: OFFICE_APPLICATION_ID,
+      }),
+      statusParameters("host", undefined, ["a b", "c"]),
+      clientActivateParameters(WINDOWS_APPLICATION_ID, { SetupKey: "X Y" }),
+    ].flatMap((b) => Object.values(b.parameters));
+    expect(all.filter((v) => !/^[A-Za-z0-9._:+/=\\-]*$/.test(v) || v.endsWith("\\"))).toEqual([]);
   });
 });
 
@@ -201,6 +264,12 @@ describe("statusParameters", () => {
     ["client", OFFICE_APPLICATION_ID, { Role: "client", ApplicationId: OFFICE_APPLICATION_ID }],
   ] as const)("%s %s", (role, applicationId, parameters) => {
     expect(statusParameters(role, applicationId)).toEqual({ parameters, secretParameterNames: [] });
+  });
+
+  test("the barrier's client list travels encoded (a comma is an array separator on a PowerShell command line)", () => {
+    const { parameters } = statusParameters("host", undefined, ["c01", "my client"]);
+    expect(parameters.Clients).toBe(`base64:${Buffer.from("c01,my client").toString("base64")}`);
+    expect(statusParameters("host", undefined, []).parameters).not.toHaveProperty("Clients");
   });
 
   test("an unknown role is refused", () => {
@@ -267,15 +336,41 @@ test("every built parameter is in the script's param() block; only the secret an
 });
 
 describe("loadScript", () => {
-  test("returns the .ps1 text, cached", () => {
+  test("returns the script with common.ps1 inlined in place of its dot-source line, cached", () => {
+    const dir = path.dirname(scriptPath("host-setup"));
+    const own = fs.readFileSync(path.join(dir, "host-setup.ps1"), "utf8");
+    const common = fs.readFileSync(path.join(dir, "common.ps1"), "utf8");
+    expect(own).toContain('. "$PSScriptRoot\\common.ps1"');
     const text = loadScript("host-setup");
-    expect(text).toBe(
-      fs.readFileSync(
-        path.join(__dirname, "..", "components", "scripts", "host-setup.ps1"),
-        "utf8",
-      ),
-    );
+    expect(text).not.toMatch(/^\. "\$PSScriptRoot/m);
+    expect(text).toContain(common.replace(/\n+$/, ""));
+    const [before, after] = own.split('. "$PSScriptRoot\\common.ps1"');
+    expect(text.startsWith(before)).toBe(true);
+    expect(text.endsWith(after)).toBe(true);
     expect(loadScript("host-setup")).toBe(text);
+  });
+
+  test("a CRLF checkout (Windows) sends the same text, byte for byte, as an LF one (issue 11.7)", () => {
+    const dir = path.dirname(scriptPath("host-setup"));
+    const crlf = fs.mkdtempSync(path.join(os.tmpdir(), "kms-crlf-"));
+    try {
+      for (const f of fs.readdirSync(dir).filter((n) => n.endsWith(".ps1"))) {
+        const lf = fs.readFileSync(path.join(dir, f), "utf8").replace(/\r\n/g, "\n");
+        fs.writeFileSync(path.join(crlf, f), "\uFEFF" + lf.replace(/\n/g, "\r\n"));
+      }
+      for (const name of SCRIPT_NAMES) {
+        const fromCrlf = loadScriptFrom(crlf, name);
+        expect(fromCrlf).not.toContain("\r");
+        expect(fromCrlf).toBe(loadScript(name));
+      }
+    } finally {
+      fs.rmSync(crlf, { recursive: true, force: true });
+    }
+  });
+
+  test(".gitattributes keeps the scripts' line ends the same in every checkout", () => {
+    const attributes = fs.readFileSync(path.join(__dirname, "..", ".gitattributes"), "utf8");
+    expect(attributes).toMatch(/^\*\.ps1\s+text\s+eol=lf\s*$/m);
   });
 
   test("an unknown script name is refused", () => {

@@ -89,9 +89,10 @@ describe("parseScriptResult on realistic outputs", () => {
     expect(r.errorCode).toBe("0xC004F074");
     expect(r.cmid).toBe("5d8e2f1a-7b3c-4e9d-8a6f-1c2b3d4e5f60");
     expect(r.kmsServer).toBeNull();
-    expect(describeFailure(r)).toBe(describeErrorCode("0xC004F074"));
+    // The script's own message: what it was doing, then the code's meaning and fix (issue 11.2).
+    expect(describeFailure(r)).toBe(r.message);
     expect(describeFailure(r)).toMatch(
-      /^0xC004F074: No KMS host could be contacted\. Fix: On the host, /,
+      /^Activation failed\. 0xC004F074: No KMS host could be contacted\. Fix: On the host, /,
     );
   });
 
@@ -303,26 +304,36 @@ describe("parseScriptResult without a result", () => {
 });
 
 describe("describeFailure and scriptFailure", () => {
-  test("pending describes 0xC004F038 with the catalog's fix", () => {
+  test("pending: the script's message, with 0xC004F038's meaning and fix", () => {
     const r = parseScriptResult(fixture("client-pending.txt"), "client-setup");
-    expect(describeFailure(r)).toBe(describeErrorCode("0xC004F038"));
+    expect(describeFailure(r)).toBe(r.message);
+    expect(describeFailure(r)).toContain("0xC004F038: The KMS host's count is too low");
   });
 
-  test("an unknown code points to slui", () => {
+  test("a message that does not name its code gets the catalog's text added", () => {
     const line = JSON.stringify({
       ...lastLine(fixture("client-failed-f074.txt")),
       errorCode: "0xC004FFFF",
     });
-    expect(describeFailure(parseScriptResult(line, "client-setup"))).toBe(
-      "0xC004FFFF: not a known KMS activation error. Run slui.exe 0x2a 0xC004FFFF on the machine for Windows' own description.",
+    const r = parseScriptResult(line, "client-setup");
+    expect(describeFailure(r)).toBe(
+      `${r.message} 0xC004FFFF: not a known KMS activation error. Run slui.exe 0x2a 0xC004FFFF on the machine for Windows' own description.`,
     );
   });
 
-  test("scriptFailure carries the script and the code", () => {
-    const e = scriptFailure(parseScriptResult(fixture("client-failed-f074.txt"), "client-setup"));
+  test("no message: the catalog's meaning and fix", () => {
+    const line = JSON.stringify({ ...lastLine(fixture("client-failed-f074.txt")), message: "" });
+    expect(describeFailure(parseScriptResult(line, "client-setup"))).toBe(
+      describeErrorCode("0xC004F074"),
+    );
+  });
+
+  test("scriptFailure carries the script, the code and the script's own message", () => {
+    const r = parseScriptResult(fixture("client-failed-f074.txt"), "client-setup");
+    const e = scriptFailure(r);
     expect(e).toBeInstanceOf(KmsScriptError);
     expect(e.script).toBe("client-setup");
     expect(e.errorCode).toBe("0xC004F074");
-    expect(e.message).toBe(`client-setup.ps1 failed: ${describeErrorCode("0xC004F074")}`);
+    expect(e.message).toBe(`client-setup.ps1 failed: ${r.message}`);
   });
 });

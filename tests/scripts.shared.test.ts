@@ -1,45 +1,54 @@
 /**
- * Azure Run Command sends one script file per run, so the scripts cannot share a module: helper functions
- * are repeated in each script that needs them. This keeps the copies identical, so a fix made in one
- * script cannot silently miss the others.
+ * One source per PowerShell helper (issue 10): the helpers live in components/scripts/common.ps1, each
+ * script dot-sources it, and the loader inlines it into the single text a transport sends. Nothing keeps
+ * copies in step any more, so a function must be defined in exactly one file.
  */
 import * as fs from "fs";
 import * as path from "path";
+import { SCRIPT_NAMES, loadScript, normalizeScriptText, scriptPath } from "../components/scripts";
 
-const dir = path.join(__dirname, "..", "components", "scripts");
-const scripts = fs.readdirSync(dir).filter((f) => f.endsWith(".ps1"));
+const dir = path.dirname(scriptPath("status"));
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith(".ps1"))
+  .sort();
 
-/** Functions whose copies differ on purpose (each script logs and reports its own fields). */
-const DIFFERENT_ON_PURPOSE = new Set(["Write-Log", "New-Result", "Write-Result"]);
-
-function functionsOf(file: string): Map<string, string> {
-  const text = fs.readFileSync(path.join(dir, file), "utf8").replace(/\r\n/g, "\n");
-  const found = new Map<string, string>();
-  for (const m of text.matchAll(/^function ([\w-]+)[^\n]*\{\n[\s\S]*?^\}/gm)) found.set(m[1], m[0]);
-  return found;
+function functionNames(text: string): string[] {
+  return [...normalizeScriptText(text).matchAll(/^\s*function ([\w-]+)/gm)].map((m) => m[1]);
 }
 
-const byName = new Map<string, Map<string, string>>();
-for (const file of scripts) {
-  for (const [name, body] of functionsOf(file)) {
-    const copies = byName.get(name) ?? new Map<string, string>();
-    copies.set(file, body);
-    byName.set(name, copies);
+const definedIn = new Map<string, string[]>();
+for (const file of files) {
+  for (const name of functionNames(fs.readFileSync(path.join(dir, file), "utf8"))) {
+    definedIn.set(name, [...(definedIn.get(name) ?? []), file]);
   }
 }
-const shared = [...byName].filter(
-  ([name, copies]) => copies.size > 1 && !DIFFERENT_ON_PURPOSE.has(name),
-);
 
-test("the scripts share helper functions (so this check has something to compare)", () => {
-  expect(shared.map(([name]) => name)).toEqual(
-    expect.arrayContaining(["ConvertTo-HResultText", "Get-ErrorCode", "Get-LicenseStatusName"]),
+test("the shared helpers are in common.ps1 (so this check has something to look at)", () => {
+  expect(files).toEqual([...SCRIPT_NAMES.map((n) => `${n}.ps1`), "common.ps1"].sort());
+  const common = [...definedIn].filter(([, where]) => where.includes("common.ps1"));
+  expect(common.map(([name]) => name)).toEqual(
+    expect.arrayContaining([
+      "ConvertTo-HResultText",
+      "Get-ErrorCode",
+      "Get-LicenseStatusName",
+      "Get-SppNumber",
+      "Invoke-SppMethod",
+      "Write-Result",
+    ]),
   );
 });
 
-test.each(shared.map(([name, copies]) => [name, [...copies.keys()].join(", "), copies] as const))(
-  "%s is the same in %s",
-  (_name, _files, copies) => {
-    expect(new Set(copies.values()).size).toBe(1);
+test("every function is defined in one file only", () => {
+  expect([...definedIn].filter(([, where]) => where.length > 1)).toEqual([]);
+});
+
+test.each(SCRIPT_NAMES.map((n) => [n]))(
+  "%s.ps1 as sent defines each function once, common.ps1's included",
+  (name) => {
+    const names = functionNames(loadScript(name));
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+    const fromCommon = [...definedIn].filter(([, w]) => w[0] === "common.ps1").map(([n]) => n);
+    expect(fromCommon.filter((n) => !names.includes(n))).toEqual([]);
   },
 );

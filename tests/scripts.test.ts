@@ -4,6 +4,7 @@
  * methods, never print a key, and carry the catalog's error texts word for word.
  */
 import * as fs from "fs";
+import * as path from "path";
 import { Language, Node, Parser, Tree } from "web-tree-sitter";
 import {
   SCRIPT_NAMES,
@@ -11,9 +12,11 @@ import {
   PARAMETER_RULES,
   ScriptName,
   loadScript,
+  normalizeScriptText,
   scriptPath,
 } from "../components/scripts";
 import {
+  ERROR_TABLE_FILE,
   SCRIPT_ERROR_CODES,
   embeddedErrorTableText,
   psString,
@@ -176,7 +179,6 @@ const EXPECTED_METHODS: Record<ScriptName, string[]> = {
     "SetVLRenewalInterval",
   ],
   "client-setup": [
-    "Activate",
     "ClearKeyManagementServiceLookupDomain",
     "ClearKeyManagementServiceMachine",
     "ClearKeyManagementServicePort",
@@ -185,12 +187,14 @@ const EXPECTED_METHODS: Record<ScriptName, string[]> = {
     "SetKeyManagementServiceLookupDomain",
     "SetKeyManagementServiceMachine",
     "SetKeyManagementServicePort",
-    "SetVLActivationInterval",
-    "SetVLRenewalInterval",
   ],
-  "client-activate": ["Activate", "RefreshLicenseStatus"],
+  // Activate() itself is called in common.ps1 (Invoke-ClientActivation), shared with client-setup.
+  "client-activate": ["RefreshLicenseStatus"],
   status: [],
 };
+
+/** CIM methods common.ps1 calls by name (client activation, for client-setup and client-activate). */
+const COMMON_METHODS = ["Activate"];
 
 const EXPECTED_SLMGR_COMMENTS: Record<ScriptName, string[]> = {
   "host-setup": [
@@ -207,17 +211,7 @@ const EXPECTED_SLMGR_COMMENTS: Record<ScriptName, string[]> = {
     "net stop sppsvc && net start sppsvc",
     "/ilc",
   ],
-  "client-setup": [
-    "/ipk",
-    "/ato",
-    "/skms",
-    "/ckms",
-    "/skms-domain",
-    "/ckms-domain",
-    "/sai",
-    "/sri",
-    "/dlv",
-  ],
+  "client-setup": ["/ipk", "/ato", "/skms", "/ckms", "/skms-domain", "/ckms-domain", "/dlv"],
   "client-activate": ["/ato", "/dlv"],
   status: ["/dlv"],
 };
@@ -259,8 +253,17 @@ describe("the grammar check itself", () => {
   });
 });
 
-describe.each(SCRIPT_NAMES.map((n) => [n]))("%s.ps1", (name) => {
-  const text = loadScript(name);
+const SCRIPTS_DIR = path.dirname(scriptPath("status"));
+/** A file of components/scripts as it is in the repository (line ends normalised). */
+const ownText = (file: string) =>
+  normalizeScriptText(fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8"));
+const COMMON_TEXT = ownText("common.ps1");
+
+describe.each([
+  ...SCRIPT_NAMES.map((n) => [`${n}.ps1 as sent (helpers inlined)`, loadScript(n)] as const),
+  ...SCRIPT_NAMES.map((n) => [`${n}.ps1 as in the repository`, ownText(`${n}.ps1`)] as const),
+  ["common.ps1", COMMON_TEXT] as const,
+])("%s", (_label, text) => {
   let tree: Tree;
   beforeAll(() => {
     tree = parse(text);
@@ -280,6 +283,43 @@ describe.each(SCRIPT_NAMES.map((n) => [n]))("%s.ps1", (name) => {
         (c) => c.charCodeAt(0) > 0x7e || (c.charCodeAt(0) < 0x20 && c !== "\n" && c !== "\r"),
       ),
     ).toEqual([]);
+  });
+
+  test("casts no licensing number to [int]: 4294967295 (not available) does not fit; Get-SppNumber reads them", () => {
+    const casts = [...codeNodes(tree.rootNode)]
+      .filter((n) => /^\[int\]\s*[$(]/i.test(n.text) && n.type !== "script_parameter")
+      .filter(
+        (n) =>
+          !/^\[int\]\$(Port|ActivationIntervalMinutes|RenewalIntervalMinutes|ActivationRetries|RetryDelaySeconds|KmsPort|ListeningPort)\b/.test(
+            n.text,
+          ),
+      )
+      .map((n) => n.text.split("\n")[0]);
+    expect([...new Set(casts)]).toEqual([]);
+  });
+});
+
+describe.each(SCRIPT_NAMES.map((n) => [n]))("%s.ps1", (name) => {
+  const text = loadScript(name);
+  const own = ownText(`${name}.ps1`);
+  let tree: Tree;
+  let ownTree: Tree;
+  beforeAll(() => {
+    tree = parse(text);
+    ownTree = parse(own);
+  });
+
+  test("takes named parameters only, so a value cut at a space fails loudly", () => {
+    expect(own).toMatch(/^\[CmdletBinding\(PositionalBinding = \$false\)\]\r?\nparam\(/m);
+  });
+
+  test("dot-sources common.ps1 once, after its param block, so an admin can run it from the folder", () => {
+    const includes: string[] = own.match(/^\. "\$PSScriptRoot\\common\.ps1"$/gm) ?? [];
+    expect(includes).toHaveLength(1);
+    expect(own.indexOf(includes[0] ?? "")).toBeGreaterThan(
+      own.indexOf("$ErrorActionPreference = 'Stop'"),
+    );
+    expect(text).toContain(COMMON_TEXT.replace(/\n+$/, ""));
   });
 
   test("has a param() block with exactly the contract's parameters", () => {
@@ -311,8 +351,6 @@ describe.each(SCRIPT_NAMES.map((n) => [n]))("%s.ps1", (name) => {
         "KmsServer:string",
         "KmsPort:int",
         "LookupDomain:string",
-        "ActivationIntervalMinutes:int",
-        "RenewalIntervalMinutes:int",
         "Activate:bool",
         "ApplicationId:string",
       ],
@@ -340,12 +378,16 @@ describe.each(SCRIPT_NAMES.map((n) => [n]))("%s.ps1", (name) => {
   });
 
   test("calls only documented CIM methods, by literal name", () => {
-    const methods = commands(tree)
-      .map((c) => argumentAfter(c, "MethodName"))
-      .filter((m): m is string => m !== undefined);
-    const literal = methods.filter((m) => m !== "$MethodName");
+    const methodsOf = (t: Tree) =>
+      commands(t)
+        .map((c) => argumentAfter(c, "MethodName"))
+        .filter((m): m is string => m !== undefined && m !== "$MethodName");
+    const literal = methodsOf(tree);
     expect(literal.filter((m) => !DOCUMENTED_CIM_METHODS.includes(m))).toEqual([]);
-    expect([...new Set(literal)].sort()).toEqual(EXPECTED_METHODS[name]);
+    expect([...new Set(methodsOf(ownTree))].sort()).toEqual(EXPECTED_METHODS[name]);
+    expect([...new Set(literal)].sort()).toEqual(
+      [...new Set([...EXPECTED_METHODS[name], ...COMMON_METHODS])].sort(),
+    );
   });
 
   test("a comment names the slmgr switch each step replaces", () => {
@@ -374,86 +416,97 @@ describe.each(SCRIPT_NAMES.map((n) => [n]))("%s.ps1", (name) => {
 
   test("exits with a code on every path that reports", () => {
     const writes = (text.match(/^\s*Write-Result \$result\b.*$/gm) ?? []).length;
-    const exits = (text.match(/^\s*Write-Result \$result\b.*\n\s*exit [0-9]$/gm) ?? []).length;
+    const exits = (text.match(/^\s*Write-Result \$result\b.*\n\s*exit ([0-9]|\$exitCode)$/gm) ?? [])
+      .length;
     expect(writes).toBeGreaterThan(0);
     expect(exits).toBe(writes);
   });
 });
 
 describe("read-only status.ps1", () => {
-  test("changes nothing: no CIM method calls, no Set-/New-/Enable-/Disable-/Stop-/Start-/Restart- commands", () => {
-    const tree = parse(loadScript("status"));
+  test("changes nothing: no CIM method calls, no Set-/New-/Enable-/Disable-/Stop-/Start-/Restart- commands, no helper that writes", () => {
+    const tree = parse(ownText("status.ps1"));
     const names = commands(tree).map(commandName);
     expect(
-      names.filter((n) =>
-        /^(Invoke-CimMethod|Set-|New-|Enable-|Disable-|Stop-|Start-|Restart-|Remove-)/i.test(n),
+      names.filter(
+        (n) =>
+          /^(Invoke-CimMethod|Invoke-SppMethod|Invoke-ClientActivation|Save-ActivationRecord|Set-|New-|Enable-|Disable-|Stop-|Start-|Restart-|Remove-)/i.test(
+            n,
+          ) &&
+          n !== "Set-ClientResult" &&
+          n !== "New-Object",
       ),
     ).toEqual([]);
   });
 });
 
+describe("common.ps1", () => {
+  test("mentions no script's own parameter, so tools that tell scripts apart by them still can", () => {
+    expect(COMMON_TEXT).not.toMatch(/\$(HostKey|SetupKey|SetupDigest|Role)\b/);
+    expect(COMMON_TEXT).not.toMatch(
+      /^\s*#\s*(host-setup|client-setup|client-activate|status)\.ps1\b/im,
+    );
+  });
+});
+
 describe("error codes embedded in the scripts", () => {
-  test.each(SCRIPT_NAMES.map((n) => [n]))(
-    "%s.ps1 holds the catalog's table exactly (regenerate: npx ts-node -T components/scripts/errorTable.ts)",
-    (name) => {
-      expect(embeddedErrorTableText(loadScript(name))).toBe(renderErrorTable(name));
-    },
-  );
+  test("common.ps1 holds the catalog's table exactly (regenerate: npx ts-node -T components/scripts/errorTable.ts)", () => {
+    expect(ERROR_TABLE_FILE).toBe(path.join(SCRIPTS_DIR, "common.ps1"));
+    expect(embeddedErrorTableText(COMMON_TEXT)).toBe(renderErrorTable());
+  });
 
-  const embedded = SCRIPT_NAMES.flatMap((name) =>
-    readEmbeddedErrorCodes(loadScript(name)).map((e) => [name, e.code, e.meaning, e.fix] as const),
-  );
-
-  test("every script embeds the codes it lists", () => {
+  test("no script keeps a table of its own: every one gets common.ps1's", () => {
     for (const name of SCRIPT_NAMES) {
+      expect(ownText(`${name}.ps1`)).not.toContain("# BEGIN error codes");
       expect(readEmbeddedErrorCodes(loadScript(name)).map((e) => e.code)).toEqual(
-        SCRIPT_ERROR_CODES[name],
+        SCRIPT_ERROR_CODES,
       );
     }
   });
 
-  test.each(embedded)(
-    "%s.ps1 %s: meaning and fix equal the catalog's",
-    (_name, code, meaning, fix) => {
-      const entry = lookupErrorCode(code);
-      expect(entry).toBeDefined();
-      expect({ code, meaning, fix }).toEqual({
-        code: entry!.code,
-        meaning: entry!.meaning,
-        fix: entry!.fix,
-      });
-    },
+  const embedded = readEmbeddedErrorCodes(COMMON_TEXT).map(
+    (e) => [e.code, e.meaning, e.fix] as const,
   );
+
+  test.each(embedded)("%s: meaning and fix equal the catalog's", (code, meaning, fix) => {
+    const entry = lookupErrorCode(code);
+    expect(entry).toBeDefined();
+    expect({ code, meaning, fix }).toEqual({
+      code: entry!.code,
+      meaning: entry!.meaning,
+      fix: entry!.fix,
+    });
+  });
 
   test.each(SCRIPT_NAMES.map((n) => [n]))("%s.ps1 uses only codes it can explain", (name) => {
     const text = loadScript(name);
     const table = embeddedErrorTableText(text);
-    // The host's list of transient codes only decides on a retry; it explains none of them.
-    const outside = text.replace(table, "").replace(/^\$TransientErrorCodes = .*$/m, "");
+    // The list of network codes only decides on a retry, and the generic .NET codes Get-ErrorCode
+    // looks past explain nothing either.
+    const outside = text
+      .replace(table, "")
+      .replace(/^\$NetworkErrorCodes = .*$/m, "")
+      .replace(/^\s*\$generic = .*$/m, "");
     const used = [...new Set(outside.match(/'0x[0-9A-F]{8}'/g) ?? [])].map((s) => s.slice(1, -1));
-    const catalogCodes = used.filter((c) => lookupErrorCode(c) !== undefined);
-    expect(catalogCodes.filter((c) => !SCRIPT_ERROR_CODES[name].includes(c))).toEqual([]);
+    expect(used.filter((c) => !SCRIPT_ERROR_CODES.includes(c))).toEqual([]);
   });
 
-  test.each(SCRIPT_NAMES.map((n) => [n]))(
-    "%s.ps1 describes codes in the words of describeErrorCode()",
-    (name) => {
-      const text = loadScript(name);
-      expect(text).toContain("return ($Code + ': ' + $entry[0] + '. Fix: ' + $entry[1])");
-      const unknown = /return \((\$Code \+ ': not a known[^\n]*)\)\s*$/m.exec(text);
-      expect(unknown).not.toBeNull();
-      const code = "0xC004FFFF";
-      const rendered = unknown![1]
-        .split(" + ")
-        .map((part) => {
-          if (part === "$Code") return code;
-          if (part.startsWith("'")) return readPsString(part);
-          return JSON.parse(part) as string; // a double-quoted string without variables
-        })
-        .join("");
-      expect(rendered).toBe(describeErrorCode(code));
-    },
-  );
+  test("common.ps1 describes codes in the words of describeErrorCode()", () => {
+    const text = COMMON_TEXT;
+    expect(text).toContain("return ($Code + ': ' + $entry[0] + '. Fix: ' + $entry[1])");
+    const unknown = /return \((\$Code \+ ': not a known[^\n]*)\)\s*$/m.exec(text);
+    expect(unknown).not.toBeNull();
+    const code = "0xC004FFFF";
+    const rendered = unknown![1]
+      .split(" + ")
+      .map((part) => {
+        if (part === "$Code") return code;
+        if (part.startsWith("'")) return readPsString(part);
+        return JSON.parse(part) as string; // a double-quoted string without variables
+      })
+      .join("");
+    expect(rendered).toBe(describeErrorCode(code));
+  });
 
   test.each([
     ["plain", "No KMS host could be contacted"],
@@ -487,7 +540,7 @@ describe("parameter checks in the scripts use the TypeScript wording", () => {
   });
 
   const rangeCalls = SCRIPT_NAMES.flatMap((name) =>
-    [...loadScript(name).matchAll(/Get-RangeError '(\w+)' \$\w+ (\d+) (\d+) '([^']*)'/g)].map(
+    [...ownText(`${name}.ps1`).matchAll(/Get-RangeError '(\w+)' \$\w+ (\d+) (\d+) '([^']*)'/g)].map(
       (m) => [name, m[1], Number(m[2]), Number(m[3]), m[4]] as const,
     ),
   );
@@ -500,8 +553,6 @@ describe("parameter checks in the scripts use the TypeScript wording", () => {
       "host-setup:ActivationRetries",
       "host-setup:RetryDelaySeconds",
       "client-setup:KmsPort",
-      "client-setup:ActivationIntervalMinutes",
-      "client-setup:RenewalIntervalMinutes",
     ]);
   });
 

@@ -20,6 +20,14 @@ export interface ErrorCode {
 const ERR = "https://learn.microsoft.com/windows-server/get-started/activation-error-codes";
 /** Microsoft support articles, by their path in the public MicrosoftDocs repository. */
 const SUP = "MicrosoftDocs/SupportArticles-docs:support/windows-server/licensing-and-activation/";
+/** WinHTTP's error codes (HRESULT 0x80072EE2 = 12002 + 0x80070000, and so on). */
+const WINHTTP = "https://learn.microsoft.com/windows/win32/winhttp/error-messages";
+/** Azure's default outbound access and private subnets. */
+const OUTBOUND =
+  "https://learn.microsoft.com/azure/virtual-network/ip-services/default-outbound-access";
+/** A KMS host activates its host key online with Microsoft: it needs outbound HTTPS. */
+const OUTBOUND_FIX =
+  "Allow outbound HTTPS (TCP 443) from the KMS host to the internet. On Azure, a subnet without default outbound access (a private subnet; new virtual networks get these by default) needs a NAT gateway, a public IP on the VM, or a firewall or load balancer outbound rule; behind a proxy, set the machine proxy (netsh winhttp set proxy). Or activate the host key by phone (slui.exe 4).";
 
 export const ERROR_CODES: readonly ErrorCode[] = [
   {
@@ -175,6 +183,30 @@ export const ERROR_CODES: readonly ErrorCode[] = [
       "The KMS host the client tried is unavailable: often a stale SRV or A record for an old host",
     fix: "Remove stale _vlmcs._tcp and host records, check the host's port in the firewall, and test with Test-NetConnection <host> -Port 1688.",
     source: `${SUP}error-0xc004f074-activate-windows.md`,
+  },
+  {
+    code: "0x80072EE7",
+    symbol: "ERROR_WINHTTP_NAME_NOT_RESOLVED",
+    meaning:
+      "The machine could not resolve the name of Microsoft's activation service: it has no working DNS or no outbound internet access",
+    fix: OUTBOUND_FIX,
+    source: `${WINHTTP}; ${OUTBOUND}`,
+  },
+  {
+    code: "0x80072EFD",
+    symbol: "ERROR_WINHTTP_CANNOT_CONNECT",
+    meaning:
+      "The machine could not connect to Microsoft's activation service: it has no outbound internet access",
+    fix: OUTBOUND_FIX,
+    source: `${WINHTTP}; ${OUTBOUND}`,
+  },
+  {
+    code: "0x80072EE2",
+    symbol: "ERROR_WINHTTP_TIMEOUT",
+    meaning:
+      "The connection to Microsoft's activation service timed out: outbound internet access is blocked or too slow",
+    fix: OUTBOUND_FIX,
+    source: `${WINHTTP}; ${OUTBOUND}`,
   },
 ];
 

@@ -1,78 +1,21 @@
 /**
- * The error codes each script explains by itself (a failed run must say what the code means and how to
- * fix it, even when read in the Azure portal). Their text is copied from the catalog between two marker
- * lines in each `.ps1`; `tests/scripts.test.ts` fails when the copy and the catalog differ.
+ * The error codes the scripts explain by themselves (a failed run must say what the code means and how
+ * to fix it, even when read in the Azure portal): every code of the catalog. Their text is copied from
+ * the catalog between two marker lines in `common.ps1`, the helpers every script includes;
+ * `tests/scripts.test.ts` fails when the copy and the catalog differ.
  *
- * After changing the catalog or the lists below, rewrite the copies with:
+ * After changing the catalog, rewrite the copy with:
  *   npx ts-node -T components/scripts/errorTable.ts
  */
 import * as fs from "fs";
-import { lookupErrorCode } from "../catalog/errorCodes";
-import type { ScriptName } from "./index";
+import * as path from "path";
+import { ERROR_CODES } from "../catalog/errorCodes";
 
-/** The codes each script can meet. Others get Windows' own text through `slui.exe 0x2a <code>`. */
-export const SCRIPT_ERROR_CODES: Readonly<Record<ScriptName, readonly string[]>> = {
-  // Installing and activating a host key online.
-  "host-setup": [
-    "0xC004F050",
-    "0xC004F051",
-    "0xC004C008",
-    "0xC004C003",
-    "0xC004F014",
-    "0xC004F041",
-    "0xC004F00F",
-  ],
-  // Installing a setup key, finding the host, activating against it.
-  "client-setup": [
-    "0xC004F038",
-    "0xC004F039",
-    "0xC004F041",
-    "0xC004F042",
-    "0xC004F050",
-    "0xC004F051",
-    "0xC004F06C",
-    "0xC004F074",
-    "0xC004F014",
-    "0xC004F00F",
-    "0xC004F035",
-    "0x8007232B",
-    "0x8007232A",
-    "0x8007251D",
-    "0x8007007B",
-    "0x800706BA",
-  ],
-  // Activating again against a host already chosen.
-  "client-activate": [
-    "0xC004F038",
-    "0xC004F039",
-    "0xC004F041",
-    "0xC004F042",
-    "0xC004F06C",
-    "0xC004F074",
-    "0xC004F014",
-    "0xC004F00F",
-    "0x8007232B",
-    "0x8007232A",
-    "0x8007251D",
-    "0x8007007B",
-    "0x800706BA",
-  ],
-  // LicenseStatusReason of a machine that is not licensed.
-  status: [
-    "0xC004F038",
-    "0xC004F039",
-    "0xC004F041",
-    "0xC004F042",
-    "0xC004F06C",
-    "0xC004F074",
-    "0xC004F014",
-    "0xC004F00F",
-    "0x8007232B",
-    "0x8007251D",
-    "0x8007007B",
-    "0x800706BA",
-  ],
-};
+/** The file that holds the table: the helpers every script includes. */
+export const ERROR_TABLE_FILE = path.join(__dirname, "common.ps1");
+
+/** The codes in the scripts' table, in the catalog's order. */
+export const SCRIPT_ERROR_CODES: readonly string[] = ERROR_CODES.map((e) => e.code);
 
 export const TABLE_BEGIN = "# BEGIN error codes";
 export const TABLE_END = "# END error codes";
@@ -121,16 +64,11 @@ export function readPsString(expr: string): string {
   return out;
 }
 
-/** The lines between the markers for one script, from the catalog. */
-export function renderErrorTable(script: ScriptName): string {
-  const lines = SCRIPT_ERROR_CODES[script].map((code) => {
-    const entry = lookupErrorCode(code);
-    if (!entry)
-      throw new Error(
-        `${script}: error code ${code} is not in the catalog (components/catalog/errorCodes.ts).`,
-      );
-    return `    '${entry.code}' = @(${psString(entry.meaning)}, ${psString(entry.fix)})`;
-  });
+/** The lines between the markers, from the catalog. */
+export function renderErrorTable(): string {
+  const lines = ERROR_CODES.map(
+    (entry) => `    '${entry.code}' = @(${psString(entry.meaning)}, ${psString(entry.fix)})`,
+  );
   return ["$KmsErrorCodes = @{", ...lines, "}"].join("\n");
 }
 
@@ -176,21 +114,16 @@ function splitPair(text: string): [string, string] {
   throw new Error(`Expected two strings separated by a comma: ${text}`);
 }
 
-/** The script text with the block between the markers replaced by the catalog's text. */
-export function withErrorTable(scriptText: string, script: ScriptName): string {
+/** The text with the block between the markers replaced by the catalog's text. */
+export function withErrorTable(scriptText: string): string {
   const text = scriptText.replace(/\r\n/g, "\n");
   const { start, end } = blockBounds(text);
-  return `${text.slice(0, start)}${renderErrorTable(script)}\n${text.slice(end)}`;
+  return `${text.slice(0, start)}${renderErrorTable()}\n${text.slice(end)}`;
 }
 
 if (require.main === module) {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { scriptPath, SCRIPT_NAMES } = require("./index") as typeof import("./index");
-  for (const name of SCRIPT_NAMES) {
-    const file = scriptPath(name);
-    const before = fs.readFileSync(file, "utf8");
-    const after = withErrorTable(before, name);
-    if (after !== before) fs.writeFileSync(file, after);
-    console.log(`${after === before ? "unchanged" : "updated"}: ${file}`);
-  }
+  const before = fs.readFileSync(ERROR_TABLE_FILE, "utf8");
+  const after = withErrorTable(before);
+  if (after !== before) fs.writeFileSync(ERROR_TABLE_FILE, after);
+  console.log(`${after === before ? "unchanged" : "updated"}: ${ERROR_TABLE_FILE}`);
 }

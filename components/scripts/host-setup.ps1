@@ -14,6 +14,12 @@
     network errors (slmgr /ato) -> apply port, intervals, DNS publishing and priority where they differ
     (slmgr /sprt /sai /sri /cdns /sdns /cpri /spri) -> open the firewall for the port -> restart the
     Software Protection service only if something changed -> read back (slmgr /dlv).
+    A host that cannot reach Microsoft's activation service says so, with the outbound-access fix.
+
+    The helpers shared with the other scripts are in common.ps1, next to this file (dot-sourced below;
+    the copy Azure Run Command receives has them inlined). Parameters are named only
+    (PositionalBinding = $false): a value cut at a space by a transport fails loudly instead of binding
+    to another parameter.
 
     Everything before the last line is a log for people. The LAST line is one JSON object for tools.
     The host key is never printed: only its last five characters (partialProductKey).
@@ -33,13 +39,15 @@
     The KMS host key (CSVLK). Empty keeps the key that is installed. In Office mode: the Office KMS host key.
 
 .PARAMETER OfficeVersion
-    Empty: Windows mode. "2016", "2019", "LTSC 2021" or "LTSC 2024": Office mode for that version.
+    Empty: Windows mode. "2016", "2019", "LTSC 2021" or "LTSC 2024" ("LTSC2024" too): Office mode for
+    that version.
 
 .PARAMETER VolumeLicensePack
     Office mode only: where the Office Volume License Pack's license files are, a folder with the
     extracted .xrm-ms files or a .zip of them (a path on this machine or an http(s) URI). Empty (or 'none')
     when the pack is already installed. The pack's .exe cannot run unattended: Microsoft documents it only as an
-    interactive installer that opens the Volume Activation Tools wizard.
+    interactive installer that opens the Volume Activation Tools wizard. A value "base64:<text>" is the
+    base64 of the UTF-8 path or URI (how the TypeScript side sends values with spaces).
 
 .EXAMPLE
     $key = Read-Host -Prompt 'KMS host key'
@@ -48,7 +56,7 @@
     $officeKey = Read-Host -Prompt 'Office LTSC 2024 KMS host key'
     .\host-setup.ps1 -HostKey $officeKey -OfficeVersion 'LTSC 2024' -VolumeLicensePack C:\vlpack\ltsc2024
 #>
-[CmdletBinding()]
+[CmdletBinding(PositionalBinding = $false)]
 param(
     [string]$HostKey = '',
     [int]$Port = 1688,
@@ -66,105 +74,15 @@ $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 
 $ScriptName = 'host-setup'
-$WindowsApplicationId = '55c92734-d682-4d71-983e-d6ec3f16059f'
-$LicenseStatusNames = @('Unlicensed', 'Licensed', 'OOBGrace', 'OOTGrace', 'NonGenuineGrace', 'Notification', 'ExtendedGrace')
+$SecretTexts = @()
+. "$PSScriptRoot\common.ps1"
+
 $FirewallGroup = 'KMS activation (pulumi-kms-activation)'
+# The rule Windows ships for KMS: "Key Management Service (TCP-In)", group "Key Management Service",
+# program %SystemRoot%\system32\sppextcomobj.exe (the KMS connection broker), TCP 1688, disabled by default.
 $BuiltInFirewallRule = 'SPPSVC-In-TCP'
-# Office 2013 and later (Microsoft's sample output for the Office host shows 0ff1ce16-...: both match).
-$OfficeApplicationIdPattern = '0ff1ce1?-a989-479d-af46-f275c6370663'
+$KmsProgram = '%SystemRoot%\system32\sppextcomobj.exe'
 $OfficeVersions = @('2016', '2019', 'LTSC 2021', 'LTSC 2024')
-
-# BEGIN error codes (copied from components/catalog/errorCodes.ts; tests/scripts.test.ts keeps them equal)
-$KmsErrorCodes = @{
-    '0xC004F050' = @('The product key is not valid', 'Check the key for typos and for en or em dashes copied instead of hyphens, and use the setup key that matches the installed edition (a beta key does not work on a released build).')
-    '0xC004F051' = @('The product key is blocked', 'Get a new key from the Microsoft 365 admin center or VLSC.')
-    '0xC004C008' = @('The product key could not be used: this KMS host key has been activated too often (10 activations, on at most 6 hosts)', 'Ask the Microsoft activation center for more activations of the host key; do not build images that contain a host key. On Azure, Azure''s own KMS avoids the limit.')
-    '0xC004C003' = @('The product key is blocked (MAK)', 'Get a new MAK from the Microsoft 365 admin center or VLSC; KMS clients use a setup key instead.')
-    '0xC004F014' = @('No product key is installed', 'Install the KMS client setup key for the installed edition: slmgr /ipk <setup key>.')
-    '0xC004F041' = @('The KMS host is not activated', 'Activate the KMS host with Microsoft (online, or by phone) before clients ask it: slmgr /ato on the host.')
-    '0xC004F00F' = @('The hardware ID is out of tolerance: the machine changed too much since activation', 'Restart, then activate again against the KMS host: slmgr /ato.')
-}
-# END error codes
-
-# Online activation errors worth another try: network and service hiccups, never key errors.
-$TransientErrorCodes = @('0xC004F074', '0x800705B4', '0x800706BA', '0x800706BE', '0x8007232A', '0x80070079')
-
-function Write-Log([string]$Text) {
-    Write-Host ("[$ScriptName] " + (Protect-Text $Text))
-}
-
-function Protect-Text([string]$Text) {
-    # A key must never reach a log or the result, even inside an error message.
-    if ($HostKey.Length -ge 5 -and $null -ne $Text) {
-        return $Text.Replace($HostKey.Trim(), ('<key ending in ' + $HostKey.Trim().Substring($HostKey.Trim().Length - 5) + '>'))
-    }
-    return $Text
-}
-
-function ConvertTo-HResultText($Value) {
-    # "0xC004F038" for a signed or unsigned 32-bit failure code; $null for anything else.
-    if ($null -eq $Value) { return $null }
-    try { $n = [int64]$Value } catch { return $null }
-    if ($n -lt 0) { $n = $n + 4294967296 }
-    if ($n -lt 2147483648 -or $n -gt 4294967295) { return $null }
-    return ('0x{0:X8}' -f $n)
-}
-
-function Get-ErrorCode($ErrorRecord) {
-    # The HRESULT of a failed CIM call: from the CIM error instance, the message, or the exception.
-    $generic = @('0x80131500', '0x80131501', '0x80131509', '0x80004005')
-    $ex = $ErrorRecord.Exception
-    while ($null -ne $ex) {
-        if ($null -ne $ex.ErrorData) {
-            $prop = $ex.ErrorData.CimInstanceProperties['error_Code']
-            if ($null -ne $prop) {
-                $code = ConvertTo-HResultText $prop.Value
-                if ($null -ne $code) { return $code }
-            }
-        }
-        $match = [regex]::Match([string]$ex.Message, '0x[0-9A-Fa-f]{8}')
-        if ($match.Success) {
-            $code = ConvertTo-HResultText ([Convert]::ToInt64($match.Value.Substring(2), 16))
-            if ($null -ne $code) { return $code }
-        }
-        $code = ConvertTo-HResultText $ex.HResult
-        if ($null -ne $code -and $generic -notcontains $code) { return $code }
-        $ex = $ex.InnerException
-    }
-    return $null
-}
-
-function Get-ErrorDescription([string]$Code) {
-    # Same text as describeErrorCode() in components/catalog/errorCodes.ts.
-    if ($KmsErrorCodes.ContainsKey($Code)) {
-        $entry = $KmsErrorCodes[$Code]
-        return ($Code + ': ' + $entry[0] + '. Fix: ' + $entry[1])
-    }
-    return ($Code + ': not a known KMS activation error. Run slui.exe 0x2a ' + $Code + " on the machine for Windows' own description.")
-}
-
-function Test-TransientCode([string]$Code) {
-    if ($null -eq $Code -or $Code -eq '') { return $false }
-    if ($TransientErrorCodes -contains $Code) { return $true }
-    # WinINet/WinHTTP errors (0x80072EE2 timeout, 0x80072EE7 name not resolved, 0x80072EFD no connection).
-    return ($Code -match '^0x80072E[0-9A-F]{2}$' -or $Code -match '^0x80072F[0-9A-F]{2}$')
-}
-
-function Invoke-SppMethod($InputObject, [string]$MethodName, [hashtable]$Arguments) {
-    # Invoke-CimMethod throws on most failures; a non-zero ReturnValue is the HRESULT of the others.
-    if ($null -eq $Arguments) {
-        $r = Invoke-CimMethod -InputObject $InputObject -MethodName $MethodName
-    } else {
-        $r = Invoke-CimMethod -InputObject $InputObject -MethodName $MethodName -Arguments $Arguments
-    }
-    if ($null -ne $r -and $null -ne $r.ReturnValue -and [int64]$r.ReturnValue -ne 0) {
-        throw (New-Object System.InvalidOperationException ($MethodName + ' failed with ' + (ConvertTo-HResultText $r.ReturnValue)))
-    }
-}
-
-function Get-LicensingService {
-    return Get-CimInstance -ClassName SoftwareLicensingService
-}
 
 function Get-HostProduct {
     # The Windows product holding a key: the CSVLK when there is one, else the main (non add-on) product.
@@ -177,68 +95,45 @@ function Get-HostProduct {
     return $null
 }
 
-function Get-LicenseStatusName($Code) {
-    if ($null -eq $Code) { return $null }
-    $i = [int]$Code
-    if ($i -ge 0 -and $i -lt $LicenseStatusNames.Count) { return $LicenseStatusNames[$i] }
-    return 'Unknown'
-}
-
-function Get-RangeError([string]$Name, [int]$Value, [int]$Min, [int]$Max, [string]$Allowed) {
-    # Same wording as the KmsConfigError of components/validate.ts: "<name> must be <allowed>; received <value>."
-    if ($Value -lt $Min -or $Value -gt $Max) {
-        return ('{0} must be {1}; received {2}.' -f $Name, $Allowed, $Value)
-    }
-    return $null
-}
-
-function Show-Key([string]$Key) {
-    # Like showKey() in components/errors.ts: only the last five characters are ever shown.
-    $k = $Key.Trim()
-    if ($k.Length -le 5) { return ('a ' + $k.Length + '-character value') }
-    return ('a key ending in "' + $k.Substring($k.Length - 5) + '"')
-}
-
-function ConvertTo-ProductKey([string]$Key) {
-    # The normal form validateProductKeyFormat() accepts: no spaces, upper case, hyphens every five.
-    $k = ($Key -replace '\s+', '').ToUpperInvariant()
-    if ($k -match '^[A-Z0-9]{25}$') { $k = $k.Substring(0, 5) + '-' + $k.Substring(5, 5) + '-' + $k.Substring(10, 5) + '-' + $k.Substring(15, 5) + '-' + $k.Substring(20, 5) }
-    return $k
-}
-
 function Set-KmsFirewall([int]$ListeningPort) {
-    # Returns @(rule name, changed). Rules of this group for other ports are disabled, so a port change
-    # does not leave the old port open.
+    # Returns @(rule name, changed). Exactly the listening port is open, for the KMS program only:
+    # - 1688: the built-in rule SPPSVC-In-TCP (Microsoft's "Create a KMS host" enables it).
+    # - another port: our own rule, scoped to sppextcomobj.exe as the built-in rule is, and the built-in
+    #   rule disabled, since it opens TCP 1688, where the service no longer listens.
+    # Rules of our group for other ports are disabled, so a port change does not leave the old port open.
     $changed = $false
-    $ruleName = $null
-    $builtIn = $null
-    if ($ListeningPort -eq 1688) {
-        $builtIn = Get-NetFirewallRule -Name $BuiltInFirewallRule -ErrorAction SilentlyContinue
-    }
-    if ($null -ne $builtIn) {
-        # Key Management Service (TCP-In), the rule Windows ships for port 1688. A workgroup VM in Azure
-        # sees its network as Public, so the rule is enabled for every profile; the NSG limits the sources.
+    $ownId = "KMS-TCP-$ListeningPort"
+    $builtIn = Get-NetFirewallRule -Name $BuiltInFirewallRule -ErrorAction SilentlyContinue
+    if ($ListeningPort -eq 1688 -and $null -ne $builtIn) {
+        # A workgroup VM in Azure sees its network as Public, so the rule is enabled for every profile;
+        # the NSG limits the sources.
         $ruleName = $BuiltInFirewallRule
+        $ownId = ''
         if ([string]$builtIn.Enabled -ne 'True' -or [string]$builtIn.Profile -ne 'Any') {
             Set-NetFirewallRule -Name $BuiltInFirewallRule -Enabled True -Profile Any
             $changed = $true
         }
     } else {
+        if ($null -ne $builtIn -and [string]$builtIn.Enabled -eq 'True') {
+            Write-Log ('Disabling ' + $BuiltInFirewallRule + ': it opens TCP 1688, and the service listens on ' + $ListeningPort + '.')
+            Disable-NetFirewallRule -Name $BuiltInFirewallRule
+            $changed = $true
+        }
         $ruleName = "KMS (TCP $ListeningPort)"
-        $id = "KMS-TCP-$ListeningPort"
-        $rule = Get-NetFirewallRule -Name $id -ErrorAction SilentlyContinue
+        $rule = Get-NetFirewallRule -Name $ownId -ErrorAction SilentlyContinue
         if ($null -eq $rule) {
-            New-NetFirewallRule -Name $id -DisplayName $ruleName -Group $FirewallGroup -Direction Inbound -Action Allow -Protocol TCP -LocalPort $ListeningPort -Profile Any | Out-Null
+            New-NetFirewallRule -Name $ownId -DisplayName $ruleName -Group $FirewallGroup -Direction Inbound -Action Allow -Protocol TCP -LocalPort $ListeningPort -Program $KmsProgram -Profile Any | Out-Null
             $changed = $true
         } else {
-            $filter = $rule | Get-NetFirewallPortFilter
-            if ([string]$rule.Enabled -ne 'True' -or [string]$filter.LocalPort -ne [string]$ListeningPort -or [string]$filter.Protocol -ne 'TCP' -or [string]$rule.Action -ne 'Allow') {
-                Set-NetFirewallRule -Name $id -Enabled True -Action Allow -Protocol TCP -LocalPort $ListeningPort -Profile Any
+            $ports = $rule | Get-NetFirewallPortFilter
+            $program = $rule | Get-NetFirewallApplicationFilter
+            if ([string]$rule.Enabled -ne 'True' -or [string]$rule.Action -ne 'Allow' -or [string]$rule.Profile -ne 'Any' -or [string]$ports.LocalPort -ne [string]$ListeningPort -or [string]$ports.Protocol -ne 'TCP' -or [string]$program.Program -ne $KmsProgram) {
+                Set-NetFirewallRule -Name $ownId -Enabled True -Action Allow -Protocol TCP -LocalPort $ListeningPort -Program $KmsProgram -Profile Any
                 $changed = $true
             }
         }
     }
-    $others = @(Get-NetFirewallRule -Group $FirewallGroup -ErrorAction SilentlyContinue | Where-Object { $_.Name -ne "KMS-TCP-$ListeningPort" -and [string]$_.Enabled -eq 'True' })
+    $others = @(Get-NetFirewallRule -Group $FirewallGroup -ErrorAction SilentlyContinue | Where-Object { $_.Name -ne $ownId -and [string]$_.Enabled -eq 'True' })
     foreach ($other in $others) {
         Disable-NetFirewallRule -Name $other.Name
         $changed = $true
@@ -284,7 +179,7 @@ function Get-LicensePackFolder([string]$Source, [string]$WorkFolder) {
 }
 
 function Invoke-Activation($Product, [string]$What) {
-    # Online activation with bounded retries on transient network errors (slmgr /ato <activation ID>).
+    # Online activation with Microsoft, with bounded retries on network errors (slmgr /ato <activation ID>).
     # Returns $null on success, else the error code.
     $attempt = 0
     while ($true) {
@@ -296,7 +191,7 @@ function Invoke-Activation($Product, [string]$What) {
             return $null
         } catch {
             $code = Get-ErrorCode $_
-            if ($attempt -le $ActivationRetries -and (Test-TransientCode $code)) {
+            if ($attempt -le $ActivationRetries -and (Test-NetworkErrorCode $code)) {
                 Write-Log ('Activation failed with ' + $code + '; retrying in ' + $RetryDelaySeconds + ' s.')
                 Start-Sleep -Seconds $RetryDelaySeconds
                 continue
@@ -306,6 +201,38 @@ function Invoke-Activation($Product, [string]$What) {
             return $code
         }
     }
+}
+
+function Get-ActivationFailureText([string]$What, [string]$Code) {
+    # Why online activation failed, with meaning and fix; a network error gets the outbound-access fix.
+    if (Test-NetworkErrorCode $Code) {
+        $text = 'The ' + $What + ' could not be activated: this host could not reach Microsoft''s activation service over the internet (' + $Code + ', after ' + ($ActivationRetries + 1) + ' attempts). '
+        if ($Code -like '0x80072*' -and $KmsErrorCodes.ContainsKey($Code)) { return ($text + (Get-ErrorDescription $Code)) }
+        return ($text + 'Fix: ' + $KmsErrorCodes['0x80072EFD'][1])
+    }
+    return ('The ' + $What + ' is not activated. ' + (Get-ErrorDescription $Code))
+}
+
+function Set-HostResult($Result, $Service, $Product) {
+    # The host's state as slmgr /dlv shows it. Numbers Windows reports as not available are $null.
+    $Result.licenseStatusCode = Get-SppNumber $Product.LicenseStatus
+    $Result.licenseStatus = Get-LicenseStatusName $Product.LicenseStatus
+    $Result.partialProductKey = $Product.PartialProductKey
+    $Result.productName = $Product.Name
+    $Result.productKeyChannel = $Product.ProductKeyChannel
+    $Result.isKmsHost = (Test-KmsHostProduct $Product)
+    $Result.currentCount = Get-SppNumber $Product.KeyManagementServiceCurrentCount
+    $Result.requiredClientCount = Get-SppNumber $Product.RequiredClientCount
+    $Result.port = Get-PortOrDefault $Service.KeyManagementServiceListeningPort
+    $Result.dnsPublishing = [bool]$Service.KeyManagementServiceDnsPublishing
+    $Result.lowPriority = [bool]$Service.KeyManagementServiceLowPriority
+    $Result.activationIntervalMinutes = Get-SppNumber $Service.VLActivationInterval
+    $Result.renewalIntervalMinutes = Get-SppNumber $Service.VLRenewalInterval
+}
+
+function Get-CountText($Count) {
+    if ($null -eq $Count) { return 'no client has asked yet' }
+    return ('current count ' + $Count)
 }
 
 function Invoke-OfficeHostSetup($Result) {
@@ -358,31 +285,17 @@ function Invoke-OfficeHostSetup($Result) {
         return 1
     }
     $activationError = $null
-    if ([int]$product.LicenseStatus -ne 1) {
+    if ((Get-SppNumber $product.LicenseStatus) -ne 1) {
         $activationError = Invoke-Activation $product ('Office ' + $OfficeVersion + ' KMS host key')
         Invoke-SppMethod $service -MethodName RefreshLicenseStatus
         $product = Get-OfficeHostProduct $tail
     }
     # Read back (slmgr /dlv <Office activation ID>)
     $service = Get-LicensingService
-    $listening = [int]$service.KeyManagementServiceListeningPort
-    if ($listening -eq 0) { $listening = 1688 }
-    $Result.licenseStatusCode = [int]$product.LicenseStatus
-    $Result.licenseStatus = Get-LicenseStatusName $product.LicenseStatus
-    $Result.partialProductKey = $product.PartialProductKey
-    $Result.productName = $product.Name
-    $Result.productKeyChannel = $product.ProductKeyChannel
-    $Result.isKmsHost = ($Result.licenseStatusCode -eq 1)
-    $Result.currentCount = [int]$product.KeyManagementServiceCurrentCount
-    $Result.requiredClientCount = [int]$product.RequiredClientCount
-    $Result.port = $listening
-    $Result.dnsPublishing = [bool]$service.KeyManagementServiceDnsPublishing
-    $Result.lowPriority = [bool]$service.KeyManagementServiceLowPriority
-    $Result.activationIntervalMinutes = [int]$service.VLActivationInterval
-    $Result.renewalIntervalMinutes = [int]$service.VLRenewalInterval
-    if ($Result.isKmsHost) {
+    Set-HostResult $Result $service $product
+    if ($Result.isKmsHost -and $Result.licenseStatusCode -eq 1) {
         $Result.ok = $true
-        $Result.message = 'This KMS host activates Office ' + $OfficeVersion + ' (' + $product.Name + '); Office count ' + $Result.currentCount + '.'
+        $Result.message = 'This KMS host activates Office ' + $OfficeVersion + ' (' + $product.Name + '); Office ' + (Get-CountText $Result.currentCount) + '.'
         Write-Log $Result.message
         return 0
     }
@@ -390,7 +303,7 @@ function Invoke-OfficeHostSetup($Result) {
     if ($null -eq $code) { $code = ConvertTo-HResultText $product.LicenseStatusReason }
     if ($null -eq $code) { $code = '0xC004F041' }
     $Result.errorCode = $code
-    $Result.message = 'The Office ' + $OfficeVersion + ' KMS host key is not activated (license status ' + $Result.licenseStatus + '). ' + (Get-ErrorDescription $code)
+    $Result.message = (Get-ActivationFailureText ('Office ' + $OfficeVersion + ' KMS host key') $code) + ' License status ' + $Result.licenseStatus + '.'
     Write-Log $Result.message
     return 1
 }
@@ -423,16 +336,16 @@ function New-Result {
     return $result
 }
 
-function Write-Result($Result, $Changed) {
-    $Result.changed = [string[]]$Changed.ToArray()
-    $Result.message = Protect-Text $Result.message
-    Write-Output ($Result | ConvertTo-Json -Compress -Depth 4)
-}
-
 $result = New-Result
 $changed = New-Object System.Collections.Generic.List[string]
 
 # --- Check the parameters (values unknown at preview are only checked here) -------------------------
+$OfficeVersion = (ConvertFrom-ParameterValue $OfficeVersion).Trim()
+# "LTSC2024" (as the TypeScript side sends it: Run Command cuts values at spaces) is "LTSC 2024".
+if ($OfficeVersion -match '^LTSC\s*([0-9]{4})$') { $OfficeVersion = 'LTSC ' + $Matches[1] }
+$VolumeLicensePack = (ConvertFrom-ParameterValue $VolumeLicensePack).Trim()
+$HostKey = ConvertTo-ProductKey $HostKey
+$SecretTexts = @($HostKey, $VolumeLicensePack)
 $problems = @(@(
     (Get-RangeError 'Port' $Port 1 65535 'an integer from 1 to 65535 (the KMS default is 1688)'),
     (Get-RangeError 'ActivationIntervalMinutes' $ActivationIntervalMinutes 15 43200 'a whole number of minutes from 15 to 43200 (30 days)'),
@@ -440,7 +353,6 @@ $problems = @(@(
     (Get-RangeError 'ActivationRetries' $ActivationRetries 0 10 'an integer from 0 to 10'),
     (Get-RangeError 'RetryDelaySeconds' $RetryDelaySeconds 0 600 'a whole number of seconds from 0 to 600')
 ) | Where-Object { $null -ne $_ })
-$HostKey = ConvertTo-ProductKey $HostKey
 if ($HostKey -ne '' -and $HostKey -cnotmatch '^[BCDFGHJKMNPQRTVWXY2346789]{5}(-[BCDFGHJKMNPQRTVWXY2346789]{5}){4}$') {
     $problems = @($problems) + @('HostKey must be a product key of five groups of five characters separated by hyphens (XXXXX-XXXXX-XXXXX-XXXXX-XXXXX); received ' + (Show-Key $HostKey) + '.')
 }
@@ -536,51 +448,31 @@ try {
 
     # --- Activate online if not licensed, with bounded retries (slmgr /ato) -------------------------
     $activationError = $null
-    if ([int]$product.LicenseStatus -ne 1) {
-        $attempt = 0
-        while ($true) {
-            $attempt++
-            Write-Log ("Activating the KMS host key online (attempt " + $attempt + ' of ' + ($ActivationRetries + 1) + ').')
-            try {
-                Invoke-SppMethod $product -MethodName Activate
-                $changed.Add('activation')
-                $activationError = $null
-                break
-            } catch {
-                $code = Get-ErrorCode $_
-                $activationError = $code
-                if ($attempt -le $ActivationRetries -and (Test-TransientCode $code)) {
-                    Write-Log ("Activation failed with " + $code + '; retrying in ' + $RetryDelaySeconds + ' s.')
-                    Start-Sleep -Seconds $RetryDelaySeconds
-                    continue
-                }
-                Write-Log ("Activation failed: " + [string]$_.Exception.Message)
-                break
-            }
-        }
+    if ((Get-SppNumber $product.LicenseStatus) -ne 1) {
+        $activationError = Invoke-Activation $product 'KMS host key'
         Invoke-SppMethod $service -MethodName RefreshLicenseStatus
         $service = Get-LicensingService
         $product = Get-HostProduct
     }
 
-    if ([int]$product.LicenseStatus -eq 1) {
+    if ((Get-SppNumber $product.LicenseStatus) -eq 1) {
         # --- Host settings, only where they differ ----------------------------------------------------
         # The listening port reads 0 until it has been set: 0 means the default 1688.
-        $currentPort = [int]$service.KeyManagementServiceListeningPort
-        if ($currentPort -eq 0) { $currentPort = 1688 }
+        $currentPort = Get-PortOrDefault $service.KeyManagementServiceListeningPort
         if ($currentPort -ne $Port) {
             # slmgr /sprt <port>
             Write-Log ("Setting the listening port to " + $Port + ' (was ' + $currentPort + ').')
             Invoke-SppMethod $service -MethodName SetKeyManagementServiceListeningPort -Arguments @{ PortNumber = [uint32]$Port }
             $changed.Add('port')
         }
-        if ([int]$service.VLActivationInterval -ne $ActivationIntervalMinutes) {
+        # The interval setters are host-only methods: this machine holds an activated CSVLK here.
+        if ((Get-SppNumber $service.VLActivationInterval) -ne $ActivationIntervalMinutes) {
             # slmgr /sai <minutes>
             Write-Log ("Setting the activation interval to " + $ActivationIntervalMinutes + ' minutes.')
             Invoke-SppMethod $service -MethodName SetVLActivationInterval -Arguments @{ ActivationInterval = [uint32]$ActivationIntervalMinutes }
             $changed.Add('activationInterval')
         }
-        if ([int]$service.VLRenewalInterval -ne $RenewalIntervalMinutes) {
+        if ((Get-SppNumber $service.VLRenewalInterval) -ne $RenewalIntervalMinutes) {
             # slmgr /sri <minutes>
             Write-Log ("Setting the renewal interval to " + $RenewalIntervalMinutes + ' minutes.')
             Invoke-SppMethod $service -MethodName SetVLRenewalInterval -Arguments @{ RenewalInterval = [uint32]$RenewalIntervalMinutes }
@@ -603,7 +495,7 @@ try {
         $firewall = Set-KmsFirewall $Port
         $result.firewallRule = $firewall[0]
         if ($firewall[1]) {
-            Write-Log ("Firewall rule " + $firewall[0] + ' allows TCP ' + $Port + '.')
+            Write-Log ("Firewall rule " + $firewall[0] + ' allows TCP ' + $Port + ' to the KMS program.')
             $changed.Add('firewall')
         }
 
@@ -622,25 +514,11 @@ try {
         $product = Get-HostProduct
     }
 
-    $result.licenseStatusCode = [int]$product.LicenseStatus
-    $result.licenseStatus = Get-LicenseStatusName $product.LicenseStatus
-    $result.partialProductKey = $product.PartialProductKey
-    $result.productName = $product.Name
-    $result.productKeyChannel = $product.ProductKeyChannel
-    $result.isKmsHost = ([int]$service.IsKeyManagementServiceMachine -eq 1 -and $product.ProductKeyChannel -eq 'Volume:CSVLK')
-    $result.currentCount = [int]$product.KeyManagementServiceCurrentCount
-    $result.requiredClientCount = [int]$product.RequiredClientCount
-    $listening = [int]$service.KeyManagementServiceListeningPort
-    if ($listening -eq 0) { $listening = 1688 }
-    $result.port = $listening
-    $result.dnsPublishing = [bool]$service.KeyManagementServiceDnsPublishing
-    $result.lowPriority = [bool]$service.KeyManagementServiceLowPriority
-    $result.activationIntervalMinutes = [int]$service.VLActivationInterval
-    $result.renewalIntervalMinutes = [int]$service.VLRenewalInterval
+    Set-HostResult $result $service $product
 
     if ($result.isKmsHost -and $result.licenseStatusCode -eq 1) {
         $result.ok = $true
-        $result.message = 'This machine is an activated KMS host listening on TCP ' + $listening + '; current count ' + $result.currentCount + '.'
+        $result.message = 'This machine is an activated KMS host listening on TCP ' + $result.port + '; ' + (Get-CountText $result.currentCount) + '.'
         Write-Log $result.message
         Write-Result $result $changed
         exit 0
@@ -650,7 +528,7 @@ try {
     if ($null -eq $code) { $code = ConvertTo-HResultText $product.LicenseStatusReason }
     if ($null -eq $code) { $code = '0xC004F041' }
     $result.errorCode = $code
-    $result.message = 'This machine is not an activated KMS host (license status ' + $result.licenseStatus + '). ' + (Get-ErrorDescription $code)
+    $result.message = (Get-ActivationFailureText 'KMS host key' $code) + ' License status ' + $result.licenseStatus + '.'
     Write-Log $result.message
     Write-Result $result $changed
     exit 1

@@ -47,16 +47,8 @@ export const SCRIPT_PARAMETERS: Readonly<Record<ScriptName, readonly string[]>> 
     "OfficeVersion",
     "VolumeLicensePack",
   ],
-  "client-setup": [
-    "SetupKey",
-    "KmsServer",
-    "KmsPort",
-    "LookupDomain",
-    "ActivationIntervalMinutes",
-    "RenewalIntervalMinutes",
-    "Activate",
-    "ApplicationId",
-  ],
+  // No intervals: they are the KMS host's settings, and clients take them from the host's answer.
+  "client-setup": ["SetupKey", "KmsServer", "KmsPort", "LookupDomain", "Activate", "ApplicationId"],
   // The threshold barrier's second ask. `SetupDigest` is only logged: a changed setup runs it again.
   "client-activate": ["ApplicationId", "SetupDigest"],
   // `Clients` is only logged; the activation barrier sets it so that a new client list reads the count again.
@@ -110,11 +102,46 @@ export function scriptPath(name: ScriptName): string {
   return found;
 }
 
-/** The text of a script, as the machine runs it (read once, then cached). */
+/** The file of helpers every script dot-sources; the loader inlines it. */
+export const COMMON_SCRIPT = "common.ps1";
+
+/** `. "$PSScriptRoot\<file>.ps1"` on a line of its own: how a script includes a helper file. */
+const INCLUDE_LINE = /^\. "\$PSScriptRoot\\([A-Za-z0-9_.-]+\.ps1)"[ \t]*$/gm;
+
+/** One form of a text on every machine: no byte-order mark, LF line ends (a Windows checkout has CRLF). */
+export function normalizeScriptText(text: string): string {
+  return text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
+}
+
+/**
+ * The single text a transport sends: the script with each `. "$PSScriptRoot\<file>.ps1"` line replaced
+ * by that file's text, line endings normalised. Run Command and the SSH bootstrap run one text, without
+ * the folder the repository's scripts dot-source their helpers from.
+ */
+export function assembleScript(scriptText: string, readInclude: (file: string) => string): string {
+  return normalizeScriptText(scriptText).replace(INCLUDE_LINE, (_line, file: string) => {
+    const included = normalizeScriptText(readInclude(file)).replace(/\n+$/, "");
+    if (new RegExp(INCLUDE_LINE.source, "m").test(included)) {
+      throw new Error(
+        `${file} includes another file; helper files are included one level deep only.`,
+      );
+    }
+    return `# ---- ${file}, inlined by the loader (components/scripts/index.ts) ----\n${included}\n# ---- end of ${file} ----`;
+  });
+}
+
+/** A script assembled from the `.ps1` files in `dir` (the folder of the shipped scripts by default). */
+export function loadScriptFrom(dir: string, name: ScriptName): string {
+  return assembleScript(fs.readFileSync(path.join(dir, `${name}.ps1`), "utf8"), (file) =>
+    fs.readFileSync(path.join(dir, file), "utf8"),
+  );
+}
+
+/** The text of a script, as the machine runs it (read once, then cached): helpers inlined, LF line ends. */
 export function loadScript(name: ScriptName): string {
   let text = scriptCache.get(name);
   if (text === undefined) {
-    text = fs.readFileSync(scriptPath(name), "utf8").replace(/^\uFEFF/, "");
+    text = loadScriptFrom(path.dirname(scriptPath(name)), name);
     scriptCache.set(name, text);
   }
   return text;
@@ -158,7 +185,7 @@ export const HOST_SETUP_DEFAULTS: Readonly<Required<HostSetupSettings>> = {
   retryDelaySeconds: 30,
 };
 
-/** Client settings. Unset means: keep the key, DNS discovery, leave intervals, activate. */
+/** Client settings. Unset means: keep the key, DNS discovery, activate. */
 export interface ClientSetupSettings {
   /** KMS client setup key; unset or "" keeps the installed key. */
   setupKey?: string;
@@ -168,12 +195,35 @@ export interface ClientSetupSettings {
   kmsPort?: number;
   /** DNS domain to look up `_vlmcs._tcp` in. Exclusive with `kmsServer`. */
   lookupDomain?: string;
+  /**
+   * @deprecated Not a client setting: the interval setters are host-only (Microsoft: "An error is
+   * returned if the method is called and the machine is not a key management service"), and clients
+   * take their intervals from the host's answer. Any value other than unset or 0 is a `KmsConfigError`.
+   */
   activationIntervalMinutes?: number;
+  /** @deprecated As `activationIntervalMinutes`: set it on the KMS host. */
   renewalIntervalMinutes?: number;
   /** @default true */
   activate?: boolean;
   /** @default WINDOWS_APPLICATION_ID */
   applicationId?: string;
+}
+
+/**
+ * Values a transport passes as they are: letters, digits and `. _ : - / \` (host names, GUIDs, keys,
+ * Windows paths), not ending in a backslash (which would escape a closing quote on a command line).
+ */
+const PLAIN_PARAMETER_VALUE = /^(?:[A-Za-z0-9._:/\\-]*[A-Za-z0-9._:/-])?$/;
+
+/**
+ * A string parameter value as the scripts accept it from any transport. Run Command cuts a value at its
+ * first space (Azure/azure-powershell#7269, Azure/azure-cli#25042), so any other value (spaces, quotes,
+ * commas, `&`, `?`, non-ASCII) travels as `base64:` + the base64 of its UTF-8 bytes; the scripts decode
+ * it (`ConvertFrom-ParameterValue` in common.ps1). Plain values stay readable in the portal.
+ */
+export function encodeParameterValue(value: string): string {
+  if (PLAIN_PARAMETER_VALUE.test(value)) return value;
+  return `base64:${Buffer.from(value, "utf8").toString("base64")}`;
 }
 
 function intText(
@@ -271,8 +321,9 @@ export function officeHostSetupParameters(settings: OfficeHostSetupSettings): Sc
         settings.retryDelaySeconds ?? HOST_SETUP_DEFAULTS.retryDelaySeconds,
         PARAMETER_RULES.retryDelaySeconds,
       ),
-      OfficeVersion: settings.officeVersion.trim(),
-      ...(pack === "" ? {} : { VolumeLicensePack: pack }),
+      // "LTSC 2024" goes as "LTSC2024" (readable, no space for Run Command to cut at).
+      OfficeVersion: settings.officeVersion.trim().replace(/\s+/g, ""),
+      ...(pack === "" ? {} : { VolumeLicensePack: encodeParameterValue(pack) }),
     },
     secretParameterNames: [HOST_KEY_PARAMETER],
   };
@@ -325,25 +376,28 @@ export function clientSetupParameters(settings: ClientSetupSettings = {}): Scrip
       `unset when kmsServer is set (${JSON.stringify(kmsServer)}): a fixed host overrides the lookup domain`,
     );
   }
-  const interval = (argument: string, v: number | undefined) =>
-    v === undefined || v === 0 ? "0" : intText(argument, v, PARAMETER_RULES.intervalMinutes);
+  for (const argument of ["activationIntervalMinutes", "renewalIntervalMinutes"] as const) {
+    const v = settings[argument];
+    if (v !== undefined && v !== 0) {
+      throw new KmsConfigError(
+        argument,
+        showValue(v),
+        "unset on a KMS client: clients take their activation and renewal intervals from the KMS host's answer (the interval setters work only on a KMS host); set it on the KmsHost",
+      );
+    }
+  }
   // Empty strings are left out (the script's defaults are ''): a parameter with an empty value can
   // reach the script as a bare `-SetupKey` with no argument, which PowerShell refuses.
   const optional: Record<string, string> = {};
-  if (setupKey !== "") optional.SetupKey = setupKey;
-  if (kmsServer !== "") optional.KmsServer = kmsServer;
-  if (lookupDomain !== "") optional.LookupDomain = lookupDomain;
+  if (setupKey !== "") optional.SetupKey = encodeParameterValue(setupKey);
+  if (kmsServer !== "") optional.KmsServer = encodeParameterValue(kmsServer);
+  if (lookupDomain !== "") optional.LookupDomain = encodeParameterValue(lookupDomain);
   return {
     parameters: {
       ...optional,
       KmsPort: kmsPort === 0 ? "0" : intText("kmsPort", kmsPort, PARAMETER_RULES.port),
-      ActivationIntervalMinutes: interval(
-        "activationIntervalMinutes",
-        settings.activationIntervalMinutes,
-      ),
-      RenewalIntervalMinutes: interval("renewalIntervalMinutes", settings.renewalIntervalMinutes),
       Activate: boolText("activate", settings.activate ?? true),
-      ApplicationId: settings.applicationId ?? WINDOWS_APPLICATION_ID,
+      ApplicationId: encodeParameterValue(settings.applicationId ?? WINDOWS_APPLICATION_ID),
     },
     secretParameterNames: [],
   };
@@ -353,12 +407,19 @@ export function clientSetupParameters(settings: ClientSetupSettings = {}): Scrip
 export function statusParameters(
   role: "host" | "client",
   applicationId?: string,
+  clients?: readonly string[],
 ): ScriptParameters {
   if (role !== "host" && role !== "client") {
     throw new KmsConfigError("role", showValue(role), '"host" or "client"');
   }
+  const list = clients === undefined || clients.length === 0 ? "" : clients.join(",");
   return {
-    parameters: { Role: role, ApplicationId: applicationId ?? WINDOWS_APPLICATION_ID },
+    parameters: {
+      Role: role,
+      ApplicationId: encodeParameterValue(applicationId ?? WINDOWS_APPLICATION_ID),
+      // Only logged by the script; a new list makes the count step read the count again.
+      ...(list === "" ? {} : { Clients: encodeParameterValue(list) }),
+    },
     secretParameterNames: [],
   };
 }
@@ -688,12 +749,19 @@ export function parseScriptResult(output: string, script: ScriptName): ScriptRes
 }
 
 /**
- * Why a run did not succeed, in one line: "<errorCode>: <meaning>. Fix: <fix>" from the catalog when
- * the script reported a code, else the script's own message.
+ * Why a run did not succeed, in one line: the script's own message (it names the error code with its
+ * meaning and fix, and what the script was doing), with the catalog's "<code>: <meaning>. Fix: <fix>"
+ * added when the message does not name the code; the catalog's text alone when the script gave none.
  */
 export function describeFailure(result: ScriptResult): string {
+  const message = result.message.trim();
+  if (message !== "") {
+    if (result.errorCode && !message.includes(result.errorCode)) {
+      return `${message} ${describeErrorCode(result.errorCode)}`;
+    }
+    return message;
+  }
   if (result.errorCode) return describeErrorCode(result.errorCode);
-  if (result.message) return result.message;
   return `${result.script}.ps1 reported a failure without an error code or message.`;
 }
 

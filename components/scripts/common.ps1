@@ -1,0 +1,388 @@
+<#
+    common.ps1 (pulumi-kms-activation): the helpers every script of this folder uses, kept in one place.
+
+    An admin runs a script from this folder as it is: the script dot-sources this file
+    (. "$PSScriptRoot\common.ps1"). Azure Run Command and the SSH transport send one text per run, so the
+    TypeScript loader (components/scripts/index.ts, loadScript) replaces that line with this file's text.
+    Windows PowerShell 5.1 syntax only. The helpers read the calling script's variables: $ScriptName,
+    $ApplicationId (client scripts) and $SecretTexts (values that must never be printed).
+#>
+
+$WindowsApplicationId = '55c92734-d682-4d71-983e-d6ec3f16059f'
+$OfficeApplicationId = '0ff1ce15-a989-479d-af46-f275c6370663'
+# Office 2013 and later (Microsoft's sample output for the Office host shows 0ff1ce16-...: both match).
+$OfficeApplicationIdPattern = '0ff1ce1?-a989-479d-af46-f275c6370663'
+$LicenseStatusNames = @('Unlicensed', 'Licensed', 'OOBGrace', 'OOTGrace', 'NonGenuineGrace', 'Notification', 'ExtendedGrace')
+$GuidPattern = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'
+$ProductKeyPattern = '^[BCDFGHJKMNPQRTVWXY2346789]{5}(-[BCDFGHJKMNPQRTVWXY2346789]{5}){4}$'
+if ($null -eq $SecretTexts) { $SecretTexts = @() }
+
+# BEGIN error codes (copied from components/catalog/errorCodes.ts; tests/scripts.test.ts keeps them equal)
+$KmsErrorCodes = @{
+    '0xC004F038' = @('The KMS host''s count is too low: it has seen fewer distinct machines in the last 30 days than this product needs (25 for Windows client, 5 for Windows Server and Office)', 'Wait until enough distinct clients have asked the host, or add clients. If the count stays below the number of machines, they share a client machine ID (images sysprepped with SkipRearm=1, Azure Marketplace images): run slmgr /rearm and restart each clone. For a small Azure lab, Azure''s own KMS or a MAK avoids the threshold.')
+    '0xC004F039' = @('The KMS host did not respond: Key Management Service is not enabled there', 'Check that the host is reachable from the client and that nothing blocks its TCP port (1688 by default): Test-NetConnection <host> -Port 1688.')
+    '0xC004F041' = @('The KMS host is not activated', 'Activate the KMS host with Microsoft (online, or by phone) before clients ask it: slmgr /ato on the host.')
+    '0xC004F042' = @('The KMS host that answered cannot activate this product: its host key (CSVLK) is too old or for another product group', 'Install a newer host key on the host (e.g. a Windows Server 2022 or 2025 CSVLK for Windows 11), or point the client at a host that can activate it: slmgr /ckms, then slmgr /skms <host>:<port>.')
+    '0xC004F050' = @('The product key is not valid', 'Check the key for typos and for en or em dashes copied instead of hyphens, and use the setup key that matches the installed edition (a beta key does not work on a released build).')
+    '0xC004F051' = @('The product key is blocked', 'Get a new key from the Microsoft 365 admin center or VLSC.')
+    '0xC004F06C' = @('The request''s timestamp is not valid: client and KMS host clocks differ by more than 4 hours', 'Synchronise time on the client and the host (w32tm /resync) and check their time zones, then retry.')
+    '0xC004F074' = @('No KMS host could be contacted', 'On the host, check that the Software Protection service (sppsvc) runs and the firewall allows its port. On the client, check the _vlmcs._tcp SRV record or the fixed host (stale records point at old hosts), test with Test-NetConnection <host> -Port 1688, and read the 12288 events in the Application log.')
+    '0xC004F035' = @('Windows 7 volume edition on a computer without a qualifying operating system (no OEM BIOS marker): the volume license key is not valid', 'Use a MAK or a retail key on this computer instead of KMS.')
+    '0xC004F015' = @('Logged on the KMS host (event 12290) when its host key cannot activate the client, with detail 0xC004F042', 'Windows 10 on a Windows Server 2012 R2 or 2008 R2 host needs the "Windows Srv 2012R2 DataCtr/Std KMS for Windows 10" host key and KB3172614 or KB3079821; better, move the host to a current Windows Server key group.')
+    '0xC004F014' = @('No product key is installed', 'Install the KMS client setup key for the installed edition: slmgr /ipk <setup key>.')
+    '0xC004F00F' = @('The hardware ID is out of tolerance: the machine changed too much since activation', 'Restart, then activate again against the KMS host: slmgr /ato.')
+    '0xC004C008' = @('The product key could not be used: this KMS host key has been activated too often (10 activations, on at most 6 hosts)', 'Ask the Microsoft activation center for more activations of the host key; do not build images that contain a host key. On Azure, Azure''s own KMS avoids the limit.')
+    '0xC004C003' = @('The product key is blocked (MAK)', 'Get a new MAK from the Microsoft 365 admin center or VLSC; KMS clients use a setup key instead.')
+    '0xC004C001' = @('The MAK is not valid', 'This is a MAK error, not a KMS one: check the MAK, or install the KMS client setup key to use your KMS host.')
+    '0xC004C020' = @('The MAK has reached its activation limit', 'This is a MAK error, not a KMS one: ask for more MAK activations, or install the KMS client setup key to use your KMS host.')
+    '0xC004C021' = @('The MAK has reached its extension limit', 'This is a MAK error, not a KMS one: ask for more MAK activations, or install the KMS client setup key to use your KMS host.')
+    '0xC004B100' = @('The computer could not be activated with this MAK: the key does not support it', 'This is a MAK error, not a KMS one: use a MAK for this product, or install the KMS client setup key to use your KMS host.')
+    '0x8007232B' = @('DNS name does not exist: the client found no _vlmcs._tcp SRV record in its DNS domain', 'Create the _vlmcs._tcp SRV record in the zone the client searches (Azure DNS takes no dynamic updates, so KMS hosts cannot publish it there), or point the client at the host: slmgr /skms <host>:<port>, or slmgr /skms-domain <zone>.')
+    '0x8007232A' = @('DNS server failure while looking up the KMS host', 'Troubleshoot the client''s DNS servers (nslookup -type=srv _vlmcs._tcp.<domain>), or point the client at the host with slmgr /skms <host>:<port>.')
+    '0x8007251D' = @('No records were found for the DNS query: the _vlmcs._tcp SRV record is missing', 'Create the _vlmcs._tcp SRV record (0 0 1688 <host FQDN>) in the client''s DNS zone, or point the client at the host with slmgr /skms <host>:<port>.')
+    '0x8007007B' = @('The client has no DNS domain to search: a workgroup machine without a primary DNS suffix never sends the SRV query', 'Give the machine a primary DNS suffix, or set the lookup domain (slmgr /skms-domain <zone>) or a fixed host (slmgr /skms <host>:<port>).')
+    '0x800706BA' = @('The KMS host the client tried is unavailable: often a stale SRV or A record for an old host', 'Remove stale _vlmcs._tcp and host records, check the host''s port in the firewall, and test with Test-NetConnection <host> -Port 1688.')
+    '0x80072EE7' = @('The machine could not resolve the name of Microsoft''s activation service: it has no working DNS or no outbound internet access', 'Allow outbound HTTPS (TCP 443) from the KMS host to the internet. On Azure, a subnet without default outbound access (a private subnet; new virtual networks get these by default) needs a NAT gateway, a public IP on the VM, or a firewall or load balancer outbound rule; behind a proxy, set the machine proxy (netsh winhttp set proxy). Or activate the host key by phone (slui.exe 4).')
+    '0x80072EFD' = @('The machine could not connect to Microsoft''s activation service: it has no outbound internet access', 'Allow outbound HTTPS (TCP 443) from the KMS host to the internet. On Azure, a subnet without default outbound access (a private subnet; new virtual networks get these by default) needs a NAT gateway, a public IP on the VM, or a firewall or load balancer outbound rule; behind a proxy, set the machine proxy (netsh winhttp set proxy). Or activate the host key by phone (slui.exe 4).')
+    '0x80072EE2' = @('The connection to Microsoft''s activation service timed out: outbound internet access is blocked or too slow', 'Allow outbound HTTPS (TCP 443) from the KMS host to the internet. On Azure, a subnet without default outbound access (a private subnet; new virtual networks get these by default) needs a NAT gateway, a public IP on the VM, or a firewall or load balancer outbound rule; behind a proxy, set the machine proxy (netsh winhttp set proxy). Or activate the host key by phone (slui.exe 4).')
+}
+# END error codes
+
+# Errors that mean "this machine could not reach the other side" (Microsoft's activation service for a
+# host, the KMS host for a client): worth another try, never key errors. WinHTTP/WinINet codes
+# (0x80072Exx, 0x80072Fxx) are matched by range in Test-NetworkErrorCode.
+$NetworkErrorCodes = @('0xC004F074', '0x800705B4', '0x800706BA', '0x800706BE', '0x8007232A', '0x80070079')
+
+function Protect-Text([string]$Text) {
+    # A secret (the host key) must never reach a log or the result, even inside an error message.
+    if ($null -eq $Text) { return $Text }
+    foreach ($secret in @($SecretTexts)) {
+        $s = ([string]$secret).Trim()
+        if ($s.Length -ge 5) { $Text = $Text.Replace($s, ('<key ending in ' + $s.Substring($s.Length - 5) + '>')) }
+    }
+    return $Text
+}
+
+function Write-Log([string]$Text) {
+    Write-Host ("[$ScriptName] " + (Protect-Text $Text))
+}
+
+function Write-Result($Result, $Changed) {
+    # The LAST line the script prints: one compact JSON object. Run Command keeps only the last 4,096
+    # bytes of output, so nothing may follow it, and it stays short (messages are single sentences).
+    $Result.changed = [string[]]@($Changed)
+    $Result.message = Protect-Text $Result.message
+    Write-Output ($Result | ConvertTo-Json -Compress -Depth 4)
+}
+
+function ConvertFrom-ParameterValue([string]$Value) {
+    # Run Command cuts a parameter value at its first space (Azure/azure-powershell#7269,
+    # Azure/azure-cli#25042), so the TypeScript side sends any value with characters other than letters,
+    # digits and . _ : - as "base64:" + the base64 of its UTF-8 bytes. A value typed by hand is used as is.
+    if ($null -eq $Value) { return '' }
+    if ($Value.StartsWith('base64:')) {
+        return [System.Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($Value.Substring(7)))
+    }
+    return $Value
+}
+
+function Get-SppNumber($Value) {
+    # A number read from SoftwareLicensingService/-Product, as [int64]; $null where Windows reports "not
+    # available" (0xFFFFFFFF = 4294967295, or -1 when read as signed), e.g. KeyManagementServiceCurrentCount
+    # on a host no client has asked yet, or VLActivationInterval on a machine that is not a KMS host.
+    if ($null -eq $Value) { return $null }
+    if ($Value -is [string] -and $Value -eq '') { return $null }
+    $n = [int64]$Value
+    if ($n -eq 4294967295 -or $n -eq -1) { return $null }
+    return $n
+}
+
+function ConvertTo-HResultText($Value) {
+    # "0xC004F038" for a signed or unsigned 32-bit failure code; $null for anything else.
+    if ($null -eq $Value) { return $null }
+    try { $n = [int64]$Value } catch { return $null }
+    if ($n -lt 0) { $n = $n + 4294967296 }
+    if ($n -lt 2147483648 -or $n -gt 4294967295) { return $null }
+    return ('0x{0:X8}' -f $n)
+}
+
+function Get-ErrorCode($ErrorRecord) {
+    # The HRESULT of a failed CIM call: from the CIM error instance, the message, or the exception.
+    $generic = @('0x80131500', '0x80131501', '0x80131509', '0x80004005')
+    $ex = $ErrorRecord.Exception
+    while ($null -ne $ex) {
+        if ($null -ne $ex.ErrorData) {
+            $prop = $ex.ErrorData.CimInstanceProperties['error_Code']
+            if ($null -ne $prop) {
+                $code = ConvertTo-HResultText $prop.Value
+                if ($null -ne $code) { return $code }
+            }
+        }
+        $match = [regex]::Match([string]$ex.Message, '0x[0-9A-Fa-f]{8}')
+        if ($match.Success) {
+            $code = ConvertTo-HResultText ([Convert]::ToInt64($match.Value.Substring(2), 16))
+            if ($null -ne $code) { return $code }
+        }
+        $code = ConvertTo-HResultText $ex.HResult
+        if ($null -ne $code -and $generic -notcontains $code) { return $code }
+        $ex = $ex.InnerException
+    }
+    return $null
+}
+
+function Get-ErrorDescription([string]$Code) {
+    # Same text as describeErrorCode() in components/catalog/errorCodes.ts.
+    if ($KmsErrorCodes.ContainsKey($Code)) {
+        $entry = $KmsErrorCodes[$Code]
+        return ($Code + ': ' + $entry[0] + '. Fix: ' + $entry[1])
+    }
+    return ($Code + ': not a known KMS activation error. Run slui.exe 0x2a ' + $Code + " on the machine for Windows' own description.")
+}
+
+function Get-ErrorMeaning([string]$Code) {
+    if ($KmsErrorCodes.ContainsKey($Code)) { return ($Code + ': ' + $KmsErrorCodes[$Code][0]) }
+    return $Code
+}
+
+function Test-NetworkErrorCode([string]$Code) {
+    if ($null -eq $Code -or $Code -eq '') { return $false }
+    if ($NetworkErrorCodes -contains $Code) { return $true }
+    # WinINet/WinHTTP errors (0x80072EE2 timeout, 0x80072EE7 name not resolved, 0x80072EFD no connection).
+    return ($Code -match '^0x80072E[0-9A-F]{2}$' -or $Code -match '^0x80072F[0-9A-F]{2}$')
+}
+
+function Invoke-SppMethod($InputObject, [string]$MethodName, [hashtable]$Arguments) {
+    # Invoke-CimMethod throws on most failures; a non-zero ReturnValue is the HRESULT of the others.
+    if ($null -eq $Arguments) {
+        $r = Invoke-CimMethod -InputObject $InputObject -MethodName $MethodName
+    } else {
+        $r = Invoke-CimMethod -InputObject $InputObject -MethodName $MethodName -Arguments $Arguments
+    }
+    if ($null -ne $r -and $null -ne $r.ReturnValue -and [int64]$r.ReturnValue -ne 0) {
+        throw (New-Object System.InvalidOperationException ($MethodName + ' failed with ' + (ConvertTo-HResultText $r.ReturnValue)))
+    }
+}
+
+function Get-LicensingService {
+    return Get-CimInstance -ClassName SoftwareLicensingService
+}
+
+function Get-PropertyValue($Instance, [string]$Name) {
+    # $null when the property does not exist on this Windows build (e.g. KeyManagementServiceLookupDomain).
+    if ($null -eq $Instance) { return $null }
+    $prop = $Instance.CimInstanceProperties[$Name]
+    if ($null -eq $prop) { return $null }
+    return $prop.Value
+}
+
+function Get-LicenseStatusName($Code) {
+    $n = Get-SppNumber $Code
+    if ($null -eq $n) { return $null }
+    if ($n -ge 0 -and $n -lt $LicenseStatusNames.Count) { return $LicenseStatusNames[$n] }
+    return 'Unknown'
+}
+
+function Test-KmsHostProduct($Product) {
+    # slmgr (Windows 7 and later) reads "is this a KMS host" from the product, not from the service.
+    if ($null -eq $Product) { return $false }
+    return ((Get-SppNumber $Product.IsKeyManagementServiceMachine) -eq 1)
+}
+
+function Get-RangeError([string]$Name, [int64]$Value, [int64]$Min, [int64]$Max, [string]$Allowed) {
+    # Same wording as the KmsConfigError of components/validate.ts: "<name> must be <allowed>; received <value>."
+    if ($Value -lt $Min -or $Value -gt $Max) {
+        return ('{0} must be {1}; received {2}.' -f $Name, $Allowed, $Value)
+    }
+    return $null
+}
+
+function Show-Key([string]$Key) {
+    # Like showKey() in components/errors.ts: only the last five characters are ever shown.
+    $k = $Key.Trim()
+    if ($k.Length -le 5) { return ('a ' + $k.Length + '-character value') }
+    return ('a key ending in "' + $k.Substring($k.Length - 5) + '"')
+}
+
+function ConvertTo-ProductKey([string]$Key) {
+    # The normal form validateProductKeyFormat() accepts: no spaces, upper case, hyphens every five.
+    $k = ($Key -replace '\s+', '').ToUpperInvariant()
+    if ($k -match '^[A-Z0-9]{25}$') { $k = $k.Substring(0, 5) + '-' + $k.Substring(5, 5) + '-' + $k.Substring(10, 5) + '-' + $k.Substring(15, 5) + '-' + $k.Substring(20, 5) }
+    return $k
+}
+
+# ------------------------------------------------------------------ clients
+
+function Get-ClientProduct([string]$KeyTail) {
+    # The product of $ApplicationId holding a key: the one with the setup key when given, else the main
+    # (non add-on) product, preferring the KMS client channel.
+    $filter = "ApplicationID='$ApplicationId' AND PartialProductKey IS NOT NULL"
+    $products = @(Get-CimInstance -ClassName SoftwareLicensingProduct -Filter $filter)
+    if ($KeyTail -ne '') {
+        $byKey = @($products | Where-Object { $_.PartialProductKey -eq $KeyTail })
+        if ($byKey.Count -gt 0) { return $byKey[0] }
+    }
+    $main = @($products | Where-Object { -not $_.LicenseIsAddon })
+    $kmsClient = @($main | Where-Object { $_.ProductKeyChannel -eq 'Volume:GVLK' -or $_.Description -like '*VOLUME_KMSCLIENT*' })
+    if ($kmsClient.Count -gt 0) { return $kmsClient[0] }
+    if ($main.Count -gt 0) { return $main[0] }
+    return $null
+}
+
+function New-ClientResult {
+    $result = [ordered]@{
+        script = $ScriptName
+        role = 'client'
+        ok = $false
+        changed = @()
+        errorCode = $null
+        message = ''
+        licenseStatus = $null
+        licenseStatusCode = $null
+        partialProductKey = $null
+        productName = $null
+        productKeyChannel = $null
+        activated = $false
+        pending = $false
+        pendingReason = $null
+        cmid = $null
+        kmsServer = $null
+        lookupDomain = $null
+        remainingRearmCount = $null
+        applicationId = $ApplicationId
+    }
+    return $result
+}
+
+function Get-PortOrDefault($Value) {
+    # A KMS port as the licensing service reports it: unset (0 or "not available") is the default 1688.
+    $n = Get-SppNumber $Value
+    if ($null -eq $n -or $n -eq 0) { return 1688 }
+    return $n
+}
+
+function Get-ClientKmsServer($Service, $Product, [bool]$IsOffice) {
+    # "name:port" of the KMS host the client uses: the fixed one, else the one DNS discovery found; or $null.
+    $target = $Service
+    if ($IsOffice) { $target = $Product }
+    $machine = [string](Get-PropertyValue $target 'KeyManagementServiceMachine')
+    if ($machine -ne '') { return ($machine + ':' + (Get-PortOrDefault (Get-PropertyValue $target 'KeyManagementServicePort'))) }
+    $found = [string](Get-PropertyValue $Product 'DiscoveredKeyManagementServiceMachineName')
+    $foundPort = Get-PropertyValue $Product 'DiscoveredKeyManagementServiceMachinePort'
+    if ($found -eq '') {
+        $found = [string](Get-PropertyValue $Service 'DiscoveredKeyManagementServiceMachineName')
+        $foundPort = Get-PropertyValue $Service 'DiscoveredKeyManagementServiceMachinePort'
+    }
+    if ($found -ne '') { return ($found + ':' + (Get-PortOrDefault $foundPort)) }
+    return $null
+}
+
+function Set-ClientResult($Result, $Service, $Product, [bool]$IsOffice, [string]$FallbackLookupDomain) {
+    # The client's state as slmgr /dlv shows it: license status, key, CMID, the KMS host used. Whether
+    # OUR host activated it is decided by the caller from the Activate() result, not from LicenseStatus:
+    # Azure's own KMS licenses Marketplace images before any script runs.
+    $target = $Service
+    if ($IsOffice) { $target = $Product }
+    $Result.licenseStatusCode = Get-SppNumber $Product.LicenseStatus
+    $Result.licenseStatus = Get-LicenseStatusName $Product.LicenseStatus
+    $Result.partialProductKey = $Product.PartialProductKey
+    $Result.productName = $Product.Name
+    $Result.productKeyChannel = $Product.ProductKeyChannel
+    $Result.cmid = [string]$Service.ClientMachineID
+    $Result.kmsServer = Get-ClientKmsServer $Service $Product $IsOffice
+    $domain = [string](Get-PropertyValue $target 'KeyManagementServiceLookupDomain')
+    if ($domain -ne '') { $Result.lookupDomain = $domain } elseif ($FallbackLookupDomain -ne '') { $Result.lookupDomain = $FallbackLookupDomain }
+    $rearm = Get-PropertyValue $Service 'RemainingWindowsReArmCount'
+    if ($IsOffice) { $rearm = Get-PropertyValue $Product 'RemainingSkuReArmCount' }
+    $Result.remainingRearmCount = Get-SppNumber $rearm
+}
+
+# ------------------------------------------------------------------ the last activation result
+
+# Windows keeps no record of the last Activate() error (LicenseStatusReason is the reason for the current
+# license status, never 0xC004F038), so the client scripts write the result of every Activate() call they
+# make to a small file they own, and status.ps1 reads it:
+#   %ProgramData%\pulumi-kms-activation\activation-<application ID>.json
+#   { "applicationId", "result": "activated" | "pending" | "failed", "errorCode", "kmsServer", "target" }
+# Deleting the file is safe: the next client-setup run then calls Activate() again.
+
+function Get-ActivationRecordPath([string]$AppId) {
+    $base = $env:ProgramData
+    if ([string]::IsNullOrEmpty($base)) { $base = [Environment]::GetFolderPath('CommonApplicationData') }
+    return (Join-Path (Join-Path $base 'pulumi-kms-activation') ('activation-' + $AppId.ToLowerInvariant() + '.json'))
+}
+
+function Read-ActivationRecord([string]$AppId) {
+    # The last recorded Activate() result for this application, or $null (none yet, or unreadable).
+    try {
+        $file = Get-ActivationRecordPath $AppId
+        if (-not (Test-Path -LiteralPath $file -PathType Leaf)) { return $null }
+        return (Get-Content -LiteralPath $file -Raw | ConvertFrom-Json)
+    } catch {
+        Write-Log ('The last activation result could not be read: ' + [string]$_.Exception.Message)
+        return $null
+    }
+}
+
+function Save-ActivationRecord([string]$AppId, [string]$Outcome, [string]$Code, [string]$KmsServer, [string]$Target) {
+    try {
+        $file = Get-ActivationRecordPath $AppId
+        $folder = Split-Path -Parent $file
+        if (-not (Test-Path -LiteralPath $folder -PathType Container)) { New-Item -ItemType Directory -Force -Path $folder | Out-Null }
+        $record = [ordered]@{ applicationId = $AppId; result = $Outcome; errorCode = $Code; kmsServer = $KmsServer; target = $Target }
+        Set-Content -LiteralPath $file -Value ($record | ConvertTo-Json -Compress) -Encoding Ascii
+    } catch {
+        # Not fatal: the activation itself happened; the next run asks again.
+        Write-Log ('The activation result could not be saved: ' + [string]$_.Exception.Message)
+    }
+}
+
+function Invoke-ClientActivation($Product) {
+    # slmgr /ato. Its result decides, not LicenseStatus: Azure's own KMS licenses Marketplace images before
+    # any script of ours runs. Returns $null on success, else the error code ('' when Windows gave none).
+    try {
+        Invoke-SppMethod $Product -MethodName Activate
+        return $null
+    } catch {
+        Write-Log ('Activation did not succeed: ' + [string]$_.Exception.Message)
+        $code = Get-ErrorCode $_
+        if ($null -eq $code) { return '' }
+        return $code
+    }
+}
+
+function Get-ActivationOutcome($Code) {
+    # 'activated' ($null: Activate() succeeded), 'pending' (0xC004F038: the host answered, its count is
+    # below the threshold) or 'failed' (any other error).
+    if ($null -eq $Code) { return 'activated' }
+    if ($Code -eq '0xC004F038') { return 'pending' }
+    return 'failed'
+}
+
+function Complete-ClientResult($Result, [string]$Outcome, [string]$Code) {
+    # ok, activated, pending, errorCode and message from the outcome of Activate(); returns the exit code.
+    if ($Outcome -eq 'activated') {
+        $Result.ok = $true
+        $Result.activated = $true
+        $Result.message = 'Activated (' + $Result.productName + ') by ' + $Result.kmsServer + '; CMID ' + $Result.cmid + '.'
+        return 0
+    }
+    if ($Outcome -eq 'pending') {
+        # Below the threshold: pending, not failed. The client asks again every activation interval.
+        $Result.ok = $true
+        $Result.pending = $true
+        $Result.errorCode = $Code
+        $Result.pendingReason = Get-ErrorMeaning $Code
+        $Result.message = 'Pending: the KMS host answered but its count is below the threshold for this product. ' + (Get-ErrorDescription $Code)
+        if ($Result.licenseStatusCode -eq 1) {
+            $Result.message = $Result.message + ' Windows reports the product as licensed meanwhile, by another KMS (on Azure: Azure''s own KMS); that does not count toward this host.'
+        }
+        return 0
+    }
+    if ($null -eq $Code -or $Code -eq '') {
+        $Result.message = 'Activation failed (license status ' + $Result.licenseStatus + ') and Windows gave no error code. Run slmgr /dlv on the machine.'
+    } else {
+        $Result.errorCode = $Code
+        $Result.message = 'Activation failed. ' + (Get-ErrorDescription $Code)
+    }
+    return 1
+}
