@@ -59,7 +59,7 @@ describe("a preview after a failed run", () => {
     expect(await isKnown(run.result)).toBe(false);
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0][0]).toMatch(
-      /^kms-setup: the saved result of the last run of host-setup\.ps1 is a failure: host-setup\.ps1 failed: 0xC004F074: .*Fix: .* This preview shows the step's result as unknown; pulumi up runs the script again/,
+      /^kms-setup: the saved result of the last run of host-setup\.ps1 is a failure: host-setup\.ps1 failed: activation failed 0xC004F074: .*Fix: .* This preview shows the step's result as unknown; pulumi up runs the script again/,
     );
     warn.mockRestore();
   });
@@ -109,7 +109,9 @@ describe("readRunCommandView", () => {
         "host-setup",
         "kms-setup",
       ),
-    ).toThrow(/^host-setup\.ps1 failed: 0xC004F074: .* pulumi up --replace .*::kms-setup\)\.$/);
+    ).toThrow(
+      /^host-setup\.ps1 failed: activation failed 0xC004F074: .* pulumi up --replace .*::kms-setup\)\.$/,
+    );
   });
 
   test("the output and the error stream are read as the script printed them", () => {
