@@ -1,0 +1,190 @@
+# KMS lab: state files, catalog, CIM error records. Dot-sourced by KmsLab.psm1.
+# One machine = one JSON file under <state>/machines/<name>.json; the shared network (SRV and A records,
+# conditions) is <state>/network.json; the catalog the TypeScript side wrote is <state>/catalog.json.
+# Every change is made under one exclusive lock file (<state>/lab.lock) and written by rename.
+
+$script:LabContext = @{ StateDir = $null; Machine = $null }
+$script:CatalogCache = @{ Path = $null; Stamp = $null; Value = $null }
+
+$script:WindowsApplicationId = '55c92734-d682-4d71-983e-d6ec3f16059f'
+$script:OfficeApplicationId = '0ff1ce15-a989-479d-af46-f275c6370663'
+$script:NotAvailable = [uint32]4294967295
+$script:AzureKmsNames = @('azkms.core.windows.net', 'kms.core.windows.net')
+
+function Set-LabContext([string]$StateDir, [string]$Machine) {
+    $script:LabContext.StateDir = $StateDir
+    $script:LabContext.Machine = $Machine
+}
+
+function Get-LabStateDir {
+    if ([string]::IsNullOrEmpty($script:LabContext.StateDir)) { throw 'KmsLab: no lab state directory selected.' }
+    return $script:LabContext.StateDir
+}
+
+function Get-LabMachineName {
+    if ([string]::IsNullOrEmpty($script:LabContext.Machine)) { throw 'KmsLab: no lab machine selected.' }
+    return $script:LabContext.Machine
+}
+
+function Read-LabJson([string]$Path) {
+    if (-not [System.IO.File]::Exists($Path)) { return $null }
+    return [KmsLab.LabFast]::ParseJson([System.IO.File]::ReadAllText($Path))
+}
+
+function Write-LabJson([string]$Path, $Value) {
+    $tmp = $Path + '.' + [guid]::NewGuid().ToString('N') + '.tmp'
+    [System.IO.File]::WriteAllText($tmp, [KmsLab.LabFast]::ToJson($Value))
+    [System.IO.File]::Move($tmp, $Path, $true)
+}
+
+function Use-LabLock([scriptblock]$Body) {
+    $lock = [KmsLab.LabLock]::Acquire([System.IO.Path]::Combine((Get-LabStateDir), 'lab.lock'), 60000)
+    try { return (& $Body) } finally { $lock.Dispose() }
+}
+
+function Get-LabMachinePath([string]$Name) {
+    return ([System.IO.Path]::Combine((Get-LabStateDir), 'machines', ($Name.ToLowerInvariant() + '.json')))
+}
+
+function Read-LabMachine([string]$Name) {
+    $m = Read-LabJson (Get-LabMachinePath $Name)
+    if ($null -eq $m) { throw "KmsLab: no lab machine named '$Name'." }
+    $list = New-Object System.Collections.ArrayList
+    foreach ($p in @($m.products)) { if ($null -ne $p) { [void]$list.Add($p) } }
+    $m.products = $list
+    $m.firewall = @($m.firewall | Where-Object { $null -ne $_ })
+    return $m
+}
+
+function Test-LabMachine([string]$Name) {
+    return [System.IO.File]::Exists((Get-LabMachinePath $Name))
+}
+
+function Save-LabMachine($Machine) {
+    Write-LabJson (Get-LabMachinePath $Machine.name) $Machine
+}
+
+function Get-LabMachineNames {
+    $dir = [System.IO.Path]::Combine((Get-LabStateDir), 'machines')
+    if (-not [System.IO.Directory]::Exists($dir)) { return @() }
+    return @([System.IO.Directory]::GetFiles($dir, '*.json') | Sort-Object | ForEach-Object {
+            (Read-LabJson $_).name
+        })
+}
+
+$script:NetworkCache = @{ Path = $null; Stamp = $null; Text = $null }
+
+function Read-LabNetwork {
+    # Re-read only when the file changed (it is read on every request); each caller gets its own copy.
+    $path = [System.IO.Path]::Combine((Get-LabStateDir), 'network.json')
+    $n = $null
+    if ([System.IO.File]::Exists($path)) {
+        $stamp = [System.IO.File]::GetLastWriteTimeUtc($path).Ticks
+        if ($script:NetworkCache.Path -ne $path -or $script:NetworkCache.Stamp -ne $stamp) {
+            $script:NetworkCache.Text = [System.IO.File]::ReadAllText($path)
+            $script:NetworkCache.Path = $path
+            $script:NetworkCache.Stamp = $stamp
+        }
+        $n = [KmsLab.LabFast]::ParseJson($script:NetworkCache.Text)
+    }
+    if ($null -eq $n) { $n = @{} }
+    if ($null -eq $n.srv) { $n.srv = @{} }
+    if ($null -eq $n.addresses) { $n.addresses = @{} }
+    if ($null -eq $n.conditions) { $n.conditions = @{} }
+    if ($null -eq $n.conditions.microsoftActivation) { $n.conditions.microsoftActivation = 'up' }
+    return $n
+}
+
+function Save-LabNetwork($Network) {
+    Write-LabJson ([System.IO.Path]::Combine((Get-LabStateDir), 'network.json')) $Network
+}
+
+function Get-LabCatalog {
+    $path = [System.IO.Path]::Combine((Get-LabStateDir), 'catalog.json')
+    $stamp = [System.IO.File]::GetLastWriteTimeUtc($path).Ticks
+    if ($script:CatalogCache.Path -ne $path -or $script:CatalogCache.Stamp -ne $stamp) {
+        $c = Read-LabJson $path
+        if ($null -eq $c) { throw "KmsLab: no catalog at $path (the TypeScript Lab writes it)." }
+        # Key -> product names (several releases share one setup key).
+        $byKey = @{}
+        foreach ($p in $c.products.Values) {
+            if (-not $byKey.ContainsKey($p.setupKey)) { $byKey[$p.setupKey] = New-Object System.Collections.Generic.List[string] }
+            $byKey[$p.setupKey].Add($p.name)
+        }
+        $c.productsByKey = $byKey
+        $script:CatalogCache.Path = $path
+        $script:CatalogCache.Stamp = $stamp
+        $script:CatalogCache.Value = $c
+    }
+    return $script:CatalogCache.Value
+}
+
+function Get-LabNow {
+    # Lab time: the real clock moved by conditions.clockOffsetDays (to test the 30-day window).
+    $n = Read-LabNetwork
+    $offset = 0
+    if ($null -ne $n.conditions.clockOffsetDays) { $offset = [double]$n.conditions.clockOffsetDays }
+    return [DateTime]::UtcNow.AddDays($offset)
+}
+
+function Get-LabDeterministicGuid([string]$Text) {
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    try { $bytes = $sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($Text)) } finally { $sha.Dispose() }
+    $g = New-Object byte[] 16
+    [Array]::Copy($bytes, $g, 16)
+    $g[7] = ($g[7] -band 0x0F) -bor 0x50
+    $g[8] = ($g[8] -band 0x3F) -bor 0x80
+    return ([guid]::new($g)).ToString()
+}
+
+function Add-LabChange($Machine, [string]$What) {
+    if ($null -eq $Machine.lastRun) { $Machine.lastRun = @{ changed = @(); errorCode = $null } }
+    $list = @($Machine.lastRun.changed)
+    if ($list -notcontains $What) { $Machine.lastRun.changed = @($list + $What) }
+}
+
+function ConvertTo-LabUInt32([int64]$Code) {
+    # PowerShell reads 0xC004F050 as a negative Int32; Windows reports HRESULTs as uint32.
+    if ($Code -lt 0) { $Code = $Code + 4294967296 }
+    return [uint32]$Code
+}
+
+function ConvertTo-LabHResultText([int64]$Code) {
+    if ($Code -lt 0) { $Code = $Code + 4294967296 }
+    return ('0x{0:X8}' -f $Code)
+}
+
+function New-LabCimErrorRecord([int64]$Code, [string]$Message, $Target, [string]$CommandName) {
+    # As Windows reports a failed SPP method: a CimException whose ErrorData is an MSFT_WmiError instance
+    # (error_Code = the HRESULT as uint32, MessageID "HRESULT 0x...") and FullyQualifiedErrorId
+    # "HRESULT 0x...,Microsoft.Management.Infrastructure.CimCmdlets.<Command>Command".
+    if ($Code -lt 0) { $Code = $Code + 4294967296 }
+    $hex = '0x{0:x}' -f $Code
+    $data = New-Object KmsLab.CimInstance('MSFT_WmiError', 'root/cimv2', $null, 'MessageID', ('HRESULT ' + $hex))
+    $data.CimInstanceProperties.Add((New-Object KmsLab.CimProperty('CIMStatusCode', [uint32]1, 'UInt32')))
+    $data.CimInstanceProperties.Add((New-Object KmsLab.CimProperty('error_Category', [uint16]0, 'UInt16')))
+    $data.CimInstanceProperties.Add((New-Object KmsLab.CimProperty('error_Code', [uint32]$Code, 'UInt32')))
+    $data.CimInstanceProperties.Add((New-Object KmsLab.CimProperty('error_Type', 'HRESULT', 'String')))
+    $data.CimInstanceProperties.Add((New-Object KmsLab.CimProperty('error_WindowsErrorMessage', $Message, 'String')))
+    $data.CimInstanceProperties.Add((New-Object KmsLab.CimProperty('Message', $Message, 'String')))
+    $data.CimInstanceProperties.Add((New-Object KmsLab.CimProperty('MessageID', ('HRESULT ' + $hex), 'String')))
+    $data.CimInstanceProperties.Add((New-Object KmsLab.CimProperty('OwningEntity', $null, 'String')))
+    $ex = New-Object KmsLab.LabCimException($Message, $data, ('HRESULT ' + $hex))
+    $id = 'HRESULT ' + $hex + ',Microsoft.Management.Infrastructure.CimCmdlets.' + $CommandName + 'Command'
+    return (New-Object System.Management.Automation.ErrorRecord($ex, $id, [System.Management.Automation.ErrorCategory]::NotSpecified, $Target))
+}
+
+function Write-LabCmdletError($Cmdlet, [System.Management.Automation.ErrorRecord]$Record) {
+    # A compiled cmdlet honours the caller's $ErrorActionPreference; a module function does not see it,
+    # so read it from the caller's session state (as Get-CallerPreference does).
+    $pref = $null
+    if ($Cmdlet.MyInvocation.BoundParameters.ContainsKey('ErrorAction')) {
+        $pref = [string]$Cmdlet.MyInvocation.BoundParameters['ErrorAction']
+    } else {
+        $pref = [string]$Cmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference')
+    }
+    # throw keeps the FullyQualifiedErrorId as given; ThrowTerminatingError would append the function name.
+    if ($pref -eq 'Stop') { throw $Record }
+    if ($pref -eq 'SilentlyContinue' -or $pref -eq 'Ignore') { return }
+    $Cmdlet.WriteError($Record)
+}

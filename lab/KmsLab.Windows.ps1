@@ -1,0 +1,670 @@
+# KMS lab: the stand-ins for the commands the scripts call. Dot-sourced by KmsLab.psm1.
+
+# ---------------------------------------------------------------- CIM
+
+$script:ServiceMethods = @{
+    InstallProductKey = @('ProductKey')
+    InstallLicense = @('License')
+    RefreshLicenseStatus = @()
+    ReArmWindows = @()
+    SetKeyManagementServiceMachine = @('MachineName')
+    ClearKeyManagementServiceMachine = @()
+    SetKeyManagementServicePort = @('PortNumber')
+    ClearKeyManagementServicePort = @()
+    SetKeyManagementServiceLookupDomain = @('LookupDomain')
+    ClearKeyManagementServiceLookupDomain = @()
+    SetKeyManagementServiceListeningPort = @('PortNumber')
+    ClearKeyManagementServiceListeningPort = @()
+    SetVLActivationInterval = @('ActivationInterval')
+    SetVLRenewalInterval = @('RenewalInterval')
+    DisableKeyManagementServiceDnsPublishing = @('DisablePublishing')
+    EnableKeyManagementServiceLowPriority = @('EnableLowPriority')
+    DisableKeyManagementServiceHostCaching = @('DisableCaching')
+}
+$script:ProductMethods = @{
+    Activate = @()
+    UninstallProductKey = @()
+    SetKeyManagementServiceMachine = @('MachineName')
+    ClearKeyManagementServiceMachine = @()
+    SetKeyManagementServicePort = @('PortNumber')
+    ClearKeyManagementServicePort = @()
+    SetKeyManagementServiceLookupDomain = @('LookupDomain')
+    ClearKeyManagementServiceLookupDomain = @()
+}
+# Methods Microsoft documents as KMS host only ("An error is returned if the method is called and the
+# machine is not a key management service"; "This method applies to KMS hosts only").
+$script:HostOnlyMethods = @(
+    'SetKeyManagementServiceListeningPort', 'ClearKeyManagementServiceListeningPort', 'SetVLActivationInterval',
+    'SetVLRenewalInterval', 'DisableKeyManagementServiceDnsPublishing', 'EnableKeyManagementServiceLowPriority'
+)
+# The lab's HRESULTs for failures Microsoft documents without a code (docs/lab.md says which are chosen).
+$script:E_NotKmsHost = 0xC004F016       # SL_E_NOT_SUPPORTED
+$script:E_InvalidArg = 0x80070057       # E_INVALIDARG
+$script:E_InvalidMethod = 0x80041034    # WBEM_E_INVALID_METHOD
+$script:E_InvalidParameter = 0x80041008 # WBEM_E_INVALID_PARAMETER
+$script:E_InvalidClass = 0x80041010     # WBEM_E_INVALID_CLASS
+$script:E_InvalidQuery = 0x80041017     # WBEM_E_INVALID_QUERY
+
+function Get-LabInstances([string]$ClassName, [string]$Filter, $Cmdlet) {
+    $m = Read-LabMachine (Get-LabMachineName)
+    $list = New-Object System.Collections.ArrayList
+    if ($ClassName -eq 'SoftwareLicensingService') {
+        [void]$list.Add((Get-LabServiceInstance $m))
+    } elseif ($ClassName -eq 'SoftwareLicensingProduct') {
+        foreach ($p in (Get-LabProductCatalogue $m)) { [void]$list.Add((Get-LabProductInstance $m $p)) }
+    } else {
+        Write-LabCmdletError $Cmdlet (New-LabCimErrorRecord $script:E_InvalidClass 'Invalid class ' $ClassName 'GetCimInstance')
+        return
+    }
+    foreach ($i in $list) {
+        $ok = $false
+        try { $ok = Test-LabWqlFilter $i.psobject.BaseObject $Filter } catch {
+            Write-LabCmdletError $Cmdlet (New-LabCimErrorRecord $script:E_InvalidQuery 'Invalid query ' $Filter 'GetCimInstance')
+            return
+        }
+        if ($ok) { $i }
+    }
+}
+
+function Get-CimInstance {
+    [CmdletBinding(DefaultParameterSetName = 'ClassNameComputerSet')]
+    param(
+        [Parameter(Position = 0, ParameterSetName = 'ClassNameComputerSet', Mandatory = $true)][string]$ClassName,
+        [Parameter(ParameterSetName = 'QuerySet', Mandatory = $true)][string]$Query,
+        [string]$Filter,
+        [string]$Namespace = 'root/cimv2',
+        [string[]]$Property,
+        [string[]]$ComputerName,
+        [uint32]$OperationTimeoutSec
+    )
+    if ($PSCmdlet.ParameterSetName -eq 'QuerySet') {
+        $m = [regex]::Match($Query, '^\s*SELECT\s+\*\s+FROM\s+(\w+)(\s+WHERE\s+(.+))?\s*$', 'IgnoreCase')
+        if (-not $m.Success) {
+            Write-LabCmdletError $PSCmdlet (New-LabCimErrorRecord $script:E_InvalidQuery 'Invalid query ' $Query 'GetCimInstance')
+            return
+        }
+        $ClassName = $m.Groups[1].Value
+        $Filter = $m.Groups[3].Value
+    }
+    if (($Namespace -replace '\\', '/').ToLowerInvariant() -ne 'root/cimv2') {
+        Write-LabCmdletError $PSCmdlet (New-LabCimErrorRecord 0x8004100E 'Invalid namespace ' $Namespace 'GetCimInstance')
+        return
+    }
+    Get-LabInstances $ClassName $Filter $PSCmdlet
+}
+
+function ConvertTo-LabArgument($Value, [string]$Type) {
+    switch ($Type) {
+        'UInt32' { return [uint32]$Value }
+        'Boolean' { return [bool]$Value }
+    }
+    return [string]$Value
+}
+
+function Invoke-CimMethod {
+    [CmdletBinding(DefaultParameterSetName = 'CimInstanceComputerSet')]
+    param(
+        [Parameter(ParameterSetName = 'CimInstanceComputerSet', Mandatory = $true, ValueFromPipeline = $true)][Alias('CimInstance')]$InputObject,
+        [Parameter(ParameterSetName = 'ClassNameComputerSet', Mandatory = $true, Position = 0)][string]$ClassName,
+        [Parameter(ParameterSetName = 'QueryComputerSet', Mandatory = $true)][string]$Query,
+        [Parameter(Mandatory = $true, Position = 1)][string]$MethodName,
+        [Parameter(Position = 2)][System.Collections.IDictionary]$Arguments,
+        [string]$Namespace = 'root/cimv2',
+        [string[]]$ComputerName,
+        [uint32]$OperationTimeoutSec
+    )
+    process {
+        $className = $null
+        $key = $null
+        if ($PSCmdlet.ParameterSetName -eq 'CimInstanceComputerSet') {
+            $base = $InputObject
+            if ($InputObject -is [System.Management.Automation.PSObject]) { $base = $InputObject.psobject.BaseObject }
+            if ($base -isnot [KmsLab.CimInstance]) {
+                throw (New-Object System.ArgumentException('InputObject must be a CIM instance of the lab (Get-CimInstance).'))
+            }
+            $className = $base.CimSystemProperties.ClassName
+            $key = $base.KeyValue
+        } elseif ($PSCmdlet.ParameterSetName -eq 'QueryComputerSet') {
+            $m = [regex]::Match($Query, '^\s*SELECT\s+\*\s+FROM\s+(\w+)', 'IgnoreCase')
+            $className = $m.Groups[1].Value
+        } else {
+            $className = $ClassName
+        }
+        $target = $InputObject
+        if ($null -eq $target) { $target = $className }
+        $methods = $null
+        if ($className -eq 'SoftwareLicensingService') { $methods = $script:ServiceMethods }
+        elseif ($className -eq 'SoftwareLicensingProduct') { $methods = $script:ProductMethods }
+        else {
+            Write-LabCmdletError $PSCmdlet (New-LabCimErrorRecord $script:E_InvalidClass 'Invalid class ' $target 'InvokeCimMethod')
+            return
+        }
+        if (-not $methods.ContainsKey($MethodName)) {
+            Write-LabCmdletError $PSCmdlet (New-LabCimErrorRecord $script:E_InvalidMethod 'Invalid method ' $target 'InvokeCimMethod')
+            return
+        }
+        $given = @{}
+        if ($null -ne $Arguments) { foreach ($k in $Arguments.Keys) { $given[[string]$k] = $Arguments[$k] } }
+        foreach ($k in $given.Keys) {
+            if (@($methods[$MethodName]) -notcontains $k) {
+                Write-LabCmdletError $PSCmdlet (New-LabCimErrorRecord $script:E_InvalidParameter 'Invalid parameter ' $target 'InvokeCimMethod')
+                return
+            }
+        }
+        foreach ($k in @($methods[$MethodName])) {
+            if (-not $given.ContainsKey($k)) {
+                Write-LabCmdletError $PSCmdlet (New-LabCimErrorRecord $script:E_InvalidParameter 'Invalid parameter ' $target 'InvokeCimMethod')
+                return
+            }
+        }
+        $code = Use-LabLock {
+            $machine = Read-LabMachine (Get-LabMachineName)
+            $r = $null
+            if ($className -eq 'SoftwareLicensingService') {
+                $r = Invoke-LabServiceMethod $machine $MethodName $given
+            } else {
+                $product = $null
+                foreach ($p in (Get-LabProductCatalogue $machine)) { if ($p.id -eq $key) { $product = $p } }
+                if ($null -eq $product) { $r = 0x80041002 } else {
+                    # A keyless SKU listed only for show becomes real when a method touches it.
+                    if (-not $machine.products.Contains($product)) { [void]$machine.products.Add($product) }
+                    $r = Invoke-LabProductMethod $machine $product $MethodName $given
+                }
+            }
+            if ($null -ne $r) {
+                $machine.lastRun.errorCode = ConvertTo-LabHResultText $r
+                if ($MethodName -eq 'Activate') { $machine.lastActivationError = ConvertTo-LabHResultText $r }
+            }
+            Save-LabMachine $machine
+            return $r
+        }
+        if ($null -ne $code) {
+            Write-LabCmdletError $PSCmdlet (New-LabCimErrorRecord $code '' $InputObject 'InvokeCimMethod')
+            return
+        }
+        $out = [pscustomobject]@{ ReturnValue = [uint32]0; PSComputerName = $null }
+        $out.PSObject.TypeNames.Insert(0, 'Microsoft.Management.Infrastructure.CimMethodResult#' + $className + '#' + $MethodName)
+        $out
+    }
+}
+
+function Test-LabPort($Value) {
+    $n = [int64]$Value
+    return ($n -ge 1 -and $n -le 65535)
+}
+
+function Test-LabInterval($Value) {
+    $n = [int64]$Value
+    return ($n -ge 15 -and $n -le 43200)
+}
+
+function Invoke-LabServiceMethod($Machine, [string]$Name, [hashtable]$A) {
+    $s = $Machine.service
+    if ($script:HostOnlyMethods -contains $Name -and -not (Test-LabIsHost $Machine)) { return $script:E_NotKmsHost }
+    switch ($Name) {
+        'InstallProductKey' {
+            $r = Install-LabProductKey $Machine ([string]$A.ProductKey)
+            if ($null -eq $r) { Add-LabChange $Machine 'productKey' }
+            return $r
+        }
+        'InstallLicense' { return (Install-LabLicense $Machine ([string]$A.License)) }
+        'RefreshLicenseStatus' { return $null }
+        'ReArmWindows' {
+            if ([int]$Machine.rearmCount -le 0) { return 0xC004D307 }
+            # A rearm gives the machine a new client machine ID (Windows: at the next restart).
+            $Machine.rearmCount = [int]$Machine.rearmCount - 1
+            $Machine.cmid = Get-LabDeterministicGuid ('lab-cmid|' + $Machine.name + '|rearm|' + $Machine.rearmCount)
+            Add-LabChange $Machine 'rearm'
+            return $null
+        }
+        'SetKeyManagementServiceMachine' {
+            if ([string]::IsNullOrWhiteSpace([string]$A.MachineName)) { return $script:E_InvalidArg }
+            $s.kmsMachine = [string]$A.MachineName
+            Add-LabChange $Machine 'kmsServer'
+            return $null
+        }
+        'ClearKeyManagementServiceMachine' { $s.kmsMachine = $null; Add-LabChange $Machine 'kmsServer'; return $null }
+        'SetKeyManagementServicePort' {
+            if (-not (Test-LabPort $A.PortNumber)) { return $script:E_InvalidArg }
+            $s.kmsPort = [int]$A.PortNumber
+            Add-LabChange $Machine 'kmsPort'
+            return $null
+        }
+        'ClearKeyManagementServicePort' { $s.kmsPort = $null; Add-LabChange $Machine 'kmsPort'; return $null }
+        'SetKeyManagementServiceLookupDomain' {
+            if ([string]::IsNullOrWhiteSpace([string]$A.LookupDomain)) { return $script:E_InvalidArg }
+            $s.lookupDomain = [string]$A.LookupDomain
+            Add-LabChange $Machine 'lookupDomain'
+            return $null
+        }
+        'ClearKeyManagementServiceLookupDomain' { $s.lookupDomain = $null; Add-LabChange $Machine 'lookupDomain'; return $null }
+        'SetKeyManagementServiceListeningPort' {
+            if (-not (Test-LabPort $A.PortNumber)) { return $script:E_InvalidArg }
+            $s.listeningPort = [int]$A.PortNumber
+            Add-LabChange $Machine 'port'
+            return $null
+        }
+        'ClearKeyManagementServiceListeningPort' { $s.listeningPort = $null; Add-LabChange $Machine 'port'; return $null }
+        'SetVLActivationInterval' {
+            if (-not (Test-LabInterval $A.ActivationInterval)) { return $script:E_InvalidArg }
+            $s.activationInterval = [int]$A.ActivationInterval
+            Add-LabChange $Machine 'activationInterval'
+            return $null
+        }
+        'SetVLRenewalInterval' {
+            if (-not (Test-LabInterval $A.RenewalInterval)) { return $script:E_InvalidArg }
+            $s.renewalInterval = [int]$A.RenewalInterval
+            Add-LabChange $Machine 'renewalInterval'
+            return $null
+        }
+        'DisableKeyManagementServiceDnsPublishing' {
+            $s.dnsPublishing = -not [bool]$A.DisablePublishing
+            Add-LabChange $Machine 'dnsPublishing'
+            return $null
+        }
+        'EnableKeyManagementServiceLowPriority' {
+            $s.lowPriority = [bool]$A.EnableLowPriority
+            Add-LabChange $Machine 'lowPriority'
+            return $null
+        }
+        'DisableKeyManagementServiceHostCaching' {
+            $s.hostCaching = -not [bool]$A.DisableCaching
+            Add-LabChange $Machine 'hostCaching'
+            return $null
+        }
+    }
+    return $script:E_InvalidMethod
+}
+
+function Invoke-LabProductMethod($Machine, $Product, [string]$Name, [hashtable]$A) {
+    switch ($Name) {
+        'Activate' {
+            if ($null -eq $Product.partialKey) { return 0xC004F014 }
+            if ($Product.channel -eq 'Volume:CSVLK') {
+                $r = Invoke-LabOnlineActivation $Machine $Product
+            } else {
+                $r = Invoke-LabKmsActivation $Machine $Product
+            }
+            if ($null -eq $r) { Add-LabChange $Machine 'activation' }
+            return $r
+        }
+        'UninstallProductKey' {
+            $Product.partialKey = $null
+            $Product.licenseStatus = 0
+            Add-LabChange $Machine 'productKey'
+            return $null
+        }
+        'SetKeyManagementServiceMachine' {
+            if ([string]::IsNullOrWhiteSpace([string]$A.MachineName)) { return $script:E_InvalidArg }
+            $Product.kmsMachine = [string]$A.MachineName
+            Add-LabChange $Machine 'kmsServer'
+            return $null
+        }
+        'ClearKeyManagementServiceMachine' { $Product.kmsMachine = $null; Add-LabChange $Machine 'kmsServer'; return $null }
+        'SetKeyManagementServicePort' {
+            if (-not (Test-LabPort $A.PortNumber)) { return $script:E_InvalidArg }
+            $Product.kmsPort = [int]$A.PortNumber
+            Add-LabChange $Machine 'kmsPort'
+            return $null
+        }
+        'ClearKeyManagementServicePort' { $Product.kmsPort = $null; Add-LabChange $Machine 'kmsPort'; return $null }
+        'SetKeyManagementServiceLookupDomain' {
+            if ([string]::IsNullOrWhiteSpace([string]$A.LookupDomain)) { return $script:E_InvalidArg }
+            $Product.lookupDomain = [string]$A.LookupDomain
+            Add-LabChange $Machine 'lookupDomain'
+            return $null
+        }
+        'ClearKeyManagementServiceLookupDomain' { $Product.lookupDomain = $null; Add-LabChange $Machine 'lookupDomain'; return $null }
+    }
+    return $script:E_InvalidMethod
+}
+
+# ---------------------------------------------------------------- sppsvc
+
+function New-LabServiceObject($Machine) {
+    $o = [pscustomobject]@{
+        Name = 'sppsvc'
+        ServiceName = 'sppsvc'
+        DisplayName = 'Software Protection'
+        Status = $Machine.sppsvc
+        StartType = 'Automatic'
+        CanStop = $true
+        MachineName = '.'
+    }
+    $o.PSObject.TypeNames.Insert(0, 'System.ServiceProcess.ServiceController')
+    return $o
+}
+
+function Test-LabServiceName($Cmdlet, [string[]]$Name) {
+    foreach ($n in $Name) {
+        if ($n -ne 'sppsvc' -and $n -ne 'Software Protection') {
+            $ex = New-Object System.InvalidOperationException("Cannot find any service with service name '$n'.")
+            $rec = New-Object System.Management.Automation.ErrorRecord($ex, 'NoServiceFoundForGivenName,Microsoft.PowerShell.Commands.GetServiceCommand', 'ObjectNotFound', $n)
+            Write-LabCmdletError $Cmdlet $rec
+            return $false
+        }
+    }
+    return $true
+}
+
+function Set-LabServiceState([string]$State) {
+    Use-LabLock {
+        $m = Read-LabMachine (Get-LabMachineName)
+        if ($State -eq 'Running' -and $m.sppsvc -ne 'Running') {
+            # Settings written while the service ran take effect when it starts again.
+            $eff = @{}
+            foreach ($k in $m.service.Keys) { $eff[$k] = $m.service[$k] }
+            $m.effective = $eff
+            Add-LabChange $m 'serviceRestarted'
+        }
+        $m.sppsvc = $State
+        Save-LabMachine $m
+        return $m
+    }
+}
+
+function Get-Service {
+    [CmdletBinding()]
+    param([Parameter(Position = 0)][Alias('ServiceName')][string[]]$Name = @('sppsvc'))
+    if (-not (Test-LabServiceName $PSCmdlet $Name)) { return }
+    New-LabServiceObject (Read-LabMachine (Get-LabMachineName))
+}
+
+function Stop-Service {
+    [CmdletBinding()]
+    param([Parameter(Position = 0, ValueFromPipelineByPropertyName = $true)][Alias('ServiceName')][string[]]$Name, [switch]$Force, [switch]$PassThru, [switch]$NoWait)
+    process {
+        if (-not (Test-LabServiceName $PSCmdlet $Name)) { return }
+        $m = Set-LabServiceState 'Stopped'
+        if ($PassThru) { New-LabServiceObject $m }
+    }
+}
+
+function Start-Service {
+    [CmdletBinding()]
+    param([Parameter(Position = 0, ValueFromPipelineByPropertyName = $true)][Alias('ServiceName')][string[]]$Name, [switch]$PassThru)
+    process {
+        if (-not (Test-LabServiceName $PSCmdlet $Name)) { return }
+        $m = Set-LabServiceState 'Running'
+        if ($PassThru) { New-LabServiceObject $m }
+    }
+}
+
+function Restart-Service {
+    [CmdletBinding()]
+    param([Parameter(Position = 0, ValueFromPipelineByPropertyName = $true)][Alias('ServiceName')][string[]]$Name, [switch]$Force, [switch]$PassThru)
+    process {
+        if (-not (Test-LabServiceName $PSCmdlet $Name)) { return }
+        [void](Set-LabServiceState 'Stopped')
+        $m = Set-LabServiceState 'Running'
+        if ($PassThru) { New-LabServiceObject $m }
+    }
+}
+
+# ---------------------------------------------------------------- NetSecurity firewall
+
+function New-LabRuleObject($Rule) {
+    $o = [pscustomobject]@{
+        Name = $Rule.Name
+        ID = $Rule.Name
+        DisplayName = $Rule.DisplayName
+        Group = $Rule.Group
+        DisplayGroup = $Rule.DisplayGroup
+        Enabled = $Rule.Enabled
+        Profile = $Rule.Profile
+        Direction = $Rule.Direction
+        Action = $Rule.Action
+        PrimaryStatus = 'OK'
+    }
+    $o.PSObject.TypeNames.Insert(0, 'Microsoft.Management.Infrastructure.CimInstance#root/standardcimv2/MSFT_NetFirewallRule')
+    return $o
+}
+
+function Write-LabRuleNotFound($Cmdlet, [string]$Property, [string]$Value) {
+    $ex = New-Object System.Management.Automation.ItemNotFoundException("No MSFT_NetFirewallRule objects found with property '$Property' equal to '$Value'.  Verify the value of the property and retry.")
+    $rec = New-Object System.Management.Automation.ErrorRecord($ex, ('CmdletizationQuery_NotFound_' + $Property + ',Get-NetFirewallRule'), 'ObjectNotFound', $Value)
+    Write-LabCmdletError $Cmdlet $rec
+}
+
+function Find-LabRules($Machine, [string[]]$Name, [string[]]$DisplayName, [string[]]$Group, [string[]]$DisplayGroup, $Cmdlet) {
+    $rules = @($Machine.firewall)
+    $found = New-Object System.Collections.ArrayList
+    if ($null -ne $Name) {
+        foreach ($n in $Name) {
+            $hit = @($rules | Where-Object { $_.Name -like $n })
+            if ($hit.Count -eq 0) { Write-LabRuleNotFound $Cmdlet 'Name' $n } else { foreach ($h in $hit) { [void]$found.Add($h) } }
+        }
+        return $found
+    }
+    if ($null -ne $DisplayName) {
+        foreach ($n in $DisplayName) {
+            $hit = @($rules | Where-Object { $_.DisplayName -like $n })
+            if ($hit.Count -eq 0) { Write-LabRuleNotFound $Cmdlet 'DisplayName' $n } else { foreach ($h in $hit) { [void]$found.Add($h) } }
+        }
+        return $found
+    }
+    if ($null -ne $Group) {
+        foreach ($n in $Group) {
+            $hit = @($rules | Where-Object { $_.Group -like $n -or $_.DisplayGroup -like $n })
+            if ($hit.Count -eq 0) { Write-LabRuleNotFound $Cmdlet 'Group' $n } else { foreach ($h in $hit) { [void]$found.Add($h) } }
+        }
+        return $found
+    }
+    if ($null -ne $DisplayGroup) {
+        foreach ($n in $DisplayGroup) {
+            $hit = @($rules | Where-Object { $_.DisplayGroup -like $n })
+            if ($hit.Count -eq 0) { Write-LabRuleNotFound $Cmdlet 'DisplayGroup' $n } else { foreach ($h in $hit) { [void]$found.Add($h) } }
+        }
+        return $found
+    }
+    foreach ($r in $rules) { [void]$found.Add($r) }
+    return $found
+}
+
+function Get-NetFirewallRule {
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 0)][Alias('ID')][string[]]$Name,
+        [string[]]$DisplayName,
+        [string[]]$Group,
+        [string[]]$DisplayGroup,
+        [switch]$All
+    )
+    $m = Read-LabMachine (Get-LabMachineName)
+    foreach ($r in (Find-LabRules $m $Name $DisplayName $Group $DisplayGroup $PSCmdlet)) { New-LabRuleObject $r }
+}
+
+function Get-LabRuleNames($InputObject, [string[]]$Name) {
+    if ($null -ne $Name) { return $Name }
+    return @($InputObject | ForEach-Object { $_.Name })
+}
+
+function Update-LabRules([string[]]$Names, [scriptblock]$Change, $Cmdlet) {
+    Use-LabLock {
+        $m = Read-LabMachine (Get-LabMachineName)
+        $hits = Find-LabRules $m $Names $null $null $null $Cmdlet
+        foreach ($r in $hits) { & $Change $r }
+        if (@($hits).Count -gt 0) { Add-LabChange $m 'firewall' }
+        Save-LabMachine $m
+    }
+}
+
+function ConvertTo-LabPortText($LocalPort) {
+    if ($null -eq $LocalPort) { return $null }
+    return ((@($LocalPort) | ForEach-Object { [string]$_ }) -join ',')
+}
+
+function New-NetFirewallRule {
+    [CmdletBinding()]
+    param(
+        [string]$Name,
+        [Parameter(Mandatory = $true)][string]$DisplayName,
+        [string]$Group,
+        [string]$Description,
+        [ValidateSet('Inbound', 'Outbound')][string]$Direction = 'Inbound',
+        [ValidateSet('Allow', 'Block', 'NotConfigured')][string]$Action = 'Allow',
+        [string]$Protocol = 'Any',
+        [string[]]$LocalPort,
+        [string]$Program = 'Any',
+        [string[]]$Profile = @('Any'),
+        [ValidateSet('True', 'False')][string]$Enabled = 'True'
+    )
+    if ([string]::IsNullOrEmpty($Name)) { $Name = '{' + [guid]::NewGuid().ToString() + '}' }
+    $protocolText = $Protocol.ToUpperInvariant()
+    if ($protocolText -eq '6') { $protocolText = 'TCP' }
+    if ($protocolText -eq 'ANY') { $protocolText = 'Any' }
+    $rule = @{
+        Name = $Name; DisplayName = $DisplayName; Group = $Group; DisplayGroup = $Group; Enabled = $Enabled
+        Profile = (($Profile | ForEach-Object { [string]$_ }) -join ', '); Direction = $Direction; Action = $Action
+        Protocol = $protocolText; LocalPort = $(if ($null -ne $LocalPort) { ConvertTo-LabPortText $LocalPort } else { 'Any' }); Program = $Program
+    }
+    $exists = $false
+    Use-LabLock {
+        $m = Read-LabMachine (Get-LabMachineName)
+        if (@($m.firewall | Where-Object { $_.Name -eq $Name }).Count -gt 0) { $script:__exists = $true; return }
+        $m.firewall = @($m.firewall) + @($rule)
+        Add-LabChange $m 'firewall'
+        Save-LabMachine $m
+    }
+    if ($script:__exists) {
+        $script:__exists = $false
+        $ex = New-Object System.Management.Automation.RuntimeException('Cannot create a file when that file already exists.')
+        Write-LabCmdletError $PSCmdlet (New-Object System.Management.Automation.ErrorRecord($ex, 'Windows System Error 183,New-NetFirewallRule', 'ResourceExists', $Name))
+        return
+    }
+    New-LabRuleObject $rule
+}
+
+function Set-NetFirewallRule {
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 0)][Alias('ID')][string[]]$Name,
+        [Parameter(ValueFromPipeline = $true)]$InputObject,
+        [ValidateSet('True', 'False')][string]$Enabled,
+        [string[]]$Profile,
+        [ValidateSet('Allow', 'Block', 'NotConfigured')][string]$Action,
+        [string]$Protocol,
+        [string[]]$LocalPort,
+        [string]$Program,
+        [string]$NewDisplayName,
+        [ValidateSet('Inbound', 'Outbound')][string]$Direction,
+        [switch]$PassThru
+    )
+    process {
+        $bound = $PSBoundParameters
+        $names = Get-LabRuleNames $InputObject $Name
+        Update-LabRules $names {
+            param($r)
+            if ($bound.ContainsKey('Enabled')) { $r.Enabled = $Enabled }
+            if ($bound.ContainsKey('Profile')) { $r.Profile = (($Profile | ForEach-Object { [string]$_ }) -join ', ') }
+            if ($bound.ContainsKey('Action')) { $r.Action = $Action }
+            if ($bound.ContainsKey('Protocol')) { $r.Protocol = $(if ($Protocol -eq '6') { 'TCP' } else { $Protocol.ToUpperInvariant() }) }
+            if ($bound.ContainsKey('LocalPort')) { $r.LocalPort = ConvertTo-LabPortText $LocalPort }
+            if ($bound.ContainsKey('Program')) { $r.Program = $Program }
+            if ($bound.ContainsKey('NewDisplayName')) { $r.DisplayName = $NewDisplayName }
+            if ($bound.ContainsKey('Direction')) { $r.Direction = $Direction }
+        } $PSCmdlet
+        if ($PassThru) { Get-NetFirewallRule -Name $names }
+    }
+}
+
+function Enable-NetFirewallRule {
+    [CmdletBinding()]
+    param([Parameter(Position = 0)][Alias('ID')][string[]]$Name, [string[]]$DisplayGroup, [Parameter(ValueFromPipeline = $true)]$InputObject)
+    process {
+        $names = Get-LabRuleNames $InputObject $Name
+        if ($null -ne $DisplayGroup) { $names = @(Get-NetFirewallRule -DisplayGroup $DisplayGroup | ForEach-Object { $_.Name }) }
+        Update-LabRules $names { param($r) $r.Enabled = 'True' } $PSCmdlet
+    }
+}
+
+function Disable-NetFirewallRule {
+    [CmdletBinding()]
+    param([Parameter(Position = 0)][Alias('ID')][string[]]$Name, [string[]]$DisplayGroup, [Parameter(ValueFromPipeline = $true)]$InputObject)
+    process {
+        $names = Get-LabRuleNames $InputObject $Name
+        if ($null -ne $DisplayGroup) { $names = @(Get-NetFirewallRule -DisplayGroup $DisplayGroup | ForEach-Object { $_.Name }) }
+        Update-LabRules $names { param($r) $r.Enabled = 'False' } $PSCmdlet
+    }
+}
+
+function Remove-NetFirewallRule {
+    [CmdletBinding()]
+    param([Parameter(Position = 0)][Alias('ID')][string[]]$Name, [Parameter(ValueFromPipeline = $true)]$InputObject)
+    process {
+        $names = Get-LabRuleNames $InputObject $Name
+        Use-LabLock {
+            $m = Read-LabMachine (Get-LabMachineName)
+            $m.firewall = @($m.firewall | Where-Object { $names -notcontains $_.Name })
+            Add-LabChange $m 'firewall'
+            Save-LabMachine $m
+        }
+    }
+}
+
+function Get-NetFirewallPortFilter {
+    [CmdletBinding()]
+    param([Parameter(ValueFromPipeline = $true)][Alias('AssociatedNetFirewallRule')]$InputObject)
+    process {
+        $m = Read-LabMachine (Get-LabMachineName)
+        $rules = @($m.firewall)
+        if ($null -ne $InputObject) { $rules = @($rules | Where-Object { $_.Name -eq $InputObject.Name }) }
+        foreach ($r in $rules) {
+            $ports = @(([string]$r.LocalPort).Split(','))
+            $o = [pscustomobject]@{
+                InstanceID = $r.Name
+                Protocol = $r.Protocol
+                LocalPort = $(if ($ports.Count -eq 1) { $ports[0] } else { $ports })
+                RemotePort = 'Any'
+                IcmpType = 'Any'
+                DynamicTarget = 'Any'
+            }
+            $o.PSObject.TypeNames.Insert(0, 'Microsoft.Management.Infrastructure.CimInstance#root/standardcimv2/MSFT_NetProtocolPortFilter')
+            $o
+        }
+    }
+}
+
+function Get-NetFirewallApplicationFilter {
+    [CmdletBinding()]
+    param([Parameter(ValueFromPipeline = $true)][Alias('AssociatedNetFirewallRule')]$InputObject)
+    process {
+        $m = Read-LabMachine (Get-LabMachineName)
+        $rules = @($m.firewall)
+        if ($null -ne $InputObject) { $rules = @($rules | Where-Object { $_.Name -eq $InputObject.Name }) }
+        foreach ($r in $rules) {
+            $o = [pscustomobject]@{ InstanceID = $r.Name; Program = $r.Program; Package = $null }
+            $o.PSObject.TypeNames.Insert(0, 'Microsoft.Management.Infrastructure.CimInstance#root/standardcimv2/MSFT_NetApplicationFilter')
+            $o
+        }
+    }
+}
+
+# ---------------------------------------------------------------- time and network
+
+function Start-Sleep {
+    # Lab time does not wait: the seconds are added to the machine's record (sleptSeconds).
+    [CmdletBinding(DefaultParameterSetName = 'Seconds')]
+    param(
+        [Parameter(Position = 0, ParameterSetName = 'Seconds')][double]$Seconds,
+        [Parameter(ParameterSetName = 'Milliseconds')][Alias('ms')][int]$Milliseconds,
+        [Parameter(ParameterSetName = 'FromTimeSpan')][timespan]$Duration
+    )
+    $s = $Seconds
+    if ($PSCmdlet.ParameterSetName -eq 'Milliseconds') { $s = $Milliseconds / 1000.0 }
+    if ($PSCmdlet.ParameterSetName -eq 'FromTimeSpan') { $s = $Duration.TotalSeconds }
+    Use-LabLock {
+        $m = Read-LabMachine (Get-LabMachineName)
+        $m.sleptSeconds = [double]$m.sleptSeconds + $s
+        Save-LabMachine $m
+    }
+}
+
+function Invoke-WebRequest {
+    # The lab has no internet: downloads fail as an unreachable name does on Windows.
+    [CmdletBinding()]
+    param([Parameter(Position = 0)][uri]$Uri, [string]$OutFile, [switch]$UseBasicParsing, [string]$Method)
+    $ex = New-Object System.Net.WebException('The remote name could not be resolved: ''' + $Uri.Host + '''', [System.Net.WebExceptionStatus]::NameResolutionFailure)
+    $rec = New-Object System.Management.Automation.ErrorRecord($ex, 'WebCmdletWebResponseException,Microsoft.PowerShell.Commands.InvokeWebRequestCommand', 'InvalidOperation', $Uri)
+    Write-LabCmdletError $PSCmdlet $rec
+}

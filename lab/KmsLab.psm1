@@ -1,0 +1,42 @@
+# KmsLab: Windows licensing as Microsoft documents it, for running the project's scripts unchanged in
+# PowerShell 7 on any OS. It stands in for exactly the commands the scripts call: Get-CimInstance and
+# Invoke-CimMethod over SoftwareLicensingService / SoftwareLicensingProduct, the sppsvc service cmdlets,
+# the NetSecurity firewall cmdlets, Start-Sleep (instant) and Invoke-WebRequest (no internet in the lab).
+# Every behaviour and its source: docs/lab.md. State: one JSON file per machine (see KmsLab.State.ps1).
+
+if (-not ('KmsLab.CimInstance' -as [type])) {
+    $source = Join-Path $PSScriptRoot 'KmsLab.Types.cs'
+    # Add-Type compiles against PowerShell's reference assemblies ($PSHOME/ref); CimException's assembly
+    # targets .NET Standard, so netstandard.dll is added from there too.
+    $ref = Join-Path $PSHOME 'ref'
+    $refs = @(
+        [Microsoft.Management.Infrastructure.CimException].Assembly.Location,
+        [System.Management.Automation.PowerShell].Assembly.Location
+    ) + @([System.IO.Directory]::GetFiles($ref, '*.dll'))
+    # Compiling takes seconds: the assembly is kept in the temp folder, named by a hash of its source and
+    # of this PowerShell, and loaded from there next time.
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    $hash = -join ($sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes([System.IO.File]::ReadAllText($source) + '|' + $PSVersionTable.PSVersion)) | Select-Object -First 8 | ForEach-Object { $_.ToString('x2') })
+    $sha.Dispose()
+    $dll = Join-Path ([System.IO.Path]::GetTempPath()) ('kmslab-types-' + $hash + '.dll')
+    if (-not [System.IO.File]::Exists($dll)) {
+        $tmp = $dll + '.' + [guid]::NewGuid().ToString('N') + '.tmp.dll'
+        Add-Type -Path $source -ReferencedAssemblies $refs -OutputAssembly $tmp -OutputType Library
+        try { [System.IO.File]::Move($tmp, $dll, $false) } catch { [System.IO.File]::Delete($tmp) }
+    }
+    Add-Type -Path $dll
+}
+
+. (Join-Path $PSScriptRoot 'KmsLab.State.ps1')
+. (Join-Path $PSScriptRoot 'KmsLab.Licensing.ps1')
+. (Join-Path $PSScriptRoot 'KmsLab.Windows.ps1')
+. (Join-Path $PSScriptRoot 'KmsLab.Runner.ps1')
+
+Export-ModuleMember -Function @(
+    'Get-CimInstance', 'Invoke-CimMethod',
+    'Get-Service', 'Start-Service', 'Stop-Service', 'Restart-Service',
+    'Get-NetFirewallRule', 'New-NetFirewallRule', 'Set-NetFirewallRule', 'Enable-NetFirewallRule',
+    'Disable-NetFirewallRule', 'Remove-NetFirewallRule', 'Get-NetFirewallPortFilter', 'Get-NetFirewallApplicationFilter',
+    'Start-Sleep', 'Invoke-WebRequest',
+    'Invoke-LabRequest', 'Set-LabContext'
+)

@@ -1,0 +1,10 @@
+# The KMS lab server: one long-lived pwsh that runs scripts for tools/lab (the TypeScript Lab).
+# Requests arrive as JSON lines on stdin; each answer is one JSON line on stdout, carrying the request's id.
+# Usage: pwsh -NoProfile -NonInteractive -File lab/server.ps1 [-Runspaces 2]
+param([int]$Runspaces = 2)
+
+$ErrorActionPreference = 'Stop'
+$module = Join-Path $PSScriptRoot 'KmsLab.psm1'
+# Importing once here compiles the lab's types (KmsLab.Types.cs) into this process for every runspace.
+Import-Module $module
+[KmsLab.LabServer]::Run($module, $Runspaces)

@@ -1,0 +1,203 @@
+/**
+ * The Windows lab: simulated machines whose licensing behaves as Microsoft documents it (lab/KmsLab.psm1,
+ * docs/lab.md), on which the project's shipped scripts run unchanged in real PowerShell 7, passed as each
+ * transport passes them. One long-lived pwsh process serves a Lab; each script runs in a runspace of its
+ * pool. State lives in files (one JSON per machine, network.json), so a Lab can be reopened on them.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { findProduct } from "../../components/catalog";
+import { labCatalogJson } from "./catalog";
+import { findPwsh, LabProcess } from "./process";
+
+export { LAB_HOST_KEYS, labHostKey } from "./catalog";
+export { findPwsh, labModuleDir } from "./process";
+
+export interface LabOptions {
+  /** Where the machines' state files live. @default a fresh temp dir, removed on close */
+  stateDir?: string;
+  /** The pwsh to run. @default $PWSH, pwsh on PATH, or ~/.dotnet/tools/pwsh */
+  pwsh?: string;
+  /** Runspaces that run scripts in parallel. @default 2 */
+  runspaces?: number;
+}
+
+export interface LabMachineSpec {
+  /** Computer name in the lab. */
+  name: string;
+  /** A host starts as a Windows Server with its GVLK, not yet a KMS host. */
+  role: "host" | "client";
+  /** Catalog product name of the installed OS, e.g. "Windows Server 2022 Datacenter". */
+  os: string;
+  /** DNS suffix for DNS discovery. @default "lab.test" */
+  domain?: string;
+  /** Preinstalled GVLK, already licensed by Azure's KMS. @default false */
+  marketplaceImage?: boolean;
+  /** Give two machines the same value to simulate SkipRearm=1 images. @default derived from the name */
+  cmid?: string;
+  /** Office products installed (catalog names). @default none */
+  office?: string[];
+}
+
+export interface LabConditions {
+  microsoftActivation?: "up" | "down" | "flaky";
+  /** Moves the lab clock, in days (for the 30-day count window). @default 0 */
+  clockOffsetDays?: number;
+}
+
+export type LabCall =
+  | {
+      transport: "runCommand";
+      script: string;
+      parameters: { name: string; value: string }[];
+      protectedParameters?: { name: string; value: string }[];
+    }
+  | { transport: "ssh"; command: string; stdin: string };
+
+export interface LabRunOutcome {
+  exitCode: number;
+  /** As the transport returns it: Run Command keeps the last 4,096 bytes (instanceView.output). */
+  output: string;
+  /** stderr (Run Command: instanceView.error, also the last 4,096 bytes). */
+  error: string;
+}
+
+export interface LabMachineState {
+  name: string;
+  role: "host" | "client";
+  product?: string;
+  licenseStatus: number;
+  activated: boolean;
+  activatedBy?: string;
+  currentCount?: number;
+  changed?: string[];
+  errorCode?: string;
+  cmid: string;
+  [k: string]: unknown;
+}
+
+/** Managed Run Command keeps this many bytes of a script's output and error streams. */
+export const RUN_COMMAND_OUTPUT_LIMIT = 4096;
+
+/** The last `limit` bytes of `text` (UTF-8), as Run Command's instanceView keeps them. */
+export function lastBytes(text: string, limit: number = RUN_COMMAND_OUTPUT_LIMIT): string {
+  const bytes = Buffer.from(text, "utf8");
+  if (bytes.length <= limit) return text;
+  return bytes.subarray(bytes.length - limit).toString("utf8");
+}
+
+function clean(state: Record<string, unknown>): LabMachineState {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(state)) if (v !== null && v !== undefined) out[k] = v;
+  if (!Array.isArray(out.changed)) out.changed = [];
+  return out as LabMachineState;
+}
+
+export class Lab {
+  private constructor(
+    private readonly dir: string,
+    private readonly removeOnClose: boolean,
+    private readonly server: LabProcess,
+  ) {}
+
+  /** The state directory (machines/, network.json, catalog.json). */
+  get stateDir(): string {
+    return this.dir;
+  }
+
+  static async open(options: LabOptions = {}): Promise<Lab> {
+    const pwsh = options.pwsh ?? findPwsh();
+    if (!pwsh) {
+      throw new Error(
+        "lab: pwsh not found. Install PowerShell 7: `dotnet tool install --global PowerShell --version 7.6.9` (then add ~/.dotnet/tools to PATH), or set $PWSH.",
+      );
+    }
+    const removeOnClose = options.stateDir === undefined;
+    const dir = options.stateDir
+      ? path.resolve(options.stateDir)
+      : fs.mkdtempSync(path.join(os.tmpdir(), "kms-lab-"));
+    fs.mkdirSync(path.join(dir, "machines"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "catalog.json"), labCatalogJson());
+    const server = new LabProcess(pwsh, options.runspaces ?? 2);
+    try {
+      await server.ready;
+    } catch (e) {
+      if (removeOnClose) fs.rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+    return new Lab(dir, removeOnClose, server);
+  }
+
+  private call(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return this.server.request({ ...body, stateDir: this.dir });
+  }
+
+  /** Adds a machine; keeps an existing machine of that name (state dir reuse). */
+  async addMachine(spec: LabMachineSpec): Promise<void> {
+    if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/.test(spec.name)) {
+      throw new Error(
+        `lab: machine name must be a computer name (letters, digits, hyphens); received "${spec.name}"`,
+      );
+    }
+    if (spec.role !== "host" && spec.role !== "client") {
+      throw new Error(`lab: role must be "host" or "client"; received "${String(spec.role)}"`);
+    }
+    const os = findProduct(spec.os);
+    if (!os || os.family === "office") {
+      throw new Error(`lab: os must be a catalog Windows product name; received "${spec.os}"`);
+    }
+    const office = (spec.office ?? []).map((o) => {
+      const p = findProduct(o);
+      if (!p || p.family !== "office") {
+        throw new Error(`lab: office must list catalog Office product names; received "${o}"`);
+      }
+      return p.name;
+    });
+    await this.call({ op: "addMachine", spec: { ...spec, os: os.name, office } });
+  }
+
+  /** Sets the SRV records `_vlmcs._tcp.<domain>` (an empty list removes them). */
+  async setSrvRecords(
+    domain: string,
+    entries: { target: string; port: number; priority: number; weight: number }[],
+  ): Promise<void> {
+    await this.call({ op: "network", action: "srv", domain, entries });
+  }
+
+  /** Points a DNS name (FQDN) at a lab machine. */
+  async setAddress(name: string, machine: string): Promise<void> {
+    await this.call({ op: "network", action: "address", name, target: machine });
+  }
+
+  async setConditions(c: LabConditions): Promise<void> {
+    await this.call({ op: "network", action: "conditions", conditions: c });
+  }
+
+  /** Runs a script on a machine as the transport would, and returns what the transport returns. */
+  async run(machine: string, call: LabCall): Promise<LabRunOutcome> {
+    const answer = await this.call({ op: "run", machine, call });
+    const stdout = String(answer.stdout ?? "");
+    const stderr = String(answer.stderr ?? "");
+    const exitCode = Number(answer.exitCode ?? 1);
+    if (call.transport === "runCommand") {
+      return { exitCode, output: lastBytes(stdout), error: lastBytes(stderr) };
+    }
+    return { exitCode, output: stdout, error: stderr };
+  }
+
+  async state(machine: string): Promise<LabMachineState> {
+    const answer = await this.call({ op: "state", machine });
+    return clean(answer.machine as Record<string, unknown>);
+  }
+
+  async machines(): Promise<LabMachineState[]> {
+    const answer = await this.call({ op: "state" });
+    return ((answer.machines as Record<string, unknown>[] | undefined) ?? []).map(clean);
+  }
+
+  async close(): Promise<void> {
+    await this.server.close();
+    if (this.removeOnClose) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
