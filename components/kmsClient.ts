@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { findProductsBySetupKey, Product, requireProduct } from "./catalog";
 import { KmsConfigError, showValue } from "./errors";
+import { hostOfOutput } from "./hostOutputs";
 import { known, withContext } from "./inputs";
 import type { KmsHost } from "./kmsHost";
 import {
@@ -347,7 +348,7 @@ export function validateKmsClientArgs(
           : args.lookupDomain !== undefined
             ? "lookupDomain"
             : "dns",
-      hostName: hostSummary?.name,
+      hostName: hostSummary?.name ?? hostOfOutput(args.kmsServer),
       kmsServer: args.host
         ? hostSummary?.fqdn !== undefined && hostSummary.port !== undefined
           ? `${hostSummary.fqdn}:${hostSummary.port}`

@@ -38,6 +38,7 @@ import {
   validateVolumeLicensePack,
 } from "./office";
 import { srvQueryName } from "./srv";
+import { markHostOutput } from "./hostOutputs";
 import { KMS_HOST_TYPE, KmsHostSummary } from "./summary";
 import {
   formatHostPort,
@@ -605,6 +606,9 @@ export class KmsHost extends pulumi.ComponentResource {
     this.kmsServer = pulumi
       .all([fqdn, this.port])
       .apply(([host, p]) => formatHostPort({ host, port: p }));
+    // Clients and SRV records given these very outputs record this host's name for the policies.
+    markHostOutput(this.fqdn, name);
+    markHostOutput(this.kmsServer, name);
     const officeVersions = officeRuns.map((r) => r.version);
     this.status = pulumi
       .all([setup.result, this.barrier.countResult, pulumi.all(officeRuns.map((r) => r.result))])

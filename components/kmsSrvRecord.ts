@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ACTIVATION } from "./catalog";
 import { KmsConfigError, showValue } from "./errors";
+import { hostOfOutput } from "./hostOutputs";
 import { known, knownDefault, plainBoolean, withContext } from "./inputs";
 import { afterZone, zoneIdProblem, zoneRecordSet } from "./zoneRecordSet";
 import { DEFAULT_SRV_TTL_SECONDS, srvQueryName, srvRecordSetName } from "./srv";
@@ -151,6 +152,8 @@ export function validateKmsSrvRecordArgs(
     }
     const hosts = args.hosts.map((h, i) => ({
       target: known(h.target, (v) => validateDnsName(`hosts[${i}].target`, v)),
+      // `target: host.fqdn` of a KmsHost in the program: its name, for the policies.
+      hostName: hostOfOutput(h.target),
       port:
         known(h.port, (v) => validatePort(`hosts[${i}].port`, v)) ??
         knownDefault(h.port, ACTIVATION.defaultPort),

@@ -68,7 +68,10 @@ export interface KmsClientSummary {
   family?: ActivationFamily;
   /** How the client finds its host. */
   discovery: "host" | "kmsServer" | "lookupDomain" | "dns";
-  /** Name of the KmsHost component given as `host`. */
+  /**
+   * Name of the KmsHost component given as `host`, or whose own `kmsServer` (or `fqdn`) output was given
+   * as `kmsServer` (the wiring other languages have; `discovery` stays "kmsServer").
+   */
   hostName?: string;
   /** `kmsServer` as given ("name" or "name:port"), or the host's when `host` is given and known. */
   kmsServer?: string;
@@ -85,5 +88,6 @@ export interface KmsSrvRecordSummary {
   /** Relative record name inside the zone, e.g. "_vlmcs._tcp" or "_vlmcs._tcp.branch1". */
   recordName?: string;
   ttlSeconds?: number;
-  hosts: { target?: string; port?: number; priority?: number; weight?: number }[];
+  /** `hostName`: the KmsHost whose own `fqdn` output was given as `target`. */
+  hosts: { target?: string; port?: number; priority?: number; weight?: number; hostName?: string }[];
 }

@@ -4,7 +4,9 @@ import type { ActivationFamily } from "../components/summary";
 import {
   type ClientEntry,
   type HostEntry,
+  type SharedHosts,
   attributeAll,
+  reportAdvisory,
   clientsPhrase,
   configWithDefaults,
   isKnownNumber,
@@ -144,6 +146,79 @@ function checkHost(
 }
 
 /**
+ * Clients of one DNS domain spread over hosts of equal SRV priority (by weight). A client answered
+ * 0xC004F038 looks the record up again at its next attempt and may reach another host, so every host can
+ * end up seeing every machine of the domain: they never activate only when even that is short of the
+ * threshold (mandatory); when the first split by weight leaves a host short, activation can take
+ * several activation intervals (advisory, with the numbers).
+ */
+function checkShared(
+  shared: SharedHosts,
+  clients: ClientEntry[],
+  margin: number,
+  report: (message: string, urn?: string) => void,
+): void {
+  const hosts = shared.hosts.map((h) => h.host);
+  const weights = shared.hosts.map((h) => Math.max(0, h.weight));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const share = (i: number) => (total > 0 ? weights[i] / total : 1 / hosts.length);
+  const head =
+    `KMS hosts ${quoteList(
+      hosts.map((h) => h.name),
+      "and",
+    )} share the clients of "${shared.domain}" (SRV priority ${shared.priority}, ` +
+    `weights ${weights.join(" and ")})`;
+  for (const group of ["windows", "office"] as CountGroup[]) {
+    const inGroup = clients.filter(
+      (c) => c.summary?.family && ACTIVATION.countGroup[c.summary.family] === group,
+    );
+    if (inGroup.length === 0) continue;
+    const counts = hosts.map((h) => countGroup(h, inGroup, group));
+    const best = Math.max(...counts.map((c) => c.high));
+    const families = FAMILIES.filter((f) => inGroup.some((c) => c.summary?.family === f));
+    const failing = families.filter((f) => best < ACTIVATION.thresholds[f] + margin);
+    if (failing.length > 0) {
+      const never = inGroup.filter((c) => failing.includes(c.summary!.family!)).map((c) => c.name);
+      report(
+        `${head}: even if every client reached the same host, the best would count ${machines(best, group)}, ` +
+          `but ${failing.map((f) => needPhrase(f, ACTIVATION.thresholds[f] + margin, margin, best)).join(" and ")}. ` +
+          `These clients would never activate (0xC004F038, count insufficient): ${quoteList(never, "and")}. ` +
+          WAYS_OUT[group],
+        clients[0].urn,
+      );
+      continue;
+    }
+    // The first split by weight, from the machines known at preview.
+    const first = counts.map((c, i) => Math.floor(c.distinct * share(i)) + c.external);
+    const short = families.filter((f) => first.some((n) => n < ACTIVATION.thresholds[f] + margin));
+    if (short.length === 0) continue;
+    const distinct = counts[0].distinct;
+    const split = hosts
+      .map(
+        (h, i) =>
+          `"${h.name}" about ${first[i]}` +
+          (counts[i].external > 0 ? ` (${counts[i].external} of them in externalClients)` : ""),
+      )
+      .join(", ");
+    reportAdvisory(
+      report,
+      `${head}: the ${distinct} distinct ${GROUP_LABEL[group]} ${distinct === 1 ? "machine" : "machines"} of this ` +
+        `stack split by weight, so at first contact the hosts would count ${split}, but ${short
+          .map((f) => `${familyName(f)} needs ${ACTIVATION.thresholds[f] + margin}`)
+          .join(
+            " and ",
+          )}. A client answered 0xC004F038 looks the record up again at its next attempt (every ` +
+        `activation interval, 120 minutes by default) and may reach another host, so ${clientsPhrase(
+          inGroup.map((c) => c.name),
+        )} may take several intervals to activate. To have them activate at once, give one host a lower SRV ` +
+        "priority number (it then takes every client, the others stay as fallback), or count more machines " +
+        "(externalClients).",
+      clients[0].urn,
+    );
+  }
+}
+
+/**
  * Per KMS host, counts the distinct machines of the clients in the stack that activate against it, plus
  * its externalClients, and reports the clients that would never reach their threshold.
  */
@@ -152,7 +227,9 @@ export const enforceActivationThreshold: StackValidationPolicy = {
   description:
     "Every KMS client in the stack must reach its activation threshold: a KMS host activates Windows client OS " +
     "only when it counts at least 25 distinct Windows machines, Windows Server at 5, and Office at 5 distinct " +
-    "Office machines (its own count). Clients whose host cannot be told are reported as undecided, never passed.",
+    "Office machines (its own count). Clients of several hosts of one DNS domain are judged by SRV priority and weight. Clients whose host " +
+    "cannot be told are reported as undecided, never passed; when the host is outside the stack, that finding " +
+    "is advisory and says what to add.",
   enforcementLevel: "mandatory",
   severity: "high",
   remediationSteps:
@@ -184,14 +261,22 @@ export const enforceActivationThreshold: StackValidationPolicy = {
         : 0;
     const view = readStack(args.resources);
     const byHost = new Map<HostEntry, ClientEntry[]>(view.hosts.map((h) => [h, []]));
+    const byDomain = new Map<string, { shared: SharedHosts; clients: ClientEntry[] }>();
     for (const { client, attribution } of attributeAll(view)) {
-      if (!attribution.host) {
-        report(
-          `Cannot decide whether KmsClient "${client.name}" activates: ${attribution.reason}. Give it host (a ` +
-            "KmsHost in this program), or a kmsServer or lookupDomain that names a KmsHost in this stack; a KMS " +
-            "host outside this stack must be checked by hand.",
-          client.urn,
-        );
+      if (attribution.reason !== undefined) {
+        if (attribution.advisory) {
+          reportAdvisory(
+            report,
+            `Cannot decide whether KmsClient "${client.name}" activates: ${attribution.reason}.`,
+            client.urn,
+          );
+        } else {
+          report(
+            `Cannot decide whether KmsClient "${client.name}" activates: ${attribution.reason}. Give it host (a ` +
+              "KmsHost in this program), or a kmsServer or lookupDomain that names a KmsHost in this stack.",
+            client.urn,
+          );
+        }
         continue;
       }
       if (!client.summary?.family) {
@@ -202,7 +287,25 @@ export const enforceActivationThreshold: StackValidationPolicy = {
         );
         continue;
       }
+      if (attribution.shared) {
+        const key = attribution.shared.domain;
+        const entry = byDomain.get(key) ?? { shared: attribution.shared, clients: [] };
+        entry.clients.push(client);
+        byDomain.set(key, entry);
+        continue;
+      }
       byHost.get(attribution.host)!.push(client);
+    }
+    for (const { shared, clients } of byDomain.values()) {
+      if (shared.hosts.some((h) => !h.host.summary)) {
+        report(
+          `Cannot decide whether the clients of "${shared.domain}" activate: the summary of one of its KMS hosts ` +
+            "is not readable (not known at preview).",
+          clients[0].urn,
+        );
+        continue;
+      }
+      checkShared(shared, clients, margin, report);
     }
     for (const host of view.hosts) {
       const clients = byHost.get(host)!;

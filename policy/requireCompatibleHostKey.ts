@@ -14,6 +14,7 @@ import {
   type HostEntry,
   attributeAll,
   clientsPhrase,
+  reportAdvisory,
   isKnownString,
   quoteList,
   readStack,
@@ -144,27 +145,33 @@ export const requireCompatibleHostKey: StackValidationPolicy = {
     const view = readStack(args.resources);
     const groups = new Map<string, { host: HostEntry; product: Product; clients: ClientEntry[] }>();
     for (const { client, attribution } of attributeAll(view)) {
-      if (!attribution.host) {
-        report(
-          `Cannot decide whether the KMS host of KmsClient "${client.name}" can activate it: ${attribution.reason}.`,
-          client.urn,
-        );
+      if (attribution.reason !== undefined) {
+        const message = `Cannot decide whether the KMS host of KmsClient "${client.name}" can activate it: ${attribution.reason}.`;
+        if (attribution.advisory) reportAdvisory(report, message, client.urn);
+        else report(message, client.urn);
         continue;
       }
+      // Clients shared by several hosts of a domain may reach any of them: each must hold a fitting key.
+      const hosts = attribution.shared
+        ? attribution.shared.hosts.map((h) => h.host)
+        : [attribution.host];
       const productName = client.summary?.product;
       const product = isKnownString(productName) ? findProduct(productName) : undefined;
       if (!product) {
         report(
-          `Cannot decide whether KMS host "${attribution.host.name}" can activate KmsClient "${client.name}": its ` +
-            "product is not known at preview or not in the catalog. Give product as a catalog product name.",
+          `Cannot decide whether KMS host ${hosts.map((h) => `"${h.name}"`).join(" or ")} can activate KmsClient ` +
+            `"${client.name}": its product is not known at preview or not in the catalog. Give product as a ` +
+            "catalog product name.",
           client.urn,
         );
         continue;
       }
-      const key = `${attribution.host.urn}\u0000${product.name}`;
-      const entry = groups.get(key) ?? { host: attribution.host, product, clients: [] };
-      entry.clients.push(client);
-      groups.set(key, entry);
+      for (const host of hosts) {
+        const key = `${host.urn}\u0000${product.name}`;
+        const entry = groups.get(key) ?? { host, product, clients: [] };
+        entry.clients.push(client);
+        groups.set(key, entry);
+      }
     }
     for (const { host, product, clients } of groups.values()) {
       const names = clients.map((c) => c.name);

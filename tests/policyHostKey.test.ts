@@ -148,7 +148,8 @@ describe("require-compatible-host-key", () => {
     [
       "the client's host is not in the stack",
       [client("c1", { discovery: "kmsServer", kmsServer: "kms.onprem.contoso.com" })],
-      'Cannot decide whether the KMS host of KmsClient "c1" can activate it: this stack declares no KmsHost.',
+      'Cannot decide whether the KMS host of KmsClient "c1" can activate it: this stack declares no KmsHost: ' +
+        "declare its KMS host in this stack (KmsHost with azureVm or ssh), or check the host's count by hand.",
     ],
   ])("cannot decide: %s", async (_, resources, expected) => {
     expect(await run(resources)).toEqual([expected]);

@@ -66,7 +66,7 @@ describe("kms-guard conventions", () => {
     ["enforce-activation-threshold", "stack", "mandatory"],
     ["require-compatible-host-key", "stack", "mandatory"],
     ["disallow-internet-kms-port", "resource", "mandatory"],
-    ["require-srv-record-for-discovery", "stack", "advisory"],
+    ["require-srv-record-for-discovery", "stack", "mandatory"],
     ["enforce-interval-range", "resource", "mandatory"],
     ["disallow-azure-edition-host", "resource", "mandatory"],
   ])("%s is a %s policy, %s by default", (name, kind, level) => {

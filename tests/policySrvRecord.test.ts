@@ -31,7 +31,7 @@ const rawRecord = (type: "dns" | "privatedns", props: Record<string, unknown> = 
 
 const missing = (clients: string, verb: string, domain = ZONE) =>
   `${clients} ${verb} KMS host through DNS in "${domain}", but this stack declares no _vlmcs._tcp SRV record ` +
-  `there (the client would fail with 0x8007232B, DNS name does not exist). Add a KmsSrvRecord for "${domain}" ` +
+  `there (the client would fail with 0x8007232B, DNS name does not exist, unless the record exists outside this stack). Add a KmsSrvRecord for "${domain}" ` +
   "(zoneName, and recordName for a sub-domain), give the KmsHost a dns argument, or point the clients at the " +
   "host with host or kmsServer.";
 
@@ -85,7 +85,7 @@ describe("require-srv-record-for-discovery", () => {
     expect(await run(resources)).toEqual([missing('KmsClient "c1"', "finds its")]);
   });
 
-  test("violation: the clients of one domain are reported together, on the first client", async () => {
+  test("violation: the clients of one domain are reported together, on the first client, as advisory (the record may be outside the stack)", async () => {
     expect(
       await runStackPolicy(requireSrvRecordForDiscovery, [
         host({ dns: undefined }),
@@ -96,6 +96,7 @@ describe("require-srv-record-for-discovery", () => {
       {
         message: missing('KmsClients "c1" and "c2"', "find their"),
         urn: urnOf("kms:index:KmsClient", "c1"),
+        enforcementLevel: "advisory",
       },
     ]);
   });
@@ -125,18 +126,6 @@ describe("require-srv-record-for-discovery", () => {
         "a policy cannot see (Azure DNS does not accept dynamic updates).",
     ],
     [
-      "own-domain DNS discovery with two hosts",
-      [host({ name: "kms-a" }), host({ name: "kms-b" }), srvRecord(), onDns("c1")],
-      'Cannot decide whether KmsClient "c1" finds a _vlmcs._tcp SRV record: it finds its host through DNS in its ' +
-        "own domain, which a policy cannot see, and this stack has 2 KMS hosts.",
-    ],
-    [
-      "own-domain DNS discovery, host without dns, records elsewhere",
-      [host({ dns: undefined }), srvRecord({ zoneName: "other.contoso.com" }), onDns("c1")],
-      'Cannot decide whether KmsClient "c1" finds a _vlmcs._tcp SRV record: it looks in its own DNS domain, which ' +
-        'a policy cannot see, and KMS host "kms" has no dns zone known at preview.',
-    ],
-    [
       "the host's port is not known at preview",
       [host({ port: undefined }), srvRecord(), onLookup("c1")],
       'Cannot decide whether the _vlmcs._tcp SRV record in "corp.contoso.com" has the port of KMS host "kms": the ' +
@@ -144,6 +133,19 @@ describe("require-srv-record-for-discovery", () => {
     ],
   ])("cannot decide: %s", async (_, resources, expected) => {
     expect(await run(resources)).toEqual([expected]);
+  });
+
+  test.each([
+    [
+      "own-domain DNS discovery with two hosts: the stack's only SRV domain, whose record has the port",
+      [host({ name: "kms-a" }), host({ name: "kms-b" }), srvRecord(), onDns("c1")],
+    ],
+    [
+      "own-domain DNS discovery, host without dns: the stack's only SRV domain names the host",
+      [host({ dns: undefined }), srvRecord({ zoneName: "other.contoso.com" }), onDns("c1")],
+    ],
+  ])("decided from the stack's only SRV domain: %s", async (_, resources) => {
+    expect(await run(resources)).toEqual([]);
   });
 
   test.each([

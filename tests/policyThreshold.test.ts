@@ -1,5 +1,5 @@
 import { enforceActivationThreshold } from "../policy/enforceActivationThreshold";
-import { runStackPolicy, stackMessages, urnOf } from "./helpers/policyHarness";
+import { runStackPolicy, stackFindings, stackMessages, urnOf } from "./helpers/policyHarness";
 import { client, clients, host, preview, quotedNames, srvRecord } from "./helpers/policyFixtures";
 
 const WINDOWS_WAYS_OUT =
@@ -12,8 +12,10 @@ const OFFICE_WAYS_OUT =
   "does not activate Office).";
 const NEVER = "These clients would never activate (0xC004F038, count insufficient):";
 const ATTRIBUTE =
-  "Give it host (a KmsHost in this program), or a kmsServer or lookupDomain that names a KmsHost in this " +
-  "stack; a KMS host outside this stack must be checked by hand.";
+  "Give it host (a KmsHost in this program), or a kmsServer or lookupDomain that names a KmsHost in this stack.";
+const OUTSIDE =
+  "declare that host in this stack (KmsHost with azureVm or ssh), pass the host's own kmsServer output, or " +
+  "check its count by hand";
 
 const run = (resources: Parameters<typeof stackMessages>[1], config = {}) =>
   stackMessages(enforceActivationThreshold, resources, config);
@@ -206,39 +208,121 @@ describe("enforce-activation-threshold", () => {
           kmsServer: "kms.onprem.contoso.com",
         }),
       ],
-      "this stack declares no KmsHost",
+      "this stack declares no KmsHost: declare its KMS host in this stack (KmsHost with azureVm or ssh), or " +
+        "check the host's count by hand",
     ],
     [
       "a kmsServer that names another machine",
-      [host(), client("c1", { discovery: "kmsServer", kmsServer: "other.contoso.com:1688" })],
-      'its kmsServer "other.contoso.com:1688" is not the name of a KmsHost in this stack',
+      [
+        host(),
+        client("c1", {
+          discovery: "kmsServer",
+          hostName: undefined,
+          kmsServer: "other.contoso.com:1688",
+        }),
+      ],
+      `its kmsServer "other.contoso.com:1688" is not the name of a KmsHost in this stack: ${OUTSIDE}`,
     ],
     [
-      "DNS discovery in its own domain with two hosts",
+      "DNS discovery in its own domain with two hosts and no SRV record",
       [
-        host({ name: "kms-a" }),
-        host({ name: "kms-b" }),
+        host({ name: "kms-a", dns: undefined }),
+        host({ name: "kms-b", dns: undefined }),
         client("c1", { discovery: "dns", hostName: undefined }),
       ],
-      "it finds its host through DNS in its own domain, which a policy cannot see, and this stack has 2 KMS hosts",
+      "it finds its host through DNS in its own domain, which a policy cannot see, and this stack has 2 KMS " +
+        "hosts and no _vlmcs._tcp record: give it lookupDomain (the domain whose record it uses)",
     ],
     [
-      "a lookupDomain served by two hosts",
+      "a lookupDomain whose record names a machine outside the stack first",
       [
-        host({ name: "kms-a", fqdn: "kms-a.corp.contoso.com" }),
-        host({ name: "kms-b", fqdn: "kms-b.corp.contoso.com" }),
-        client("c1", { discovery: "lookupDomain", lookupDomain: "corp.contoso.com" }),
+        host({ name: "kms-a", fqdn: "kms-a.corp.contoso.com", dns: undefined }),
+        srvRecord({
+          zoneName: "corp.contoso.com",
+          hosts: [
+            { target: "kms-onprem.corp.contoso.com", port: 1688, priority: 0 },
+            { target: "kms-a.corp.contoso.com", port: 1688, priority: 10 },
+          ],
+        }),
+        client("c1", {
+          discovery: "lookupDomain",
+          hostName: undefined,
+          lookupDomain: "corp.contoso.com",
+        }),
       ],
-      'KMS hosts "kms-a" and "kms-b" all serve "corp.contoso.com" and a client picks one of them at random, so no single host\'s count applies',
+      'the _vlmcs._tcp record in "corp.contoso.com" sends clients first (priority 0) to ' +
+        '"kms-onprem.corp.contoso.com", which is not a KmsHost in this stack: declare it in this stack (KmsHost ' +
+        "with azureVm or ssh), or check its count by hand",
     ],
-    [
-      "a kmsServer not known at preview",
-      [host(), client("c1", { discovery: "kmsServer", kmsServer: undefined })],
-      "its kmsServer is not known at preview",
-    ],
-  ])("cannot decide, never passes: %s", async (_, resources, reason) => {
+  ])(
+    "the host is outside the stack: advisory, says what to add, never blocks: %s",
+    async (_, resources, reason) => {
+      expect(await stackFindings(enforceActivationThreshold, resources)).toEqual([
+        `advisory: Cannot decide whether KmsClient "c1" activates: ${reason}.`,
+      ]);
+    },
+  );
+
+  test("cannot decide, never passes: a kmsServer not known at preview", async () => {
+    expect(
+      await run([
+        host(),
+        client("c1", { discovery: "kmsServer", hostName: undefined, kmsServer: undefined }),
+      ]),
+    ).toEqual([
+      `Cannot decide whether KmsClient "c1" activates: its kmsServer is not known at preview. ${ATTRIBUTE}`,
+    ]);
+  });
+
+  test("kmsServer given as a KmsHost's own output (summary hostName): attributed to that host, judged", async () => {
+    const a = host({ name: "kms-a", fqdn: "kms-a.corp.contoso.com", dns: undefined });
+    const b = host({ name: "kms-b", fqdn: "kms-b.corp.contoso.com", dns: undefined });
+    const onA = clients("w", 4, "windowsServer", {
+      discovery: "kmsServer",
+      kmsServer: undefined,
+      hostName: "kms-a",
+    });
+    expect(await run([a, b, ...onA])).toEqual([
+      `KMS host "kms-a" would count 4 distinct Windows machines (4 in this stack + 0 in externalClients), but ` +
+        `Windows Server needs 5 (1 more). ${NEVER} ${quotedNames("w", 4)}. ${WINDOWS_WAYS_OUT}`,
+    ]);
+    expect(
+      await run([
+        a,
+        b,
+        ...onA,
+        ...clients("x", 1, "windowsServer", {
+          discovery: "kmsServer",
+          kmsServer: undefined,
+          hostName: "kms-a",
+        }),
+      ]),
+    ).toEqual([]);
+  });
+
+  test("kmsServer from another language: attributed through the engine's property dependencies", async () => {
+    const a = host({ name: "kms-a", fqdn: "kms-a.corp.contoso.com", dns: undefined });
+    const b = host({ name: "kms-b", fqdn: "kms-b.corp.contoso.com", dns: undefined });
+    const hostUrn = urnOf("kms:index:KmsHost", "kms-a");
+    const resources = [a, b];
+    for (let i = 1; i <= 4; i++) {
+      const c = client(`s${i}`, {
+        ...{ product: "Windows Server 2022 Datacenter", family: "windowsServer" as const },
+        discovery: "kmsServer",
+        kmsServer: undefined,
+        hostName: undefined,
+      });
+      resources.push(c, {
+        type: "azure-native:compute:VirtualMachineRunCommand",
+        name: `s${i}-setup`,
+        props: {},
+        parent: urnOf("kms:index:KmsClient", `s${i}`),
+        propertyDependencies: { parameters: [hostUrn] },
+      });
+    }
     expect(await run(resources)).toEqual([
-      `Cannot decide whether KmsClient "c1" activates: ${reason}. ${ATTRIBUTE}`,
+      `KMS host "kms-a" would count 4 distinct Windows machines (4 in this stack + 0 in externalClients), but ` +
+        `Windows Server needs 5 (1 more). ${NEVER} ${quotedNames("s", 4)}. ${WINDOWS_WAYS_OUT}`,
     ]);
   });
 

@@ -16,6 +16,8 @@ export interface FakeResource {
   props: Record<string, unknown>;
   /** URN of the parent resource, as the engine gives it in `opts.parent`. */
   parent?: string;
+  /** Property name → URNs it took values from, as the engine gives them to stack policies. */
+  propertyDependencies?: Record<string, string[]>;
   /** The resource's URN when the default (no parent types) is not what the test needs. */
   urn?: string;
 }
@@ -23,6 +25,8 @@ export interface FakeResource {
 export interface Violation {
   message: string;
   urn?: string;
+  /** Only when the policy reported this finding at its own level (the object form of reportViolation). */
+  enforcementLevel?: string;
 }
 
 export function urnOf(type: string, name: string, parentType?: string): string {
@@ -89,6 +93,15 @@ export async function runStackPolicy(
     isType: () => false,
     asType: () => undefined,
   }));
+  // Parents and property dependencies as resources, as the engine links them.
+  const byUrn = new Map(policyResources.map((p) => [p.urn, p]));
+  resources.forEach((r, i) => {
+    const p = policyResources[i];
+    if (r.parent && byUrn.has(r.parent)) p.parent = byUrn.get(r.parent);
+    for (const [k, urns] of Object.entries(r.propertyDependencies ?? {})) {
+      p.propertyDependencies[k] = urns.map((u) => byUrn.get(u)).filter((x) => x !== undefined);
+    }
+  });
   await policy.validateStack(
     {
       resources: policyResources,
@@ -96,9 +109,32 @@ export async function runStackPolicy(
       getConfig: <T>() => config as T,
       notApplicable,
     },
-    (message, urn) => violations.push(urn === undefined ? { message } : { message, urn }),
+    (message, urn) => {
+      // The object form (kms-guard's advisory findings) carries its own level, as the policy server reads it.
+      if (typeof message === "object") {
+        const m = message as { message: string; urn?: string; enforcementLevel?: string };
+        violations.push({
+          message: m.message,
+          ...(m.urn === undefined ? {} : { urn: m.urn }),
+          ...(m.enforcementLevel === undefined ? {} : { enforcementLevel: m.enforcementLevel }),
+        });
+        return;
+      }
+      violations.push(urn === undefined ? { message } : { message, urn });
+    },
   );
   return violations;
+}
+
+/** "advisory: <message>" for findings reported at the advisory level, the message otherwise. */
+export async function stackFindings(
+  policy: StackValidationPolicy,
+  resources: FakeResource[],
+  config: Record<string, unknown> = {},
+): Promise<string[]> {
+  return (await runStackPolicy(policy, resources, config)).map((v) =>
+    v.enforcementLevel ? `${v.enforcementLevel}: ${v.message}` : v.message,
+  );
 }
 
 /** Messages only, for tables that check the text. */
