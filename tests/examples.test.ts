@@ -41,6 +41,10 @@ const cases: [string, string[]][] = [
       "azure-native:compute:VirtualMachineRunCommandByVirtualMachine kms-b-setup",
       "kms:index:KmsSrvRecord kms-srv",
       "azure-native:dns:RecordSet kms-srv",
+      ...[1, 2, 3, 4, 5].flatMap((i) => [
+        `kms:index:KmsClient app-${i}`,
+        `azure-native:compute:VirtualMachineRunCommandByVirtualMachine app-${i}-setup`,
+      ]),
     ],
   ],
   [
@@ -98,6 +102,20 @@ describe.each(cases)("examples/%s", (dir, expected) => {
       .map((v) => `${v.policyName}: ${v.message}`);
     expect(mandatory).toEqual([]);
   });
+});
+
+test("examples/two-hosts: clients on DNS discovery with two hosts plan clean (no violation at all)", () => {
+  expect(results.get("two-hosts")!.violations).toEqual([]);
+  const clients = results
+    .get("two-hosts")!
+    .resources.filter((r) => r.type === "kms:index:KmsClient");
+  expect(clients.map((c) => (c.inputs.summary as { discovery: string }).discovery)).toEqual([
+    "dns",
+    "dns",
+    "dns",
+    "dns",
+    "dns",
+  ]);
 });
 
 test("the VM-less examples create no VM, NIC or NSG", () => {

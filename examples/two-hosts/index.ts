@@ -1,33 +1,33 @@
 /**
  * Two KMS hosts (existing Azure VMs) published in one `_vlmcs._tcp` SRV record: clients try priority 0
  * first and fall back to priority 10; two hosts of the same priority would share by weight. The hosts
- * do not create their own records (no `dns`); KmsSrvRecord writes the one record for both.
+ * do not create their own records (no `dns`): two hosts that each create `_vlmcs._tcp` in one zone would
+ * overwrite each other, so KmsSrvRecord writes the one record for both.
  *
- * The clients are the domain members of the zone, outside this stack (DNS discovery), counted through
- * `externalClients`. A KmsClient with DNS discovery in this stack would make the kms-guard threshold
- * policy report "cannot decide" (it does not know which of the two hosts a client reaches).
+ * The clients are domain members of the zone on DNS discovery (no host, kmsServer or lookupDomain): they
+ * look up `_vlmcs._tcp.<zone>` and reach kms-a, the priority-0 host, which is the host the kms-guard
+ * policies count them on (kms-b is the fallback). Five Windows Server machines reach the threshold of 5.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { KmsHost, KmsSrvRecord } from "../../components";
+import { KmsClient, KmsHost, KmsSrvRecord } from "../../components";
 
 const cfg = new pulumi.Config();
 const zoneName = cfg.get("zoneName") ?? "corp.contoso.com";
 const zoneResourceGroupName = cfg.get("zoneResourceGroupName") ?? "dns-rg";
 const hostKey = cfg.requireSecret("hostKey");
+const clientCount = cfg.getNumber("clientCount") ?? 5;
 
 const primary = new KmsHost("kms-a", {
   hostKey,
   azureVm: { resourceGroupName: "kms-rg", vmName: "kms-a", location: "westeurope" },
   windowsServerVersion: "2022",
   fqdn: `kms-a.${zoneName}`,
-  externalClients: { windowsServer: 10 },
 });
 const secondary = new KmsHost("kms-b", {
   hostKey,
   azureVm: { resourceGroupName: "kms-rg", vmName: "kms-b", location: "northeurope" },
   windowsServerVersion: "2022",
   fqdn: `kms-b.${zoneName}`,
-  externalClients: { windowsServer: 10 },
 });
 
 const srv = new KmsSrvRecord("kms-srv", {
@@ -39,5 +39,20 @@ const srv = new KmsSrvRecord("kms-srv", {
   ],
 });
 
+// Domain members (their DNS suffix is the zone): DNS discovery, after the record exists.
+const clients = Array.from(
+  { length: clientCount },
+  (_, i) =>
+    new KmsClient(
+      `app-${i + 1}`,
+      {
+        azureVm: { resourceGroupName: "apps-rg", vmName: `app-${i + 1}`, location: "westeurope" },
+        product: "Windows Server 2022 Datacenter",
+      },
+      { dependsOn: [srv] },
+    ),
+);
+
 export const srvQueryName = srv.fqdn;
+export const clientStatus = clients.map((c) => c.status);
 export const hosts = [primary.kmsServer, secondary.kmsServer];
