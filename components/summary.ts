@@ -89,5 +89,11 @@ export interface KmsSrvRecordSummary {
   recordName?: string;
   ttlSeconds?: number;
   /** `hostName`: the KmsHost whose own `fqdn` output was given as `target`. */
-  hosts: { target?: string; port?: number; priority?: number; weight?: number; hostName?: string }[];
+  hosts: {
+    target?: string;
+    port?: number;
+    priority?: number;
+    weight?: number;
+    hostName?: string;
+  }[];
 }
