@@ -39,6 +39,9 @@ function Start-LabRun([string]$Script) {
 }
 
 function Get-LabScriptLabel([string]$Text) {
+    # For the machine's record only: the project's scripts name themselves in $ScriptName.
+    $m = [regex]::Match($Text, '(?m)^\$ScriptName\s*=\s*''([\w.-]+)''')
+    if ($m.Success) { return ($m.Groups[1].Value + '.ps1') }
     $m = [regex]::Match($Text, '^\s*#\s*([\w.-]+\.ps1)')
     if ($m.Success) { return $m.Groups[1].Value }
     return $null
@@ -47,7 +50,14 @@ function Get-LabScriptLabel([string]$Text) {
 function Invoke-LabRun($Request) {
     $dir = [System.IO.Path]::Combine((Get-LabStateDir), 'tmp')
     [void][System.IO.Directory]::CreateDirectory($dir)
-    if ([string]::IsNullOrEmpty($env:TEMP)) { $env:TEMP = $dir }
+    # Each machine has its own %ProgramData% and %TEMP% under <state>/fs/<machine>/ (the scripts keep a
+    # file there); the server sets them for the run.
+    $root = [System.IO.Path]::Combine((Get-LabStateDir), 'fs', (Get-LabMachineName).ToLowerInvariant())
+    $programData = [System.IO.Path]::Combine($root, 'ProgramData')
+    $temp = [System.IO.Path]::Combine($root, 'Temp')
+    [void][System.IO.Directory]::CreateDirectory($programData)
+    [void][System.IO.Directory]::CreateDirectory($temp)
+    $envVars = @{ ProgramData = $programData; ALLUSERSPROFILE = $programData; TEMP = $temp; TMP = $temp; COMPUTERNAME = (Get-LabMachineName).ToUpperInvariant() }
     $call = $Request.call
     # One file per distinct script text, kept: PowerShell caches a parsed script by path and content,
     # so 300 clients running the same script parse it once.
@@ -64,7 +74,7 @@ function Invoke-LabRun($Request) {
             # as Windows PowerShell 5.1 needs to read non-ASCII text).
             Write-LabScriptFile $file ([string]$call.script)
             $tokens = Get-LabRunCommandTokens (@($call.parameters) + @($call.protectedParameters))
-            return @{ invoke = ((Get-LabInvocationText $file $tokens) + ' *>&1'); file = $null; stdin = '' }
+            return @{ invoke = ((Get-LabInvocationText $file $tokens) + ' *>&1'); file = $null; stdin = ''; env = $envVars }
         }
         if ($call.transport -eq 'ssh') {
             $m = [regex]::Match([string]$call.command, '^powershell(\.exe)?\s(.*\s)?-EncodedCommand\s+([A-Za-z0-9+/=]+)\s*$', 'IgnoreCase')
@@ -76,7 +86,7 @@ function Invoke-LabRun($Request) {
             try { $label = Get-LabScriptLabel ([string]((ConvertFrom-Json -InputObject ([string]$call.stdin)).script)) } catch { $label = $null }
             Start-LabRun $label
             Write-LabScriptFile $file $bootstrap
-            return @{ invoke = ((Get-LabInvocationText $file @()) + ' *>&1'); file = $null; stdin = [string]$call.stdin }
+            return @{ invoke = ((Get-LabInvocationText $file @()) + ' *>&1'); file = $null; stdin = [string]$call.stdin; env = $envVars }
         }
         return @{ exitCode = 1; stdout = ''; stderr = 'lab: unknown transport ' + [string]$call.transport }
     } catch {

@@ -404,6 +404,13 @@ namespace KmsLab
                 System.Text.Json.JsonElement stdinElement;
                 string stdin = doc.RootElement.TryGetProperty("stdin", out stdinElement) && stdinElement.ValueKind == System.Text.Json.JsonValueKind.String
                     ? stdinElement.GetString() : "";
+                System.Text.Json.JsonElement envElement;
+                if (doc.RootElement.TryGetProperty("env", out envElement) && envElement.ValueKind == System.Text.Json.JsonValueKind.Object)
+                {
+                    // The machine's own %ProgramData%, %TEMP%, %COMPUTERNAME%: environment variables are
+                    // per process, so a lab server runs one script at a time (tools/lab runs several servers).
+                    foreach (var p in envElement.EnumerateObject()) Environment.SetEnvironmentVariable(p.Name, p.Value.GetString());
+                }
                 try
                 {
                     return RunScript(rs, id, invoke.GetString(), stdin);

@@ -518,6 +518,22 @@ exit 3`;
     expect(r.exitCode).toBe(3);
   });
 
+  test("each machine has its own %ProgramData%, %TEMP% and computer name", async () => {
+    await lab.addMachine({ name: "box2", role: "client", os: WS2022_STD });
+    const write = String.raw`
+$f = Join-Path $env:ProgramData 'pulumi-kms-activation'
+New-Item -ItemType Directory -Force -Path $f | Out-Null
+Set-Content -LiteralPath (Join-Path $f 'mark.txt') -Value $env:COMPUTERNAME
+@{ here = (Test-Path (Join-Path $f 'mark.txt')); name = $env:COMPUTERNAME; temp = ($env:TEMP -ne $env:ProgramData) } | ConvertTo-Json -Compress`;
+    expect(await ps(lab, "box", write)).toEqual({ here: true, name: "BOX", temp: true });
+    const look = await ps(
+      lab,
+      "box2",
+      `@{ there = (Test-Path (Join-Path (Join-Path $env:ProgramData 'pulumi-kms-activation') 'mark.txt')); name = $env:COMPUTERNAME } | ConvertTo-Json -Compress`,
+    );
+    expect(look).toEqual({ there: false, name: "BOX2" });
+  });
+
   test("the state lives in files: a reopened lab has the same machines, and addMachine keeps them", async () => {
     await ps(
       lab,
@@ -536,6 +552,6 @@ exit 3`;
     );
     expect(r.kms).toBe("kms.example.test");
     expect(fs.existsSync(path.join(dir, "machines", "box.json"))).toBe(true);
-    expect((await lab.machines()).map((m) => m.name)).toEqual(["box"]);
+    expect((await lab.machines()).map((m) => m.name)).toEqual(["box", "box2"]);
   });
 });

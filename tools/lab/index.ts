@@ -19,7 +19,10 @@ export interface LabOptions {
   stateDir?: string;
   /** The pwsh to run. @default $PWSH, pwsh on PATH, or ~/.dotnet/tools/pwsh */
   pwsh?: string;
-  /** Runspaces that run scripts in parallel. @default 2 */
+  /**
+   * Scripts run in parallel, each set in its own pwsh process (a machine's %ProgramData% and %TEMP% are
+   * environment variables, which a process shares). @default 2
+   */
   runspaces?: number;
 }
 
@@ -98,7 +101,7 @@ export class Lab {
   private constructor(
     private readonly dir: string,
     private readonly removeOnClose: boolean,
-    private readonly server: LabProcess,
+    private readonly servers: LabProcess[],
   ) {}
 
   /** The state directory (machines/, network.json, catalog.json). */
@@ -119,18 +122,23 @@ export class Lab {
       : fs.mkdtempSync(path.join(os.tmpdir(), "kms-lab-"));
     fs.mkdirSync(path.join(dir, "machines"), { recursive: true });
     fs.writeFileSync(path.join(dir, "catalog.json"), labCatalogJson());
-    const server = new LabProcess(pwsh, options.runspaces ?? 2);
+    const count = Math.max(1, Math.floor(options.runspaces ?? 2));
+    const servers = Array.from({ length: count }, () => new LabProcess(pwsh, 1));
     try {
-      await server.ready;
+      await Promise.all(servers.map((s) => s.ready));
     } catch (e) {
+      await Promise.all(servers.map((s) => s.close().catch(() => undefined)));
       if (removeOnClose) fs.rmSync(dir, { recursive: true, force: true });
       throw e;
     }
-    return new Lab(dir, removeOnClose, server);
+    return new Lab(dir, removeOnClose, servers);
   }
 
   private call(body: Record<string, unknown>): Promise<Record<string, unknown>> {
-    return this.server.request({ ...body, stateDir: this.dir });
+    // The least busy server; all of them share the state directory (file lock, atomic writes).
+    let server = this.servers[0];
+    for (const s of this.servers) if (s.load < server.load) server = s;
+    return server.request({ ...body, stateDir: this.dir });
   }
 
   /** Adds a machine; keeps an existing machine of that name (state dir reuse). */
@@ -197,7 +205,7 @@ export class Lab {
   }
 
   async close(): Promise<void> {
-    await this.server.close();
+    await Promise.all(this.servers.map((s) => s.close()));
     if (this.removeOnClose) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -52,6 +52,11 @@ export class LabProcess {
   private readyReject!: (e: Error) => void;
   readonly ready: Promise<void>;
 
+  /** Requests sent and not answered yet. */
+  get load(): number {
+    return this.pending.size;
+  }
+
   constructor(pwsh: string, runspaces: number) {
     this.ready = new Promise<void>((resolve, reject) => {
       this.readyResolve = resolve;
