@@ -106,6 +106,15 @@ function ConvertTo-HResultText($Value) {
     return ('0x{0:X8}' -f $n)
 }
 
+function Test-CimException($Exception) {
+    $type = $Exception.GetType()
+    while ($null -ne $type) {
+        if ($type.FullName -eq 'Microsoft.Management.Infrastructure.CimException') { return $true }
+        $type = $type.BaseType
+    }
+    return $false
+}
+
 function Get-ErrorCode($ErrorRecord) {
     # The HRESULT of a failed CIM call: from the CIM error instance, the message, or the exception.
     $generic = @('0x80131500', '0x80131501', '0x80131509', '0x80004005')
@@ -123,8 +132,12 @@ function Get-ErrorCode($ErrorRecord) {
             $code = ConvertTo-HResultText ([Convert]::ToInt64($match.Value.Substring(2), 16))
             if ($null -ne $code) { return $code }
         }
-        $code = ConvertTo-HResultText $ex.HResult
-        if ($null -ne $code -and $generic -notcontains $code) { return $code }
+        # A CimException's HResult is the call's HRESULT; any other exception's (an InvalidCastException's
+        # 0x80004002) says nothing about activation.
+        if (Test-CimException $ex) {
+            $code = ConvertTo-HResultText $ex.HResult
+            if ($null -ne $code -and $generic -notcontains $code) { return $code }
+        }
         $ex = $ex.InnerException
     }
     return $null
@@ -299,24 +312,26 @@ function Set-ClientResult($Result, $Service, $Product, [bool]$IsOffice, [string]
 # ------------------------------------------------------------------ the last activation result
 
 # Windows keeps no record of the last Activate() error (LicenseStatusReason is the reason for the current
-# license status, never 0xC004F038), so the client scripts write the result of every Activate() call they
-# make to a small file they own, and status.ps1 reads it:
-#   %ProgramData%\pulumi-kms-activation\activation-<application ID>.json
+# license status, never 0xC004F038), so the client scripts record the result of every Activate() call
+# they make, and status.ps1 reads it, in a registry value they own:
+#   HKLM:\SOFTWARE\pulumi-kms-activation, value Activation-<application ID> (REG_SZ), compact JSON:
 #   { "applicationId", "result": "activated" | "pending" | "failed", "errorCode", "kmsServer", "target" }
-# Deleting the file is safe: the next client-setup run then calls Activate() again.
+# Deleting the value (or the key) is safe: the next client-setup run then calls Activate() again.
+$ActivationRecordKey = 'HKLM:\SOFTWARE\pulumi-kms-activation'
 
-function Get-ActivationRecordPath([string]$AppId) {
-    $base = $env:ProgramData
-    if ([string]::IsNullOrEmpty($base)) { $base = [Environment]::GetFolderPath('CommonApplicationData') }
-    return (Join-Path (Join-Path $base 'pulumi-kms-activation') ('activation-' + $AppId.ToLowerInvariant() + '.json'))
+function Get-ActivationRecordName([string]$AppId) {
+    return ('Activation-' + $AppId.ToLowerInvariant())
 }
 
 function Read-ActivationRecord([string]$AppId) {
     # The last recorded Activate() result for this application, or $null (none yet, or unreadable).
     try {
-        $file = Get-ActivationRecordPath $AppId
-        if (-not (Test-Path -LiteralPath $file -PathType Leaf)) { return $null }
-        return (Get-Content -LiteralPath $file -Raw | ConvertFrom-Json)
+        $name = Get-ActivationRecordName $AppId
+        $item = Get-ItemProperty -LiteralPath $ActivationRecordKey -Name $name -ErrorAction SilentlyContinue
+        if ($null -eq $item) { return $null }
+        $text = [string]$item.$name
+        if ($text -eq '') { return $null }
+        return (ConvertFrom-Json -InputObject $text)
     } catch {
         Write-Log ('The last activation result could not be read: ' + [string]$_.Exception.Message)
         return $null
@@ -325,11 +340,9 @@ function Read-ActivationRecord([string]$AppId) {
 
 function Save-ActivationRecord([string]$AppId, [string]$Outcome, [string]$Code, [string]$KmsServer, [string]$Target) {
     try {
-        $file = Get-ActivationRecordPath $AppId
-        $folder = Split-Path -Parent $file
-        if (-not (Test-Path -LiteralPath $folder -PathType Container)) { New-Item -ItemType Directory -Force -Path $folder | Out-Null }
         $record = [ordered]@{ applicationId = $AppId; result = $Outcome; errorCode = $Code; kmsServer = $KmsServer; target = $Target }
-        Set-Content -LiteralPath $file -Value ($record | ConvertTo-Json -Compress) -Encoding Ascii
+        New-Item -Path $ActivationRecordKey -Force | Out-Null
+        Set-ItemProperty -LiteralPath $ActivationRecordKey -Name (Get-ActivationRecordName $AppId) -Value ($record | ConvertTo-Json -Compress)
     } catch {
         # Not fatal: the activation itself happened; the next run asks again.
         Write-Log ('The activation result could not be saved: ' + [string]$_.Exception.Message)
