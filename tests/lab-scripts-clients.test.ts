@@ -18,7 +18,6 @@ import { ClientRun, HostRun, runCommand, runSsh } from "./helpers/labScripts";
 
 jest.setTimeout(240_000);
 
-const WS2022 = "Windows Server 2022 Datacenter";
 const WS2022_STD = "Windows Server 2022 Standard";
 
 async function makeHost(
