@@ -38,10 +38,30 @@ const vnet = new network.VirtualNetwork("kms-vnet", {
   location,
   addressSpace: { addressPrefixes: [cfg.get("vnetAddressSpace") ?? "10.50.0.0/16"] },
 });
+// The host activates its key (CSVLK) online with Microsoft once, and Windows Update keeps it current:
+// it needs a way out. Subnets created with newer network API versions (and in the portal since 2026)
+// have no default outbound access, so the subnet gets an explicit path: a NAT gateway, the outbound
+// method Microsoft recommends (learn.microsoft.com, "Default outbound access in Azure"). Nothing inbound
+// comes through it; the host still has no public IP of its own.
+const natIp = new network.PublicIPAddress("kms-nat-ip", {
+  resourceGroupName: rg.name,
+  location,
+  sku: { name: "Standard" },
+  publicIPAllocationMethod: "Static",
+});
+const nat = new network.NatGateway("kms-nat", {
+  resourceGroupName: rg.name,
+  location,
+  sku: { name: "Standard" },
+  publicIpAddresses: [{ id: natIp.id }],
+});
 const subnet = new network.Subnet("kms-subnet", {
   resourceGroupName: rg.name,
   virtualNetworkName: vnet.name,
   addressPrefix: cfg.get("subnetPrefix") ?? "10.50.1.0/24",
+  natGateway: { id: nat.id },
+  // Explicit: no implicit default outbound IP; the NAT gateway is the only way out.
+  defaultOutboundAccess: false,
 });
 const zone = new privatedns.PrivateZone("kms-zone", {
   resourceGroupName: rg.name,

@@ -4,6 +4,7 @@ import { ClientResult, HostResult, statusParameters } from "./scripts";
 import { ActivationFamily } from "./summary";
 import { ACTIVATION } from "./catalog";
 import { compareCodePoints } from "./order";
+import { KmsConfigError } from "./errors";
 
 /** What the threshold barrier found once every client of the host had registered. */
 export interface ActivationReport {
@@ -46,14 +47,16 @@ export const EMPTY_REPORT: ActivationReport = {
 /**
  * The threshold barrier of one KMS host. A client that gets 0xC004F038 before the count is reached would
  * retry only after its activation interval (120 minutes by default). Instead, once every client of the
- * host has run its setup, the host's count is read (`<host>-count`) and each client whose setup ended
- * pending is asked to activate again (`<client>-activate`, client-activate.ps1), so all of them end the
- * same `pulumi up` activated when together they reach the threshold. A client that activated at setup
- * gets no extra step (the step is registered once the setup's result is known, during the update).
+ * host has run its setup, the host's count is read (`<host>-count`) and every client is asked to
+ * activate again (`<client>-activate`, client-activate.ps1), so all of them end the same `pulumi up`
+ * activated when together they reach the threshold. Every step is registered when the program declares
+ * it, so a preview shows each step `pulumi up` may run and a saved plan (`pulumi up --plan`) holds them;
+ * for a client that activated at setup the second ask is one cheap `Activate()` call.
  *
- * Clients join while the program declares them; the member list closes at the end of the program's
- * synchronous part (the turn in which the host was declared). A client declared later, after an `await`,
- * is configured normally but not part of the barrier, and a warning says so.
+ * Membership does not depend on timing: the clients of a host are those declared in the same
+ * synchronous part of the program as the host (the list closes in the microtask queued when the host was
+ * declared, before any `await` of the program resumes). A client declared later, after an `await` or in
+ * a callback, is refused with a KmsConfigError every time, before anything of it registers.
  */
 export class ActivationBarrier {
   private readonly members: BarrierMember[] = [];
@@ -75,7 +78,9 @@ export class ActivationBarrier {
     readonly hostSetup: pulumi.Resource,
   ) {
     this.declared = new Promise((resolve) =>
-      setImmediate(() => {
+      // A microtask runs before any `await` of the program resumes, whatever the program waits for:
+      // the member list is the same on every run.
+      queueMicrotask(() => {
         this.closed = true;
         this.members.sort((a, b) => compareCodePoints(a.name, b.name));
         resolve(this.members.length);
@@ -96,24 +101,35 @@ export class ActivationBarrier {
     );
   }
 
+  /** True once the member list closed: a client declared now cannot join (see `lateClientError`). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * The KmsConfigError for a client declared after the member list closed; thrown by KmsClient before
+   * anything of it registers.
+   */
+  lateClientError(clientName: string): KmsConfigError {
+    return new KmsConfigError(
+      "host",
+      `KmsHost "${this.hostName}" after its client list closed`,
+      `a KmsHost whose clients are declared in the same synchronous part of the program as the host, before any await or callback: its threshold barrier reads the count after every client's setup, and the clients must be known when the host's count step is registered. Declare this client right after the host, or give kmsServer: host.kmsServer to configure it without the barrier`,
+      `KmsClient "${clientName}"`,
+    );
+  }
+
   /**
    * Adds a client. `makeFinal` creates the client's re-activation step, which waits for the host's count
-   * step. Returns false (and warns) when the member list is already closed (declared after an `await`).
+   * step, and returns its result. Throws the late-client KmsConfigError when the list is closed.
    */
   join(
     member: Omit<BarrierMember, "final">,
     makeFinal: (countStep: pulumi.Resource) => pulumi.Output<ClientResult>,
-  ): boolean {
-    if (this.closed) {
-      pulumi.log.warn(
-        `KmsClient "${member.name}" was declared after KmsHost "${this.hostName}" closed its client list (after an await), so it is not part of the threshold barrier: if it gets 0xC004F038 it retries after its activation interval. Declare a host's clients in the same part of the program as the host.`,
-        this.host,
-      );
-      return false;
-    }
+  ): void {
+    if (this.closed) throw this.lateClientError(member.name);
     const step = this.ensureCountStep();
     this.members.push({ ...member, final: makeFinal(step) });
-    return true;
   }
 
   private ensureCountStep(): pulumi.Resource {

@@ -48,7 +48,8 @@ export interface KmsClientArgs {
   setupKey?: pulumi.Input<string>;
   /**
    * A KmsHost in the same program: the client uses its `kmsServer` and joins its threshold barrier.
-   * TypeScript only; other languages give `kmsServer`.
+   * Declare the client in the same synchronous part of the program as the host (not after an `await`):
+   * a later one is refused. TypeScript only; other languages give `kmsServer`.
    * @default - see `kmsServer` and `lookupDomain`
    */
   host?: KmsHost;
@@ -110,6 +111,9 @@ export class KmsClient extends pulumi.ComponentResource {
   constructor(name: string, args: KmsClientArgs, opts?: pulumi.ComponentResourceOptions) {
     const { summary, target, product } = validateKmsClientArgs(name, args);
     refuseBarrierDeadlock(name, args.host, opts?.dependsOn);
+    if (args.host?.barrier.isClosed && summary.activate) {
+      throw args.host.barrier.lateClientError(name);
+    }
     super(KMS_CLIENT_TYPE, name, { summary }, opts);
     this.kmsHost = args.host;
     this.clientName = name;
@@ -159,28 +163,23 @@ export class KmsClient extends pulumi.ComponentResource {
       args.host.barrier.join(
         { name, machine: summary.machine, family: summary.family, setup: setup.resource },
         (countStep) => {
-          // Only where needed: a client whose setup ended pending (0xC004F038, the host's count was
-          // still below the threshold) is asked again once every client of the host has registered.
-          // Its step is registered when the setup's result is known, during the update (a preview
-          // cannot know it); a client that activated at setup gets no extra remote step. The step
-          // runs again when the setup changes, and waits for the previous configuration of the same
-          // machine (Run Command runs one script at a time on a VM).
-          // Parameters derived from the previous configuration's result carry its steps as
-          // dependencies (no resource is held inside an apply: Pulumi scans apply values deeply).
+          // Once every client of the host has registered and the host's count was read, the client is
+          // asked to activate again: a client whose setup ended pending (0xC004F038, the count was still
+          // below the threshold) activates now instead of after its activation interval. The step is
+          // registered here, for every member, so that a preview and a saved plan show it; for a client
+          // that activated at setup it is one cheap Activate() call. It runs again when the setup
+          // changes, and waits for the previous configuration of the same machine (Run Command runs
+          // one script at a time per VM in these components). Parameters derived from the previous
+          // configuration's result carry its steps as dependencies (no resource inside an apply).
           const parameters = pulumi
             .all([setupParameters, sameMachine?.done ?? pulumi.output(undefined)])
             .apply(([p]) => clientActivateParameters(applicationId, p).parameters);
-          const result = (setup.result as pulumi.Output<ClientResult>).apply((first) =>
-            first.pending !== true
-              ? pulumi.output(first)
-              : (runScript(
-                  `${name}-activate`,
-                  { target, script: "client-activate", parameters },
-                  { parent: this, dependsOn: [countStep] },
-                ).result as pulumi.Output<ClientResult>),
-          );
-          final = result;
-          return result;
+          final = runScript(
+            `${name}-activate`,
+            { target, script: "client-activate", parameters },
+            { parent: this, dependsOn: [countStep] },
+          ).result as pulumi.Output<ClientResult>;
+          return final;
         },
       );
     }

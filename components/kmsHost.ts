@@ -339,6 +339,8 @@ export function computerNameFor(name: string): string {
  * A Windows KMS host: creates a Windows Server VM (NIC without public IP, NSG that admits only the KMS
  * port from the clients' networks) or takes an existing machine, then installs and activates the host key
  * and applies the host settings remotely. With `dns`, also the A record and the `_vlmcs._tcp` SRV record.
+ * The host activates its key online with Microsoft, so its subnet needs outbound Internet access (newer
+ * subnets have no default outbound access: add a NAT gateway, as the reference stack does).
  */
 export class KmsHost extends pulumi.ComponentResource {
   static readonly __pulumiType = KMS_HOST_TYPE;

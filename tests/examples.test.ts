@@ -29,7 +29,9 @@ const cases: [string, string[]][] = [
       "kms:index:KmsClient client-app-01",
       "kms:index:KmsClient client-app-02",
       "azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-app-01-setup",
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-app-01-activate",
       "azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-app-02-setup",
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-app-02-activate",
     ],
   ],
   [

@@ -46,7 +46,9 @@ test("defaults: VNet, private zone linked to it, host with A and SRV records, no
       "azure-native:compute:VirtualMachine::kms-vm",
       "azure-native:compute:VirtualMachineRunCommandByVirtualMachine::kms-setup",
       "azure-native:network:NetworkInterface::kms-nic",
+      "azure-native:network:NatGateway::kms-nat",
       "azure-native:network:NetworkSecurityGroup::kms-nsg",
+      "azure-native:network:PublicIPAddress::kms-nat-ip",
       "azure-native:network:Subnet::kms-subnet",
       "azure-native:network:VirtualNetwork::kms-vnet",
       "azure-native:privatedns:PrivateRecordSet::kms-a",
@@ -72,6 +74,28 @@ test("defaults: VNet, private zone linked to it, host with A and SRV records, no
   expect(
     (nsg.plain.securityRules as { sourceAddressPrefixes?: string[] }[])[0].sourceAddressPrefixes,
   ).toEqual(["10.50.0.0/16"]);
+});
+
+test("the host's subnet has an explicit way out (NAT gateway; no default outbound access) for the online activation", async () => {
+  const { resources } = await runStack();
+  const find = (name: string) => resources.find((r) => r.name === name && r.urn !== undefined)!;
+  const subnet = find("kms-subnet");
+  expect(subnet.plain).toMatchObject({
+    natGateway: { id: "kms-nat-id" },
+    defaultOutboundAccess: false,
+  });
+  expect(subnet.dependencies).toContain(find("kms-nat").urn);
+  expect(find("kms-nat").plain).toMatchObject({
+    sku: { name: "Standard" },
+    publicIpAddresses: [{ id: "kms-nat-ip-id" }],
+  });
+  expect(find("kms-nat-ip").plain).toMatchObject({
+    sku: { name: "Standard" },
+    publicIPAllocationMethod: "Static",
+  });
+  // The host itself still has no public IP: the NAT gateway carries outbound connections only.
+  const nic = find("kms-nic");
+  expect(JSON.stringify(nic.plain.ipConfigurations)).not.toContain("publicIPAddress");
 });
 
 test("the A and SRV record sets wait for the private zone (dns.zoneId), the zone name stays plain", async () => {
@@ -112,7 +136,7 @@ test("clients from config: existing VMs by name and new client VMs join the host
       .filter((r) => r.name.endsWith("-activate"))
       .map((r) => r.name)
       .sort(),
-  ).toEqual([]); // every client activated at setup: no second ask needed (tests/kmsClient.test.ts covers it)
+  ).toEqual(["client-app01-activate", "kms-client-01-activate", "kms-client-02-activate"]); // registered when declared
   expect(await valueOf(stack.activationReport)).toMatchObject({
     clients: 3,
     distinctMachines: 3,
