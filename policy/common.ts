@@ -7,8 +7,8 @@
  */
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import * as policyProxy from "@pulumi/policy/proxy";
-import { quoteList } from "../components/catalog/names";
-import { KMS_SRV_SERVICE } from "../components/srv";
+import { quoteList } from "./lib/catalog/names";
+import { KMS_SRV_SERVICE } from "./lib/srv";
 import {
   KMS_CLIENT_TYPE,
   KMS_HOST_TYPE,
@@ -16,7 +16,7 @@ import {
   type KmsClientSummary,
   type KmsHostSummary,
   type KmsSrvRecordSummary,
-} from "../components/summary";
+} from "./lib/summary";
 
 export { quoteList };
 

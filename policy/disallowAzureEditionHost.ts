@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { KMS_HOST_TYPE } from "../components/summary";
+import { KMS_HOST_TYPE } from "./lib/summary";
 import {
   AZURE_TYPES,
   UNKNOWN,

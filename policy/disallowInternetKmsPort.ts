@@ -1,13 +1,14 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { ACTIVATION } from "../components/catalog";
-import { KMS_HOST_TYPE } from "../components/summary";
-import { isInternetWidePrefix } from "../components/validate";
+import { ACTIVATION } from "./lib/catalog";
+import { KMS_HOST_TYPE } from "./lib/summary";
+import { internetWideReach, isPublicPrefix } from "./addressPrefixes";
 import {
   AZURE_TYPES,
   UNKNOWN,
   configWithDefaults,
   isKnownString,
   plainProperty,
+  reportAdvisory,
   toPlain,
 } from "./common";
 
@@ -37,8 +38,10 @@ interface RuleVerdict {
   verdict: Tri;
   /** Fields not known at preview (for the undecided message). */
   unknownFields: string[];
-  /** When it matches: the internet-wide source, the ports and the port spec that opened them. */
+  /** When it matches: the internet-wide source(s), the ports and the port spec that opened them. */
   source?: string;
+  /** Known public (non-private) source prefixes, when the rule opens a KMS port from them. */
+  publicSources?: string[];
   ports?: number[];
   portSpec?: string;
   anyProtocol?: boolean;
@@ -86,7 +89,8 @@ export function judgeRule(rule: Record<string, unknown>, ports: readonly number[
   field("protocol", (v) => v === "*" || v.toLowerCase() === "tcp");
 
   const sources = listOf(rule, "sourceAddressPrefix", "sourceAddressPrefixes");
-  const wide = sources.values.find((p) => isInternetWidePrefix(p));
+  // One internet-wide prefix, or several that together cover all of IPv4 or IPv6.
+  const wide = internetWideReach(sources.values);
   let source: string | undefined;
   if (wide !== undefined) {
     source = wide;
@@ -122,8 +126,14 @@ export function judgeRule(rule: Record<string, unknown>, ports: readonly number[
     : verdicts.includes(UNKNOWN)
       ? UNKNOWN
       : true;
+  // Everything but the source matches: a public source is worth a look.
+  const [access, direction, protocol, , port] = verdicts;
+  const opensPort = [access, direction, protocol, port].every((v) => v === true);
+  const publicSources =
+    opensPort && wide === undefined ? sources.values.filter((p) => isPublicPrefix(p)) : [];
   return {
     verdict,
+    ...(publicSources.length > 0 ? { publicSources } : {}),
     unknownFields,
     source,
     ports: opened,
@@ -140,20 +150,40 @@ const ADVICE =
   "A KMS host answers anyone who reaches its port: allow only your clients' address prefixes (VNet, peered or " +
   "on-premises ranges), and use Azure KMS for Azure VMs that need nothing else.";
 
-function ruleMessage(subject: string, v: RuleVerdict): string | undefined {
+type Report = (message: string, urn?: string) => void;
+
+/**
+ * Reports what a rule does: internet-wide → the policy's level; not known at preview → advisory (the
+ * engine runs the policy again during `pulumi up`, when the values are known, and blocks then); public
+ * source ranges → advisory.
+ */
+function reportRule(subject: string, v: RuleVerdict, report: Report, urn: string): void {
   if (v.verdict === true) {
-    return (
+    report(
       `${subject} allows inbound ${v.anyProtocol ? "traffic of any protocol" : "TCP"} to the KMS ${portsPhrase(v.ports!)} ` +
-      `from "${v.source}" (destination port "${v.portSpec}"). ${ADVICE}`
+        `from ${v.source} (destination port "${v.portSpec}"). ${ADVICE}`,
     );
+    return;
   }
   if (v.verdict === UNKNOWN) {
-    return (
+    reportAdvisory(
+      report,
       `Cannot decide whether ${subject} opens a KMS port to the internet: its ${v.unknownFields.join(", ")} ` +
-      `${v.unknownFields.length === 1 ? "is" : "are"} not known at preview.`
+        `${v.unknownFields.length === 1 ? "is" : "are"} not known at preview; the policy judges the values ` +
+        "when they are known (pulumi up).",
+      urn,
+    );
+    return;
+  }
+  if (v.publicSources) {
+    reportAdvisory(
+      report,
+      `${subject} allows the KMS port from public address ranges ${v.publicSources.map((p) => `"${p}"`).join(", ")} ` +
+        "(outside private address space): make sure they are your own clients (for example on-premises ranges " +
+        "over VPN or ExpressRoute); anyone who reaches the port can activate against the host.",
+      urn,
     );
   }
-  return undefined;
 }
 
 /**
@@ -164,8 +194,9 @@ export const disallowInternetKmsPort: ResourceValidationPolicy = {
   name: "disallow-internet-kms-port",
   description:
     "No network security rule may allow inbound TCP to the KMS port (1688 unless configured) from the whole " +
-    "internet (*, Internet, Any, 0.0.0.0/0, ::/0), and no KmsHost may list such a prefix in " +
-    "clientAddressPrefixes.",
+    "internet (*, Internet, Any, 0.0.0.0/0, ::/0, or prefixes that together cover all of IPv4 or IPv6, such as " +
+    "0.0.0.0/1 and 128.0.0.0/1), and no KmsHost may list such prefixes in clientAddressPrefixes. Public " +
+    "(non-private) source ranges get an advisory finding.",
   enforcementLevel: "mandatory",
   severity: "critical",
   remediationSteps:
@@ -198,9 +229,11 @@ export const disallowInternetKmsPort: ResourceValidationPolicy = {
       case AZURE_TYPES.networkSecurityGroup: {
         const rules = plainProperty(args.props, "securityRules");
         if (rules === UNKNOWN) {
-          report(
+          reportAdvisory(
+            report,
             `Cannot decide whether NetworkSecurityGroup "${args.name}" opens a KMS port to the internet: its ` +
-              "securityRules are not known at preview.",
+              "securityRules are not known at preview; the policy judges them when they are known (pulumi up).",
+            args.urn,
           );
           return;
         }
@@ -208,19 +241,19 @@ export const disallowInternetKmsPort: ResourceValidationPolicy = {
         rules.forEach((rule, i) => {
           const r = (rule && typeof rule === "object" ? rule : {}) as Record<string, unknown>;
           const ruleName = isKnownString(r.name) ? `rule "${r.name}"` : `securityRules[${i}]`;
-          const message = ruleMessage(
+          reportRule(
             `NetworkSecurityGroup "${args.name}" ${ruleName}`,
             judgeRule(r, ports),
+            report,
+            args.urn,
           );
-          if (message) report(message);
         });
         return;
       }
       case AZURE_TYPES.securityRule: {
         const r = toPlain(args.props) as Record<string, unknown>;
         const ruleName = isKnownString(r.securityRuleName) ? r.securityRuleName : args.name;
-        const message = ruleMessage(`SecurityRule "${ruleName}"`, judgeRule(r, ports));
-        if (message) report(message);
+        reportRule(`SecurityRule "${ruleName}"`, judgeRule(r, ports), report, args.urn);
         return;
       }
       case KMS_HOST_TYPE: {
@@ -228,18 +261,13 @@ export const disallowInternetKmsPort: ResourceValidationPolicy = {
           { createsVm?: unknown; clientAddressPrefixes?: unknown } | undefined;
         if (!summary || summary.createsVm === false) return;
         const prefixes = summary.clientAddressPrefixes;
-        if (!Array.isArray(prefixes) || prefixes.some((p) => !isKnownString(p))) {
+        // Not known when the KmsHost was declared (an Output): judged where it lands, the NSG rule the
+        // host creates, by the NSG cases above (at plan time by its value, at preview when known).
+        if (!Array.isArray(prefixes) || prefixes.some((p) => !isKnownString(p))) return;
+        const wide = internetWideReach(prefixes as string[]);
+        if (wide !== undefined) {
           report(
-            `Cannot decide whether KmsHost "${args.name}" opens its KMS port to the internet: its ` +
-              "clientAddressPrefixes are not known at preview.",
-          );
-          return;
-        }
-        const wide = (prefixes as string[]).filter((p) => isInternetWidePrefix(p));
-        if (wide.length > 0) {
-          report(
-            `KmsHost "${args.name}" opens its KMS port to ${wide.map((p) => `"${p}"`).join(", ")} ` +
-              `(clientAddressPrefixes). ${ADVICE}`,
+            `KmsHost "${args.name}" opens its KMS port to ${wide} (clientAddressPrefixes). ${ADVICE}`,
           );
         }
         return;

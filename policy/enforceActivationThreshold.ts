@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { ACTIVATION, FAMILY_LABELS } from "../components/catalog";
-import type { ActivationFamily } from "../components/summary";
+import { ACTIVATION, FAMILY_LABELS } from "./lib/catalog";
+import type { ActivationFamily } from "./lib/summary";
 import {
   type ClientEntry,
   type HostEntry,

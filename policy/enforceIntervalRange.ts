@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { ACTIVATION } from "../components/catalog";
-import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "../components/summary";
+import { ACTIVATION } from "./lib/catalog";
+import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "./lib/summary";
 import { UNKNOWN, plainProperty, toPlain } from "./common";
 
 const FIELDS = [

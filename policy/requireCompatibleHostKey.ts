@@ -8,7 +8,7 @@ import {
   findProduct,
   keyGroupsActivating,
   normalizeHostOs,
-} from "../components/catalog";
+} from "./lib/catalog";
 import {
   type ClientEntry,
   type HostEntry,

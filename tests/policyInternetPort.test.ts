@@ -140,12 +140,13 @@ describe("disallow-internet-kms-port", () => {
     expect(await run(host())).toEqual([]);
   });
 
+  const LATER = "; the policy judges the values when they are known (pulumi up).";
   test.each([
     [
       "a source prefix",
       nsg([kmsRule({ sourceAddressPrefix: preview.unknownStringValue })]),
-      'Cannot decide whether NetworkSecurityGroup "kms-nsg" rule "allow-kms" opens a KMS port to the ' +
-        "internet: its sourceAddressPrefix(es) is not known at preview.",
+      'advisory: Cannot decide whether NetworkSecurityGroup "kms-nsg" rule "allow-kms" opens a KMS port to the ' +
+        `internet: its sourceAddressPrefix(es) is not known at preview${LATER}`,
     ],
     [
       "access and port",
@@ -156,24 +157,76 @@ describe("disallow-internet-kms-port", () => {
           destinationPortRange: preview.unknownStringValue,
         }),
       ]),
-      'Cannot decide whether NetworkSecurityGroup "kms-nsg" rule "allow-kms" opens a KMS port to the ' +
-        "internet: its access, destinationPortRange(s) are not known at preview.",
+      'advisory: Cannot decide whether NetworkSecurityGroup "kms-nsg" rule "allow-kms" opens a KMS port to the ' +
+        `internet: its access, destinationPortRange(s) are not known at preview${LATER}`,
     ],
     [
       "the whole rule list",
       nsg(preview.unknownArrayValue),
-      'Cannot decide whether NetworkSecurityGroup "kms-nsg" opens a KMS port to the internet: its securityRules ' +
-        "are not known at preview.",
+      'advisory: Cannot decide whether NetworkSecurityGroup "kms-nsg" opens a KMS port to the internet: its ' +
+        "securityRules are not known at preview; the policy judges them when they are known (pulumi up).",
     ],
-    [
-      "a KmsHost's clientAddressPrefixes",
-      host({ clientAddressPrefixes: undefined }),
-      'Cannot decide whether KmsHost "kms" opens its KMS port to the internet: its clientAddressPrefixes are not ' +
-        "known at preview.",
-    ],
-  ])("unknown at preview: %s", async (_, resource, expected) => {
+  ])("unknown at preview: advisory, judged when known: %s", async (_, resource, expected) => {
     const proxied = { ...resource, props: preview.unknownCheckingProxy(resource.props) };
     expect(await run(proxied)).toEqual([expected]);
+  });
+
+  test("a KmsHost's clientAddressPrefixes not known when declared: no finding on the host (its NSG rule is judged)", async () => {
+    const resource = host({ clientAddressPrefixes: undefined });
+    expect(await run({ ...resource, props: preview.unknownCheckingProxy(resource.props) })).toEqual(
+      [],
+    );
+  });
+
+  test.each([
+    [["0.0.0.0/1", "128.0.0.0/1"], "all of IPv4"],
+    [["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/1"], "all of IPv4"],
+    [["::/1", "8000::/1"], "all of IPv6"],
+    [["10.0.0.0/8", "0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/2"], "all of IPv4"],
+  ])(
+    "prefixes that together cover %j are refused like 0.0.0.0/0 (NSG rule and KmsHost)",
+    async (prefixes, what) => {
+      const rule = await run(
+        nsg([kmsRule({ sourceAddressPrefix: undefined, sourceAddressPrefixes: prefixes })]),
+      );
+      expect(rule).toHaveLength(1);
+      expect(rule[0]).toContain(`which together cover ${what}`);
+      expect(rule[0]).toMatch(
+        /^NetworkSecurityGroup "kms-nsg" rule "allow-kms" allows inbound TCP to the KMS port 1688 from /,
+      );
+      const onHost = await run(host({ clientAddressPrefixes: prefixes }));
+      expect(onHost).toEqual([
+        `KmsHost "kms" opens its KMS port to ${prefixes.map((p) => `"${p}"`).join(", ")}, which together cover ${what} (clientAddressPrefixes). ${ADVICE}`,
+      ]);
+    },
+  );
+
+  test("prefixes with a gap are not internet-wide; public ones get an advisory", async () => {
+    expect(
+      await run(
+        nsg([
+          kmsRule({
+            sourceAddressPrefix: undefined,
+            sourceAddressPrefixes: ["0.0.0.0/1", "128.0.0.0/2"],
+          }),
+        ]),
+      ),
+    ).toEqual([
+      'advisory: NetworkSecurityGroup "kms-nsg" rule "allow-kms" allows the KMS port from public address ranges ' +
+        '"0.0.0.0/1", "128.0.0.0/2" (outside private address space): make sure they are your own clients (for ' +
+        "example on-premises ranges over VPN or ExpressRoute); anyone who reaches the port can activate against " +
+        "the host.",
+    ]);
+    expect(
+      await run(
+        nsg([
+          kmsRule({
+            sourceAddressPrefix: undefined,
+            sourceAddressPrefixes: ["10.0.0.0/8", "172.16.0.0/12", "100.64.0.0/10"],
+          }),
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   test("an unknown field does not matter when another one rules the rule out", async () => {

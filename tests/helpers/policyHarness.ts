@@ -70,7 +70,13 @@ export async function runResourcePolicy(
         getConfig: <T>() => config as T,
         notApplicable,
       },
-      (message) => messages.push(message),
+      (message) => {
+        // The object form (kms-guard's advisory findings): "<level>: <message>".
+        if (typeof message === "object") {
+          const m = message as { message: string; enforcementLevel?: string };
+          messages.push(`${m.enforcementLevel}: ${m.message}`);
+        } else messages.push(message);
+      },
     );
   }
   return messages;
