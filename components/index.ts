@@ -7,7 +7,14 @@
  * - `KmsConfigError`: thrown at construction for bad plain input, before anything is created.
  */
 export { KmsHost } from "./kmsHost";
-export type { KmsHostArgs, KmsHostDnsArgs, KmsExternalClientsArgs, KmsHostStatus } from "./kmsHost";
+export type {
+  KmsHostArgs,
+  KmsHostDnsArgs,
+  KmsExternalClientsArgs,
+  KmsHostStatus,
+  KmsOfficeHostArgs,
+  KmsOfficeHostStatus,
+} from "./kmsHost";
 export { KmsClient } from "./kmsClient";
 export { WINDOWS_APPLICATION_ID, OFFICE_APPLICATION_ID } from "./scripts";
 export type { KmsClientArgs, KmsClientStatus } from "./kmsClient";
@@ -21,4 +28,5 @@ export type {
   KmsClientSummary,
   KmsSrvRecordSummary,
   ActivationFamily,
+  ExternalClientCounts,
 } from "./summary";

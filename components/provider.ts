@@ -10,8 +10,9 @@
  * run time, and a surface without those TypeScript-only parts. Type assertions at the end of this file
  * fail to compile if the subclasses' outputs drift from the real classes'.
  *
- * This module is also the package's `main`: it re-exports the library, and starts the provider host only
- * when Pulumi's plugin runner loads the package itself (never when a program imports the library).
+ * This module is also the library's compiled entry (`main.js` loads it): it re-exports the library. The
+ * provider host starts only through `startPluginHost()`, which `main.js` calls when Pulumi's plugin runner
+ * loads the package (never when a program imports the library).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -217,20 +218,19 @@ export function pluginOptions(root: string = packageRoot()) {
   };
 }
 
-/** True when Pulumi's plugin runner (`@pulumi/pulumi/cmd/run-plugin`) loaded this module as the plugin. */
-function loadedByPluginRunner(): boolean {
-  const parent = (module as { parent?: { filename?: string } | null }).parent;
-  return /[\\/]@pulumi[\\/]pulumi[\\/]cmd[\\/]run-plugin[\\/]/.test(parent?.filename ?? "");
-}
-
-if (require.main === module || loadedByPluginRunner()) {
-  // Loaded here, not at the top: importing the library must not load the analyzer (and TypeScript). And
-  // synchronously: the runner hosts whatever components it finds in our exports right after `require`.
+/**
+ * Starts the `kms` component provider: prints its port and serves the engine (GetSchema, Construct) until
+ * the engine ends the process. `main.js` calls it when Pulumi's plugin runner loads the package.
+ */
+export function startPluginHost(root: string = packageRoot()): Promise<void> {
+  // Loaded here, not at the top: importing the library must not load the analyzer (and TypeScript).
   type Experimental = typeof import("@pulumi/pulumi/provider/experimental");
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const host = require("@pulumi/pulumi/provider/experimental") as Experimental;
-  void host.componentProviderHost(pluginOptions());
+  return host.componentProviderHost(pluginOptions(root));
 }
+
+if (require.main === module) void startPluginHost();
 
 // Compile-time checks: the plugin classes publish exactly the real classes' outputs, with the same types.
 type OutputKeys<T> = {

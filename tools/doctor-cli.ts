@@ -14,6 +14,7 @@ import {
   parseTimeoutMs,
   readStackOutputs,
 } from "./doctor";
+import { toolVersion } from "./version";
 
 export interface CliIo {
   out: (text: string) => void;
@@ -64,6 +65,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       "--stack-outputs <file>",
       "`pulumi stack output --json` of the reference stack: check its SRV record, host and port",
     )
+    .version(toolVersion(), "-V, --version", "print the kms-doctor version")
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });

@@ -20,6 +20,7 @@ import {
   plan,
 } from "./plan";
 import type { PlanResult, PlannedResource, PolicyConfig } from "./plan";
+import { toolVersion } from "./version";
 
 /** Exit codes of kms-plan. */
 export const EXIT = { ok: 0, mandatory: 1, failed: 2, nothingDeclared: 3 } as const;
@@ -67,6 +68,7 @@ export function formatViolations(result: PlanResult): string {
 export async function main(argv: string[]): Promise<number> {
   const program = new Command()
     .name("kms-plan")
+    .version(toolVersion(), "-V, --version", "print the kms-plan version")
     .description(
       "Offline plan of a Pulumi program: resources, kms-guard policy violations, activation forecast.",
     )

@@ -23,6 +23,7 @@ import type { KmsClientSummary, KmsHostSummary } from "../components/summary";
 import { forecast, specFromSummaries } from "./forecast";
 import type { Forecast } from "./forecast";
 import { createPlanMocks, isSecretEnvelope, unwrapSecrets } from "./mocks";
+import { registerTypeScript } from "./typescript";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 
@@ -338,19 +339,11 @@ export function loadProject(dir: string, stackOption?: string): LoadedProject {
   return { project, stack, main: mainPath, config, secretKeys, dir: abs };
 }
 
-function ensureTypeScript(tsconfigDir: string): void {
+function ensureTypeScript(programDir: string): void {
   // Under jest (ts-jest) and `ts-node` the .ts hook is already there.
   if (process.env.JEST_WORKER_ID !== undefined) return;
   if (require.extensions[".ts"]) return;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const tsnode = require("ts-node") as { register(o: object): void };
-  const project = path.join(tsconfigDir, "tsconfig.json");
-  tsnode.register({
-    transpileOnly: true,
-    ...(fs.existsSync(project)
-      ? { project }
-      : { compilerOptions: { module: "commonjs", moduleResolution: "node" } }),
-  });
+  registerTypeScript(programDir);
 }
 
 /** True when the program's package.json says `"type": "module"` (Pulumi then imports it as ESM). */

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * `npm prepare`: builds bin/ (`npm run build`) when the build tools are installed in this checkout.
+ *
+ * npm runs `prepare` in three situations:
+ * - `npm ci` / `npm install` in the repository: the dev dependencies are there; build.
+ * - `npm install <git url>`: npm installs the dev dependencies in its temporary clone first; build.
+ * - `npm install <folder>` of a checkout whose dependencies were never installed: npm links or packs the
+ *   folder without installing anything in it, so no compiler is there. Instead of "tsc: not found",
+ *   say what to run.
+ */
+const { execFileSync } = require("child_process");
+const path = require("path");
+
+const ROOT = path.resolve(__dirname, "..");
+
+function resolvable(id) {
+  try {
+    require.resolve(id, { paths: [ROOT] });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const missing = ["typescript/package.json", "@types/node/package.json", "@pulumi/pulumi/package.json"]
+  .filter((id) => !resolvable(id))
+  .map((id) => id.replace(/\/package\.json$/, ""));
+
+if (missing.length > 0) {
+  process.stderr.write(
+    `pulumi-kms-activation: cannot build ${ROOT}: its dependencies are not installed there (missing ${missing.join(", ")}).\n` +
+      `  Run \`npm ci\` in ${ROOT} first, then install it into your project with\n` +
+      `  \`npm install --install-links ${ROOT}\` (a copy, like a tarball),\n` +
+      "  or install from git (`npm install git+https://…`) or from a tarball made with `npm pack`.\n",
+  );
+  process.exit(1);
+}
+
+execFileSync(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "build"], {
+  cwd: ROOT,
+  stdio: "inherit",
+  shell: process.platform === "win32",
+});
