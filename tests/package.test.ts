@@ -23,7 +23,14 @@ function run(cmd: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv):
 
 beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "kms-pack-"));
-  for (const f of ["package.json", "README.md", "LICENSE", "CHANGELOG.md", "PulumiPlugin.yaml"]) {
+  for (const f of [
+    "package.json",
+    "main.js",
+    "README.md",
+    "LICENSE",
+    "CHANGELOG.md",
+    "PulumiPlugin.yaml",
+  ]) {
     if (fs.existsSync(path.join(ROOT, f))) fs.copyFileSync(path.join(ROOT, f), path.join(work, f));
   }
   for (const d of ["docs", "plugin"])
@@ -55,10 +62,8 @@ afterAll(() => {
 describe("npm package", () => {
   test("library entry points and their declarations", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
-    expect([pkg.main, pkg.types]).toEqual([
-      "bin/components/provider.js",
-      "bin/components/index.d.ts",
-    ]);
+    expect([pkg.main, pkg.types]).toEqual(["main.js", "bin/components/index.d.ts"]);
+    expect(packed).toContain("main.js");
     expect(packed).toEqual(
       expect.arrayContaining([
         "bin/components/index.js",
@@ -108,12 +113,9 @@ describe("npm package", () => {
     expect(packed).toContain("bin/policy/policies.js");
   });
 
-  test("plugin manifest, licence and user docs; no tests, no node_modules, no internal docs", () => {
+  test("licence and user docs; no tests, no node_modules, no internal docs, no plugin manifest", () => {
     expect(packed).toEqual(
       expect.arrayContaining([
-        "PulumiPlugin.yaml",
-        "plugin/package.json",
-        "plugin/tsconfig.json",
         "LICENSE",
         "CHANGELOG.md",
         "README.md",
@@ -124,6 +126,9 @@ describe("npm package", () => {
         "docs/acceptance.md",
       ]),
     );
+    // The plugin runs from the repository (its analyzer reads the TypeScript sources, which the package
+    // does not ship): a manifest in the tarball would point at files that are not there.
+    expect(packed.filter((f) => f === "PulumiPlugin.yaml" || f.startsWith("plugin/"))).toEqual([]);
     expect(packed.filter((f) => /(^|\/)(tests|node_modules)\//.test(f))).toEqual([]);
     expect(packed.filter((f) => /\.test\.(js|ts|d\.ts)$/.test(f))).toEqual([]);
     expect(packed.filter((f) => f.startsWith("docs/dev/"))).toEqual([]);
@@ -132,12 +137,69 @@ describe("npm package", () => {
     ).toEqual([]);
   });
 
-  test("the compiled library loads from the package and does not start a provider host", () => {
-    const script = `const m = require(${JSON.stringify(path.join(work, "bin", "components", "provider.js"))});
+  test("every file the package ships points only at files it ships", () => {
+    const shipped = new Set(packed);
+    const dangling: string[] = [];
+    for (const f of packed.filter((x) => x.endsWith(".js.map"))) {
+      const map = JSON.parse(fs.readFileSync(path.join(work, f), "utf8")) as {
+        sources: string[];
+        sourcesContent?: (string | null)[];
+      };
+      // A source map either carries its sources or names shipped files.
+      map.sources.forEach((src, i) => {
+        const target = path.posix.normalize(path.posix.join(path.posix.dirname(f), src));
+        if (!map.sourcesContent?.[i] && !shipped.has(target)) dangling.push(`${f} -> ${src}`);
+      });
+    }
+    for (const f of packed.filter((x) => x.endsWith(".js") && !x.endsWith(".map"))) {
+      const m = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(
+        fs.readFileSync(path.join(work, f), "utf8"),
+      );
+      if (m && !shipped.has(path.posix.join(path.posix.dirname(f), m[1])))
+        dangling.push(`${f} -> ${m[1]}`);
+    }
+    expect(dangling).toEqual([]);
+  });
+
+  test("the compiled library loads through main.js and does not start a provider host", () => {
+    const script = `const m = require(${JSON.stringify(work)});
       console.log(JSON.stringify([typeof m.KmsHost, typeof m.KmsClient, typeof m.KmsSrvRecord, m.KmsHost.__pulumiType]));`;
     // The peer dependencies come from this checkout's node_modules, as they would from the user's.
     const env = { ...process.env, NODE_PATH: path.join(ROOT, "node_modules") };
     const out = run(process.execPath, ["-e", script], work, env).trim();
     expect(JSON.parse(out)).toEqual(["function", "function", "function", "kms:index:KmsHost"]);
   });
+});
+
+describe("npm install <folder> of a checkout whose dependencies were never installed", () => {
+  test("prepare says what to run instead of 'tsc: not found'", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kms-folder-"));
+    try {
+      const clone = path.join(tmp, "pulumi-kms-activation");
+      fs.mkdirSync(path.join(clone, "scripts"), { recursive: true });
+      for (const f of ["package.json", "main.js", "scripts/prepare.js"]) {
+        fs.copyFileSync(path.join(ROOT, f), path.join(clone, f));
+      }
+      const project = path.join(tmp, "project");
+      fs.mkdirSync(project);
+      fs.writeFileSync(path.join(project, "package.json"), '{"name":"p","version":"1.0.0"}');
+      let stderr = "";
+      try {
+        execFileSync("npm", ["install", "--no-audit", "--no-fund", "--offline", clone], {
+          cwd: project,
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+      } catch (e) {
+        stderr = String((e as { stderr?: string }).stderr);
+      }
+      expect(stderr).not.toContain("tsc: not found");
+      expect(stderr).toContain(
+        `pulumi-kms-activation: cannot build ${clone}: its dependencies are not installed there`,
+      );
+      expect(stderr).toContain(`npm install --install-links ${clone}`);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -5,6 +5,8 @@
 const MARKER = "[skipped: needs ";
 const HINTS = {
   dnsmasq: "apt-get install -y dnsmasq-base (Debian/Ubuntu), or set $DNSMASQ",
+  "npm-registry":
+    "set KMS_TEST_INSTALL=1 (CI=true runs them): they pack the package and npm-install it with the @pulumi packages into a fresh project (1-2 minutes)",
   pwsh: "dotnet tool install --global PowerShell --version 7.6.9, then add ~/.dotnet/tools to PATH (or set $PWSH)",
 };
 
