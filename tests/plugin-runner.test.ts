@@ -1,0 +1,239 @@
+/**
+ * The multi-language plugin as the Pulumi CLI starts it (issue 11.6): a clean git checkout of this
+ * repository without bin/, its dependencies in place (here a link to this checkout's node_modules, as
+ * `npm install --ignore-scripts` would leave them; the language host's own `npm install` also runs
+ * `prepare`, which builds bin/, the easier case that the package tests cover), started with the SDK's
+ * real runner, `node node_modules/@pulumi/pulumi/cmd/run-plugin <checkout>`, exactly as the Node.js
+ * language host runs it (PulumiPlugin.yaml's `main` and `nodeargs` play no part there). The test speaks
+ * gRPC to it with the SDK's own proto definitions: GetSchema, then Construct against a small fake
+ * ResourceMonitor (what the engine serves to a provider), and checks what comes back.
+ */
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const ROOT = path.resolve(__dirname, "..");
+const PULUMI = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [ROOT] }));
+/* eslint-disable @typescript-eslint/no-require-imports */
+const grpc = require(
+  require.resolve("@grpc/grpc-js", { paths: [PULUMI] }),
+) as typeof import("@grpc/grpc-js");
+const providerRpc = require(path.join(PULUMI, "proto", "provider_grpc_pb.js"));
+const providerPb = require(path.join(PULUMI, "proto", "provider_pb.js"));
+const resourceRpc = require(path.join(PULUMI, "proto", "resource_grpc_pb.js"));
+const resourcePb = require(path.join(PULUMI, "proto", "resource_pb.js"));
+const structPb = require(
+  require.resolve("google-protobuf/google/protobuf/struct_pb.js", { paths: [PULUMI] }),
+);
+const emptyPb = require(
+  require.resolve("google-protobuf/google/protobuf/empty_pb.js", { paths: [PULUMI] }),
+);
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+type Unary = (req: unknown, cb: (err: Error | null, res?: unknown) => void) => void;
+
+interface Registered {
+  type: string;
+  name: string;
+  parent: string;
+  custom: boolean;
+  inputs: Record<string, unknown>;
+}
+
+let tmp: string;
+let checkout: string;
+let plugin: ChildProcess;
+let pluginPort: number;
+let pluginStderr = "";
+let client: Record<string, Unary> & { close(): void };
+let monitor: import("@grpc/grpc-js").Server;
+let monitorPort: number;
+const registered: Registered[] = [];
+const registeredOutputs = new Map<string, Record<string, unknown>>();
+
+/** The fake engine side: the ResourceMonitor a provider's Construct registers its children with. */
+function startMonitor(): Promise<number> {
+  monitor = new grpc.Server();
+  const urnOf = (type: string, name: string) => `urn:pulumi:dev::kms-yaml::${type}::${name}`;
+  monitor.addService(resourceRpc.ResourceMonitorService, {
+    supportsFeature: (
+      call: { request: { getId(): string } },
+      cb: (e: null, r: unknown) => void,
+    ) => {
+      const res = new resourcePb.SupportsFeatureResponse();
+      res.setHassupport(["secrets", "resourceReferences"].includes(call.request.getId()));
+      cb(null, res);
+    },
+    registerResource: (
+      call: { request: InstanceType<typeof resourcePb.RegisterResourceRequest> },
+      cb: (e: null, r: unknown) => void,
+    ) => {
+      const req = call.request;
+      const inputs = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+      registered.push({
+        type: req.getType(),
+        name: req.getName(),
+        parent: req.getParent(),
+        custom: req.getCustom(),
+        inputs,
+      });
+      const res = new resourcePb.RegisterResourceResponse();
+      res.setUrn(urnOf(req.getType(), req.getName()));
+      if (req.getCustom()) res.setId(`${req.getName()}-id`);
+      // A real provider would return its state: here, the inputs.
+      res.setObject(structPb.Struct.fromJavaScript(inputs));
+      cb(null, res);
+    },
+    registerResourceOutputs: (
+      call: {
+        request: {
+          getUrn(): string;
+          getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined;
+        };
+      },
+      cb: (e: null, r: unknown) => void,
+    ) => {
+      registeredOutputs.set(call.request.getUrn(), call.request.getOutputs()?.toJavaScript() ?? {});
+      cb(null, new emptyPb.Empty());
+    },
+  });
+  return new Promise((resolve, reject) =>
+    monitor.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, port) =>
+      e ? reject(e) : resolve(port),
+    ),
+  );
+}
+
+function rpc<T>(method: string, req: unknown): Promise<T> {
+  return new Promise((resolve, reject) =>
+    client[method](req, (err, res) =>
+      err ? reject(new Error(`${err.message}\n${pluginStderr}`)) : resolve(res as T),
+    ),
+  );
+}
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kms-plugin-"));
+  checkout = path.join(tmp, "pulumi-kms-activation");
+  // What `pulumi package add <git url>` downloads: the repository's tree at a commit, no bin/.
+  execFileSync("git", ["clone", "--quiet", "--no-local", ROOT, checkout], { stdio: "ignore" });
+  expect(fs.existsSync(path.join(checkout, "bin"))).toBe(false);
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(checkout, "node_modules"), "dir");
+  const project = path.join(tmp, "program"); // the user's program directory: the runner's working directory
+  fs.mkdirSync(project);
+
+  plugin = spawn(
+    process.execPath,
+    [path.join(checkout, "node_modules", "@pulumi", "pulumi", "cmd", "run-plugin"), checkout],
+    {
+      cwd: project,
+      env: { ...process.env, PULUMI_NODEJS_TYPESCRIPT: "true" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  plugin.stderr!.on("data", (d) => (pluginStderr += String(d)));
+  pluginPort = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(
+      () => reject(new Error(`the plugin printed no port in 60 s\n${out}\n${pluginStderr}`)),
+      60_000,
+    );
+    plugin.stdout!.on("data", (d) => {
+      out += String(d);
+      const line = out.split("\n")[0];
+      if (out.includes("\n")) {
+        clearTimeout(timer);
+        if (/^\d+$/.test(line.trim())) resolve(Number(line.trim()));
+        else
+          reject(
+            new Error(
+              `the plugin's first line is not a port: ${JSON.stringify(out)}\n${pluginStderr}`,
+            ),
+          );
+      }
+    });
+    plugin.on("exit", (code) =>
+      reject(new Error(`the plugin exited (${code})\n${out}\n${pluginStderr}`)),
+    );
+  });
+  client = new providerRpc.ResourceProviderClient(
+    `127.0.0.1:${pluginPort}`,
+    grpc.credentials.createInsecure(),
+  );
+  monitorPort = await startMonitor();
+}, 120_000);
+
+afterAll(async () => {
+  client?.close();
+  plugin?.kill();
+  await new Promise<void>((r) => (monitor ? monitor.tryShutdown(() => r()) : r()));
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("the plugin from a clean checkout, started by the SDK's run-plugin", () => {
+  test("prints one port and stays up: one provider, no second host for the npm package", () => {
+    expect(pluginPort).toBeGreaterThan(0);
+    expect(plugin.exitCode).toBeNull();
+  });
+
+  test("GetSchema: package kms with the three component tokens", async () => {
+    const req = new providerPb.GetSchemaRequest();
+    const res = await rpc<{ getSchema(): string }>("getSchema", req);
+    const schema = JSON.parse(res.getSchema()) as {
+      name: string;
+      resources: Record<string, { isComponent: boolean; requiredInputs?: string[] }>;
+    };
+    expect(schema.name).toBe("kms");
+    expect(Object.keys(schema.resources).sort()).toEqual([
+      "kms:index:KmsClient",
+      "kms:index:KmsHost",
+      "kms:index:KmsSrvRecord",
+    ]);
+    expect(schema.resources["kms:index:KmsSrvRecord"].requiredInputs?.sort()).toEqual([
+      "hosts",
+      "resourceGroupName",
+      "zoneName",
+    ]);
+  }, 60_000);
+
+  test("Construct KmsSrvRecord: registers the component and its SRV record set, returns its outputs", async () => {
+    const req = new providerPb.ConstructRequest();
+    req.setProject("kms-yaml");
+    req.setStack("dev");
+    req.setDryrun(false);
+    req.setParallel(1);
+    req.setMonitorendpoint(`127.0.0.1:${monitorPort}`);
+    req.setType("kms:index:KmsSrvRecord");
+    req.setName("kms-srv");
+    req.setAcceptsOutputValues(false);
+    req.setInputs(
+      structPb.Struct.fromJavaScript({
+        zoneName: "corp.example.com",
+        resourceGroupName: "dns-rg",
+        hosts: [{ target: "kms01.corp.example.com", port: 1688 }],
+      }),
+    );
+    const res = await rpc<{
+      getUrn(): string;
+      getState(): { toJavaScript(): Record<string, unknown> };
+    }>("construct", req);
+    expect(res.getUrn()).toBe("urn:pulumi:dev::kms-yaml::kms:index:KmsSrvRecord::kms-srv");
+    const state = res.getState().toJavaScript();
+    expect(state.fqdn).toBe("_vlmcs._tcp.corp.example.com");
+    expect(state.recordSetName).toBe("_vlmcs._tcp");
+    expect(registered.map((r) => [r.type, r.name, r.custom])).toEqual([
+      ["kms:index:KmsSrvRecord", "kms-srv", false],
+      ["azure-native:dns:RecordSet", "kms-srv", true],
+    ]);
+    const record = registered[1];
+    expect(record.parent).toBe(res.getUrn());
+    expect(record.inputs).toMatchObject({
+      zoneName: "corp.example.com",
+      resourceGroupName: "dns-rg",
+      recordType: "SRV",
+      relativeRecordSetName: "_vlmcs._tcp",
+      srvRecords: [{ target: "kms01.corp.example.com", port: 1688, priority: 0, weight: 0 }],
+    });
+  }, 60_000);
+});
