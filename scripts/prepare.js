@@ -5,9 +5,9 @@
  * npm runs `prepare` in three situations:
  * - `npm ci` / `npm install` in the repository: the dev dependencies are there; build.
  * - `npm install <git url>`: npm installs the dev dependencies in its temporary clone first; build.
- * - `npm install <folder>` of a checkout whose dependencies were never installed: npm links or packs the
- *   folder without installing anything in it, so no compiler is there. Instead of "tsc: not found",
- *   say what to run.
+ * - `npm install <folder>` of a checkout whose dependencies were never installed: npm links the folder
+ *   without installing anything in it, so no compiler is there. Instead of "tsc: not found", say what
+ *   to run (`npm ci` in the checkout, which builds bin/; after that the link works).
  */
 const { execFileSync } = require("child_process");
 const path = require("path");
@@ -30,9 +30,8 @@ const missing = ["typescript/package.json", "@types/node/package.json", "@pulumi
 if (missing.length > 0) {
   process.stderr.write(
     `pulumi-kms-activation: cannot build ${ROOT}: its dependencies are not installed there (missing ${missing.join(", ")}).\n` +
-      `  Run \`npm ci\` in ${ROOT} first, then install it into your project with\n` +
-      `  \`npm install --install-links ${ROOT}\` (a copy, like a tarball),\n` +
-      "  or install from git (`npm install git+https://…`) or from a tarball made with `npm pack`.\n",
+      `  Run \`npm ci\` in ${ROOT} first (it builds bin/), then \`npm install ${ROOT}\` again;\n` +
+      `  or make a tarball there with \`npm pack\` and install that; or install from git (\`npm install git+https://…\`).\n`,
   );
   process.exit(1);
 }

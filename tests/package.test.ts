@@ -197,7 +197,7 @@ describe("npm install <folder> of a checkout whose dependencies were never insta
       expect(stderr).toContain(
         `pulumi-kms-activation: cannot build ${clone}: its dependencies are not installed there`,
       );
-      expect(stderr).toContain(`npm install --install-links ${clone}`);
+      expect(stderr).toContain(`Run \`npm ci\` in ${clone} first (it builds bin/)`);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
