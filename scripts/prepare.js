@@ -23,7 +23,11 @@ function resolvable(id) {
   }
 }
 
-const missing = ["typescript/package.json", "@types/node/package.json", "@pulumi/pulumi/package.json"]
+const missing = [
+  "typescript/package.json",
+  "@types/node/package.json",
+  "@pulumi/pulumi/package.json",
+]
   .filter((id) => !resolvable(id))
   .map((id) => id.replace(/\/package\.json$/, ""));
 
