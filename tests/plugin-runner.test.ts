@@ -23,6 +23,8 @@ const providerRpc = require(path.join(PULUMI, "proto", "provider_grpc_pb.js"));
 const providerPb = require(path.join(PULUMI, "proto", "provider_pb.js"));
 const resourceRpc = require(path.join(PULUMI, "proto", "resource_grpc_pb.js"));
 const resourcePb = require(path.join(PULUMI, "proto", "resource_pb.js"));
+const engineRpc = require(path.join(PULUMI, "proto", "engine_grpc_pb.js"));
+const enginePb = require(path.join(PULUMI, "proto", "engine_pb.js"));
 const structPb = require(
   require.resolve("google-protobuf/google/protobuf/struct_pb.js", { paths: [PULUMI] }),
 );
@@ -51,10 +53,24 @@ let monitor: import("@grpc/grpc-js").Server;
 let monitorPort: number;
 const registered: Registered[] = [];
 const registeredOutputs = new Map<string, Record<string, unknown>>();
+const engineLog: string[] = [];
 
-/** The fake engine side: the ResourceMonitor a provider's Construct registers its children with. */
-function startMonitor(): Promise<number> {
+/**
+ * The fake engine side, on one port: the Engine service (logs; its address is the plugin's argument) and
+ * the ResourceMonitor a provider's Construct registers its children with.
+ */
+function startEngine(): Promise<number> {
   monitor = new grpc.Server();
+  const reply = (Res: new () => unknown) => (_c: unknown, cb: (e: null, r: unknown) => void) =>
+    cb(null, new Res());
+  monitor.addService(engineRpc.EngineService, {
+    log: (call: { request: { getMessage(): string } }, cb: (e: null, r: unknown) => void) => {
+      engineLog.push(call.request.getMessage());
+      cb(null, new emptyPb.Empty());
+    },
+    getRootResource: reply(enginePb.GetRootResourceResponse),
+    setRootResource: reply(enginePb.SetRootResourceResponse),
+  });
   const urnOf = (type: string, name: string) => `urn:pulumi:dev::kms-yaml::${type}::${name}`;
   monitor.addService(resourceRpc.ResourceMonitorService, {
     supportsFeature: (
@@ -123,9 +139,14 @@ beforeAll(async () => {
   const project = path.join(tmp, "program"); // the user's program directory: the runner's working directory
   fs.mkdirSync(project);
 
+  monitorPort = await startEngine();
   plugin = spawn(
     process.execPath,
-    [path.join(checkout, "node_modules", "@pulumi", "pulumi", "cmd", "run-plugin"), checkout],
+    [
+      path.join(checkout, "node_modules", "@pulumi", "pulumi", "cmd", "run-plugin"),
+      checkout,
+      `127.0.0.1:${monitorPort}`,
+    ],
     {
       cwd: project,
       env: { ...process.env, PULUMI_NODEJS_TYPESCRIPT: "true" },
@@ -161,7 +182,6 @@ beforeAll(async () => {
     `127.0.0.1:${pluginPort}`,
     grpc.credentials.createInsecure(),
   );
-  monitorPort = await startMonitor();
 }, 120_000);
 
 afterAll(async () => {
