@@ -74,7 +74,9 @@ function Invoke-LabRun($Request) {
             # as Windows PowerShell 5.1 needs to read non-ASCII text).
             Write-LabScriptFile $file ([string]$call.script)
             $tokens = Get-LabRunCommandTokens (@($call.parameters) + @($call.protectedParameters))
-            return @{ invoke = ((Get-LabInvocationText $file $tokens) + ' *>&1'); file = $null; stdin = ''; env = $envVars }
+            # try/catch: a parameter binding error (the script never starts) ends powershell -File with
+            # exit code 1, as any terminating error does; 'exit N' is not caught by catch.
+            return @{ invoke = ('try { ' + (Get-LabInvocationText $file $tokens) + ' *>&1 } catch { throw }'); file = $null; stdin = ''; env = $envVars }
         }
         if ($call.transport -eq 'ssh') {
             $m = [regex]::Match([string]$call.command, '^powershell(\.exe)?\s(.*\s)?-EncodedCommand\s+([A-Za-z0-9+/=]+)\s*$', 'IgnoreCase')
@@ -86,7 +88,7 @@ function Invoke-LabRun($Request) {
             try { $label = Get-LabScriptLabel ([string]((ConvertFrom-Json -InputObject ([string]$call.stdin)).script)) } catch { $label = $null }
             Start-LabRun $label
             Write-LabScriptFile $file $bootstrap
-            return @{ invoke = ((Get-LabInvocationText $file @()) + ' *>&1'); file = $null; stdin = [string]$call.stdin; env = $envVars }
+            return @{ invoke = ('try { ' + (Get-LabInvocationText $file @()) + ' *>&1 } catch { throw }'); file = $null; stdin = [string]$call.stdin; env = $envVars }
         }
         return @{ exitCode = 1; stdout = ''; stderr = 'lab: unknown transport ' + [string]$call.transport }
     } catch {

@@ -72,31 +72,33 @@ function Get-LabMachineNames {
         })
 }
 
-$script:NetworkCache = @{ Path = $null; Stamp = $null; Text = $null }
+$script:NetworkCache = @{ Path = $null; Stamp = $null; Value = $null }
 
 function Read-LabNetwork {
-    # Re-read only when the file changed (it is read on every request); each caller gets its own copy.
+    # Parsed again only when the file changed (it is read on every request). Callers that change it save
+    # it at once (Save-LabNetwork), which changes the stamp.
     $path = [System.IO.Path]::Combine((Get-LabStateDir), 'network.json')
-    $n = $null
-    if ([System.IO.File]::Exists($path)) {
-        $stamp = [System.IO.File]::GetLastWriteTimeUtc($path).Ticks
-        if ($script:NetworkCache.Path -ne $path -or $script:NetworkCache.Stamp -ne $stamp) {
-            $script:NetworkCache.Text = [System.IO.File]::ReadAllText($path)
-            $script:NetworkCache.Path = $path
-            $script:NetworkCache.Stamp = $stamp
-        }
-        $n = [KmsLab.LabFast]::ParseJson($script:NetworkCache.Text)
+    $stamp = $null
+    if ([System.IO.File]::Exists($path)) { $stamp = [System.IO.File]::GetLastWriteTimeUtc($path).Ticks }
+    if ($script:NetworkCache.Path -eq $path -and $script:NetworkCache.Stamp -eq $stamp -and $null -ne $script:NetworkCache.Value) {
+        return $script:NetworkCache.Value
     }
+    $n = $null
+    if ($null -ne $stamp) { $n = [KmsLab.LabFast]::ParseJson([System.IO.File]::ReadAllText($path)) }
     if ($null -eq $n) { $n = @{} }
     if ($null -eq $n.srv) { $n.srv = @{} }
     if ($null -eq $n.addresses) { $n.addresses = @{} }
     if ($null -eq $n.conditions) { $n.conditions = @{} }
     if ($null -eq $n.conditions.microsoftActivation) { $n.conditions.microsoftActivation = 'up' }
+    $script:NetworkCache.Path = $path
+    $script:NetworkCache.Stamp = $stamp
+    $script:NetworkCache.Value = $n
     return $n
 }
 
 function Save-LabNetwork($Network) {
     Write-LabJson ([System.IO.Path]::Combine((Get-LabStateDir), 'network.json')) $Network
+    $script:NetworkCache.Value = $null
 }
 
 function Get-LabCatalog {

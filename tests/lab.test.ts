@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Lab, labHostKey, labModuleDir, LAB_HOST_KEYS } from "../tools/lab";
+import { Lab, labHostKey, labModuleDir, LAB_HOST_KEYS, writeVolumeLicensePack } from "../tools/lab";
 import { KEY_GROUPS, PRODUCTS } from "../components/catalog";
 import { describeWithTool } from "./helpers/tools";
 import { activateAgainst, makeHost, ps } from "./helpers/lab";
@@ -415,6 +415,86 @@ New-NetFirewallRule -Name KMS-TCP-1700 -DisplayName 'KMS (TCP 1700)' -Direction 
   });
 });
 
+describeWithTool("pwsh", "lab: Office KMS host", () => {
+  let lab: Lab;
+  let pack: string;
+  beforeAll(async () => {
+    lab = await Lab.open();
+    pack = path.join(lab.stateDir, "vlpack");
+    writeVolumeLicensePack(pack, "LTSC 2024");
+    await lab.addMachine({ name: "kms01", role: "host", os: WS2022 });
+    await ps(lab, "kms01", makeHost(HOST_KEY_2022));
+  });
+  afterAll(async () => {
+    await lab?.close();
+  });
+
+  const OFFICE = "0ff1ce15-a989-479d-af46-f275c6370663";
+  const officeKey = labHostKey("Office LTSC 2024");
+
+  test("the Office host key installs only after the Volume License Pack's licenses", async () => {
+    const r = await ps(
+      lab,
+      "kms01",
+      String.raw`
+$s = Get-Service0
+$before = Get-Hr { Invoke-CimMethod -InputObject $s -MethodName InstallProductKey -Arguments @{ ProductKey = '${officeKey}' } }
+foreach ($f in Get-ChildItem -LiteralPath '${pack}' -Filter '*.xrm-ms') {
+    Invoke-CimMethod -InputObject $s -MethodName InstallLicense -Arguments @{ License = [System.IO.File]::ReadAllText($f.FullName) } | Out-Null
+}
+$junk = Get-Hr { Invoke-CimMethod -InputObject $s -MethodName InstallLicense -Arguments @{ License = 'not a license' } }
+$after = Get-Hr { Invoke-CimMethod -InputObject $s -MethodName InstallProductKey -Arguments @{ ProductKey = '${officeKey}' } }
+$p = @(Get-CimInstance SoftwareLicensingProduct -Filter "Name LIKE 'Office%' AND PartialProductKey IS NOT NULL")[0]
+$act = Get-Hr { Invoke-CimMethod -InputObject $p -MethodName Activate }
+$p = @(Get-CimInstance SoftwareLicensingProduct -Filter "Name LIKE 'Office%' AND PartialProductKey IS NOT NULL")[0]
+[ordered]@{ before = $before; junk = $junk; after = $after; act = $act; app = $p.ApplicationID; desc = $p.Description; status = [int]$p.LicenseStatus; count = $p.KeyManagementServiceCurrentCount } | ConvertTo-Json -Compress`,
+    );
+    expect(r).toEqual({
+      before: "0xC004F050",
+      junk: "0xC004E003",
+      after: "ok",
+      act: "ok",
+      app: OFFICE,
+      desc: "Office 24, VOLUME_KMS channel",
+      status: 1,
+      count: 4294967295,
+    });
+  });
+
+  test("Office clients are counted apart from Windows and activate at 5", async () => {
+    const hrs: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      await lab.addMachine({
+        name: `off${i}`,
+        role: "client",
+        os: "Windows 11 Enterprise",
+        office: ["Office LTSC Professional Plus 2024"],
+      });
+      const r = await ps<{ hr: string }>(
+        lab,
+        `off${i}`,
+        String.raw`
+$p = Get-Product0 '${OFFICE}'
+Invoke-CimMethod -InputObject $p -MethodName SetKeyManagementServiceMachine -Arguments @{ MachineName = 'kms01' } | Out-Null
+@{ hr = Get-Hr { Invoke-CimMethod -InputObject (Get-Product0 '${OFFICE}') -MethodName Activate } } | ConvertTo-Json -Compress`,
+      );
+      hrs.push(r.hr);
+    }
+    expect(hrs).toEqual(["0xC004F038", "0xC004F038", "0xC004F038", "0xC004F038", "ok"]);
+    const host = await lab.state("kms01");
+    // Windows count untouched; the Office host license has its own count.
+    expect(host.currentCount).toBe(0);
+    expect(host.office).toEqual([
+      expect.objectContaining({ officeVersion: "LTSC 2024", currentCount: 5, activated: true }),
+    ]);
+    // The Windows product of those machines was not activated by the Office requests.
+    expect(await lab.state("off4")).toMatchObject({
+      activated: false,
+      office: [expect.objectContaining({ activated: true, activatedBy: "kms01:1688" })],
+    });
+  });
+});
+
 describeWithTool("pwsh", "lab: Azure Marketplace VMs", () => {
   let lab: Lab;
   beforeAll(async () => {
@@ -481,6 +561,17 @@ exit 3`;
     // "LTSC 2024" arrives as -Other LTSC, and 2024 binds to the first free positional parameter.
     expect(r.output).toContain("name=secret;port=2024;other=LTSC");
     expect(r.exitCode).toBe(3);
+  });
+
+  test("Run Command: a parameter that cannot bind stops the script with exit code 1", async () => {
+    const r = await lab.run("box", {
+      transport: "runCommand",
+      script: `[CmdletBinding(PositionalBinding = $false)]\nparam([string]$Other = '')\nWrite-Output 'started'`,
+      parameters: [{ name: "Other", value: "LTSC 2024" }],
+    });
+    expect(r.exitCode).toBe(1);
+    expect(r.output).not.toContain("started");
+    expect(r.error).toContain("'2024'");
   });
 
   test("Run Command: a terminating error exits 1 with the error on stderr", async () => {

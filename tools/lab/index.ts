@@ -80,6 +80,37 @@ export interface LabMachineState {
   [k: string]: unknown;
 }
 
+/**
+ * Writes a lab Office Volume License Pack into `dir`: the .xrm-ms license files a host installs with
+ * `InstallLicense` (slmgr /ilc). One carries the lab's marker of the Office KMS host license of
+ * `officeVersion` ("2016", "2019", "LTSC 2021", "LTSC 2024"); the other is an ordinary license file the lab
+ * accepts and ignores, as a real pack holds many. Returns the paths written.
+ */
+export function writeVolumeLicensePack(dir: string, officeVersion: string): string[] {
+  if (!["2016", "2019", "LTSC 2021", "LTSC 2024"].includes(officeVersion)) {
+    throw new Error(
+      `lab: officeVersion must be "2016", "2019", "LTSC 2021" or "LTSC 2024"; received "${officeVersion}"`,
+    );
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  const tag = officeVersion.replace(/[^0-9A-Za-z]/g, "");
+  const files = [
+    [
+      `client-issuance-${tag}-kmshost.xrm-ms`,
+      `<?xml version="1.0" encoding="utf-8"?>\n<r:license xmlns:r="urn:mpeg:mpeg21:2003:01-REL-R-NS" xmlns:kmslab="urn:pulumi-kms-activation:lab"><kmslab:officeHostLicense version="${officeVersion}"/></r:license>\n`,
+    ],
+    [
+      `pkeyconfig-${tag}.xrm-ms`,
+      `<?xml version="1.0" encoding="utf-8"?>\n<r:license xmlns:r="urn:mpeg:mpeg21:2003:01-REL-R-NS"><r:title>lab pkeyconfig</r:title></r:license>\n`,
+    ],
+  ];
+  return files.map(([name, text]) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text);
+    return file;
+  });
+}
+
 /** Managed Run Command keeps this many bytes of a script's output and error streams. */
 export const RUN_COMMAND_OUTPUT_LIMIT = 4096;
 
