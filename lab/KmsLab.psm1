@@ -1,7 +1,8 @@
 # KmsLab: Windows licensing as Microsoft documents it, for running the project's scripts unchanged in
 # PowerShell 7 on any OS. It stands in for exactly the commands the scripts call: Get-CimInstance and
 # Invoke-CimMethod over SoftwareLicensingService / SoftwareLicensingProduct, the sppsvc service cmdlets,
-# the NetSecurity firewall cmdlets, Start-Sleep (instant) and Invoke-WebRequest (no internet in the lab).
+# the NetSecurity firewall cmdlets, the registry (HKLM:) through the item cmdlets, Start-Sleep (instant) and
+# Invoke-WebRequest (no internet in the lab).
 # Every behaviour and its source: docs/lab.md. State: one JSON file per machine (see KmsLab.State.ps1).
 
 if (-not ('KmsLab.CimInstance' -as [type])) {
@@ -30,6 +31,7 @@ if (-not ('KmsLab.CimInstance' -as [type])) {
 . (Join-Path $PSScriptRoot 'KmsLab.State.ps1')
 . (Join-Path $PSScriptRoot 'KmsLab.Licensing.ps1')
 . (Join-Path $PSScriptRoot 'KmsLab.Windows.ps1')
+. (Join-Path $PSScriptRoot 'KmsLab.Registry.ps1')
 . (Join-Path $PSScriptRoot 'KmsLab.Runner.ps1')
 
 Export-ModuleMember -Function @(
@@ -38,5 +40,6 @@ Export-ModuleMember -Function @(
     'Get-NetFirewallRule', 'New-NetFirewallRule', 'Set-NetFirewallRule', 'Enable-NetFirewallRule',
     'Disable-NetFirewallRule', 'Remove-NetFirewallRule', 'Get-NetFirewallPortFilter', 'Get-NetFirewallApplicationFilter',
     'Start-Sleep', 'Invoke-WebRequest',
+    'Get-ItemProperty', 'Set-ItemProperty', 'New-ItemProperty', 'New-Item', 'Test-Path',
     'Invoke-LabRequest', 'Set-LabContext'
 )

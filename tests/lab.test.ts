@@ -625,6 +625,40 @@ Set-Content -LiteralPath (Join-Path $f 'mark.txt') -Value $env:COMPUTERNAME
     expect(look).toEqual({ there: false, name: "BOX2" });
   });
 
+  test("each machine has its own registry (HKLM:); New-Item -Force on an existing key empties it, as on Windows", async () => {
+    const r = await ps(
+      lab,
+      "box",
+      String.raw`
+$key = 'HKLM:\SOFTWARE\lab-test'
+$missing = Get-ItemProperty -LiteralPath $key -Name a -ErrorAction SilentlyContinue
+New-Item -Path $key -Force | Out-Null
+Set-ItemProperty -LiteralPath $key -Name a -Value 'one'
+Set-ItemProperty -LiteralPath $key -Name b -Value 'two'
+$both = Get-ItemProperty -LiteralPath $key
+$exists = Test-Path -LiteralPath $key
+New-Item -Path $key -Force | Out-Null
+$after = Get-ItemProperty -LiteralPath $key -Name a -ErrorAction SilentlyContinue
+$noForce = Get-Hr { New-Item -Path $key -ErrorAction Stop }
+@{ missing = ($null -eq $missing); a = $both.a; b = $both.b; exists = $exists; wiped = ($null -eq $after); noForce = $noForce; fs = (Test-Path -LiteralPath $env:TEMP) } | ConvertTo-Json -Compress`,
+    );
+    expect(r).toEqual({
+      missing: true,
+      a: "one",
+      b: "two",
+      exists: true,
+      wiped: true,
+      noForce: "not a CIM error: A key at this path already exists.",
+      fs: true,
+    });
+    const other = await ps(
+      lab,
+      "box2",
+      `@{ there = (Test-Path -LiteralPath 'HKLM:\\SOFTWARE\\lab-test') } | ConvertTo-Json -Compress`,
+    );
+    expect(other).toEqual({ there: false });
+  });
+
   test("the state lives in files: a reopened lab has the same machines, and addMachine keeps them", async () => {
     await ps(
       lab,
