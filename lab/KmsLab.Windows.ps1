@@ -51,7 +51,17 @@ function Get-LabInstances([string]$ClassName, [string]$Filter, $Cmdlet) {
     if ($ClassName -eq 'SoftwareLicensingService') {
         [void]$list.Add((Get-LabServiceInstance $m))
     } elseif ($ClassName -eq 'SoftwareLicensingProduct') {
-        foreach ($p in (Get-LabProductCatalogue $m)) { [void]$list.Add((Get-LabProductInstance $m $p)) }
+        # The two clauses every script uses are checked on the record first, so that instances the filter
+        # would drop are not built (the full filter still runs on what is built).
+        $needKey = ($Filter -match '(?i)PartialProductKey\s+IS\s+NOT\s+NULL')
+        $app = $null
+        $am = [regex]::Match([string]$Filter, '(?i)ApplicationID\s*=\s*''([^'']*)''')
+        if ($am.Success) { $app = $am.Groups[1].Value }
+        foreach ($p in (Get-LabProductCatalogue $m)) {
+            if ($needKey -and $null -eq $p.partialKey) { continue }
+            if ($null -ne $app -and $p.applicationId -ne $app) { continue }
+            [void]$list.Add((Get-LabProductInstance $m $p))
+        }
     } else {
         Write-LabCmdletError $Cmdlet (New-LabCimErrorRecord $script:E_InvalidClass 'Invalid class ' $ClassName 'GetCimInstance')
         return
