@@ -73,6 +73,24 @@ describeWithTool("pwsh", "lab: client scripts on KMS clients", () => {
     );
     expect((await lab.state("az01")).activatedBy).toBe("azkms.core.windows.net:1688");
 
+    // status.ps1 reports the last Activate() result the scripts kept, not LicenseStatusReason (fix 6).
+    const status = (await runCommand(
+      lab,
+      "az01",
+      "status",
+      statusParameters("client"),
+    )) as ClientRun;
+    expect(status.result).toMatchObject({
+      ok: true,
+      licenseStatus: "Licensed",
+      activated: false,
+      pending: true,
+      errorCode: "0xC004F038",
+    });
+    expect(status.outcome.output).toContain(
+      '"lastActivation":{"result":"pending","errorCode":"0xC004F038","kmsServer":"kms:1688"}',
+    );
+
     // A second run asks again (the barrier relies on it), and is still pending.
     const second = await setup("az01", { kmsServer: "kms" });
     expect(second.result).toMatchObject({ ok: true, pending: true, activated: false, changed: [] });
@@ -115,6 +133,17 @@ describeWithTool("pwsh", "lab: client scripts on KMS clients", () => {
     }
     const host = (await runCommand(lab, "kms", "status", statusParameters("host"))) as HostRun;
     expect(host.result.currentCount).toBe(5);
+    const status = (await runCommand(
+      lab,
+      "az01",
+      "status",
+      statusParameters("client"),
+    )) as ClientRun;
+    expect(status.result).toMatchObject({ activated: true, pending: false, errorCode: null });
+    // Once activated by our host, the same settings change nothing and ask nothing.
+    const idle = await setup("az05", { kmsServer: "kms" });
+    expect(idle.result).toMatchObject({ ok: true, activated: true, changed: [] });
+    expect(idle.outcome.output).not.toContain("[client-setup] Activating.");
   });
 
   test("clients take their intervals from the host's answer; client-setup never calls the host-only setters (fix 2)", async () => {

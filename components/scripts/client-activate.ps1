@@ -13,7 +13,7 @@
     (120 minutes by default). Once all clients of the host have asked, this script asks again. It asks
     even when Windows reports the product as licensed: Azure's own KMS licenses Marketplace images before
     any script runs, which says nothing about this host. The result is kept where client-setup.ps1 keeps
-    it (HKLM:\SOFTWARE\pulumi-kms-activation, value Activation-<application ID>). Helpers: common.ps1.
+    it (%ProgramData%\pulumi-kms-activation\activation-<application ID>.json). Helpers: common.ps1.
 
     Everything before the last line is a log for people. The LAST line is one JSON object for tools,
     with the same fields as client-setup.ps1.

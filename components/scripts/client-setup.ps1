@@ -19,7 +19,7 @@
     images are already licensed by Azure's own KMS. 0xC004F038 (the host's count is below the threshold)
     is not a failure: the result says pending and the script exits 0; the client retries by itself every
     activation interval. Any other error fails the run with its meaning and fix. Each Activate() result
-    is kept in HKLM:\SOFTWARE\pulumi-kms-activation, value Activation-<application ID> (status.ps1 reads
+    is kept in %ProgramData%\pulumi-kms-activation\activation-<application ID>.json (status.ps1 reads
     it); a second run with the same settings after a successful activation changes nothing.
 
     Activation and renewal intervals are the KMS host's settings (SetVLActivationInterval and

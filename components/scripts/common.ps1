@@ -312,26 +312,24 @@ function Set-ClientResult($Result, $Service, $Product, [bool]$IsOffice, [string]
 # ------------------------------------------------------------------ the last activation result
 
 # Windows keeps no record of the last Activate() error (LicenseStatusReason is the reason for the current
-# license status, never 0xC004F038), so the client scripts record the result of every Activate() call
-# they make, and status.ps1 reads it, in a registry value they own:
-#   HKLM:\SOFTWARE\pulumi-kms-activation, value Activation-<application ID> (REG_SZ), compact JSON:
+# license status, never 0xC004F038), so the client scripts write the result of every Activate() call they
+# make to a small file they own, and status.ps1 reads it:
+#   %ProgramData%\pulumi-kms-activation\activation-<application ID>.json
 #   { "applicationId", "result": "activated" | "pending" | "failed", "errorCode", "kmsServer", "target" }
-# Deleting the value (or the key) is safe: the next client-setup run then calls Activate() again.
-$ActivationRecordKey = 'HKLM:\SOFTWARE\pulumi-kms-activation'
+# Deleting the file is safe: the next client-setup run then calls Activate() again.
 
-function Get-ActivationRecordName([string]$AppId) {
-    return ('Activation-' + $AppId.ToLowerInvariant())
+function Get-ActivationRecordPath([string]$AppId) {
+    $base = $env:ProgramData
+    if ([string]::IsNullOrEmpty($base)) { $base = [Environment]::GetFolderPath('CommonApplicationData') }
+    return (Join-Path (Join-Path $base 'pulumi-kms-activation') ('activation-' + $AppId.ToLowerInvariant() + '.json'))
 }
 
 function Read-ActivationRecord([string]$AppId) {
     # The last recorded Activate() result for this application, or $null (none yet, or unreadable).
     try {
-        $name = Get-ActivationRecordName $AppId
-        $item = Get-ItemProperty -LiteralPath $ActivationRecordKey -Name $name -ErrorAction SilentlyContinue
-        if ($null -eq $item) { return $null }
-        $text = [string]$item.$name
-        if ($text -eq '') { return $null }
-        return (ConvertFrom-Json -InputObject $text)
+        $file = Get-ActivationRecordPath $AppId
+        if (-not (Test-Path -LiteralPath $file -PathType Leaf)) { return $null }
+        return (Get-Content -LiteralPath $file -Raw | ConvertFrom-Json)
     } catch {
         Write-Log ('The last activation result could not be read: ' + [string]$_.Exception.Message)
         return $null
@@ -340,9 +338,11 @@ function Read-ActivationRecord([string]$AppId) {
 
 function Save-ActivationRecord([string]$AppId, [string]$Outcome, [string]$Code, [string]$KmsServer, [string]$Target) {
     try {
+        $file = Get-ActivationRecordPath $AppId
+        $folder = Split-Path -Parent $file
+        if (-not (Test-Path -LiteralPath $folder -PathType Container)) { New-Item -ItemType Directory -Force -Path $folder | Out-Null }
         $record = [ordered]@{ applicationId = $AppId; result = $Outcome; errorCode = $Code; kmsServer = $KmsServer; target = $Target }
-        New-Item -Path $ActivationRecordKey -Force | Out-Null
-        Set-ItemProperty -LiteralPath $ActivationRecordKey -Name (Get-ActivationRecordName $AppId) -Value ($record | ConvertTo-Json -Compress)
+        Set-Content -LiteralPath $file -Value ($record | ConvertTo-Json -Compress) -Encoding Ascii
     } catch {
         # Not fatal: the activation itself happened; the next run asks again.
         Write-Log ('The activation result could not be saved: ' + [string]$_.Exception.Message)

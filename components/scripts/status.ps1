@@ -10,7 +10,7 @@
     (isKmsHost and licenseStatus for a host, activated and pending for a client).
 
     A client's pending state and error come from the last Activate() result the client scripts recorded
-    (HKLM:\SOFTWARE\pulumi-kms-activation, value Activation-<application ID>, as lastActivation): Windows
+    (%ProgramData%\pulumi-kms-activation\activation-<application ID>.json, as lastActivation): Windows
     keeps no such record (LicenseStatusReason is the reason for the current license status and never
     holds 0xC004F038). Numbers Windows reports as not available (4294967295) are null, e.g. the count of
     a host no client has asked yet. "Is this a KMS host" is the product's IsKeyManagementServiceMachine,
