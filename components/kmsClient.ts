@@ -54,13 +54,17 @@ export interface KmsClientArgs {
    */
   host?: KmsHost;
   /**
-   * Fixed KMS host, "name" or "name:port" (`[IPv6]:port`), like `slmgr /skms`.
+   * Fixed KMS host, "name" or "name:port" (`[IPv6]:port`), like `slmgr /skms`. For a KmsHost in the same
+   * program give its `kmsServer` output: the client's setup then waits for the host's setup. A plain
+   * string naming that host does not wait: add `dependsOn: [host]`.
    * @default - DNS discovery
    */
   kmsServer?: pulumi.Input<string>;
   /**
    * Domain whose `_vlmcs._tcp` record the client looks up (`slmgr /skms-domain`), for clients whose own DNS
-   * suffix is another (workgroup VMs on Azure get `*.internal.cloudapp.net`).
+   * suffix is another (workgroup VMs on Azure get `*.internal.cloudapp.net`). When the host is a KmsHost
+   * in the same program (so with DNS discovery too), add `dependsOn: [host]`: nothing else orders the
+   * client's setup after the host's, and a client that asks first fails with 0xC004F074.
    * @default - the machine's own DNS domain (`slmgr /ckms`: clears any fixed host and port)
    */
   lookupDomain?: pulumi.Input<string>;

@@ -349,11 +349,17 @@ export class KmsHost extends pulumi.ComponentResource {
   public readonly vmId: pulumi.Output<string | undefined>;
   /** Private IPv4 address of the host, when known. */
   public readonly privateIpAddress: pulumi.Output<string | undefined>;
-  /** Name clients reach the host by. */
+  /**
+   * Name clients reach the host by. Resolves once the host's setup (and each Office step) has completed,
+   * so a client or SRV record given it waits for the host.
+   */
   public readonly fqdn: pulumi.Output<string>;
   /** KMS port. */
   public readonly port: pulumi.Output<number>;
-  /** "fqdn:port", for a client's `kmsServer` (`slmgr /skms`). */
+  /**
+   * "fqdn:port", for a client's `kmsServer` (`slmgr /skms`). Resolves once the host's setup (and each
+   * Office step) has completed, so a client given it runs its setup after the host's, without `dependsOn`.
+   */
   public readonly kmsServer: pulumi.Output<string>;
   /** The host's licensing state as its script read it back. Unknown during preview. */
   public readonly status: pulumi.Output<KmsHostStatus>;
@@ -603,10 +609,16 @@ export class KmsHost extends pulumi.ComponentResource {
 
     this.vmId = vmId;
     this.privateIpAddress = privateIp;
-    this.fqdn = fqdn;
+    // The outputs clients are wired with (`kmsServer: host.kmsServer`, `kmsServer: host.fqdn`, a
+    // KmsSrvRecord's `target: host.fqdn`) resolve only once the host's last setup step (Windows, then
+    // each Office version) has completed: they carry that step as a dependency, so a client given one
+    // runs its setup after the host is a KMS host, from every language, without dependsOn. The step's
+    // URN is known in a preview too, so the values stay known there.
+    const setupDone = lastHostStep.urn;
+    this.fqdn = pulumi.all([fqdn, setupDone]).apply(([host]) => host);
     this.port = pulumi.output(port);
     this.kmsServer = pulumi
-      .all([fqdn, this.port])
+      .all([fqdn, this.port, setupDone])
       .apply(([host, p]) => formatHostPort({ host, port: p }));
     // Clients and SRV records given these very outputs record this host's name for the policies.
     markHostOutput(this.fqdn, name);

@@ -46,7 +46,9 @@ const SECTIONS: Section[] = [
     note:
       "Exactly one of `azureVm` or `ssh` (see KmsHost for their fields); `product` or `setupKey`; at most " +
       "one of `host`, `kmsServer`, `lookupDomain`. `host` exists in TypeScript only: other languages pass " +
-      "the host's `kmsServer` output.",
+      "the host's `kmsServer` output, which resolves after the host's setup, so the client waits for " +
+      "the host. With a plain `kmsServer` string, `lookupDomain` or DNS discovery of a KmsHost in the " +
+      "same program, give the client `dependsOn: [host]`.",
   },
   {
     component: "KmsSrvRecord",

@@ -400,6 +400,78 @@ describe("KmsClient with host: threshold barrier", () => {
   });
 });
 
+describe("clients wired to a host by its outputs wait for the host's setup", () => {
+  const RUN_COMMAND = "azure-native:compute:VirtualMachineRunCommandByVirtualMachine";
+  const hostArgs = { hostKey: HOST_KEY, azureVm: vm("kms01"), fqdn: "kms01.corp.contoso.com" };
+
+  test("kmsServer: host.kmsServer (no host): the client's setup depends on the host's last setup step and runs after it", async () => {
+    const host = new KmsHost("kms", {
+      ...hostArgs,
+      office: [
+        { version: "LTSC 2024", hostKey: "NFXNJ-QVRWK-PXJTX-C6M6V-G3JXV", volumeLicensePack: "" },
+      ],
+    });
+    const c = new KmsClient("c1", {
+      azureVm: vm("app01"),
+      product: "Windows Server 2022 Datacenter",
+      kmsServer: host.kmsServer,
+    });
+    await valueOf(c.status);
+    await settle();
+    const officeStep = mocks.one(RUN_COMMAND, "kms-office-ltsc2024");
+    expect(mocks.one(RUN_COMMAND, "c1-setup").dependencies).toContain(officeStep.urn);
+    const order = mocks.scriptCalls.map((x) => x.name);
+    expect(order.indexOf("c1-setup")).toBeGreaterThan(order.indexOf("kms-office-ltsc2024"));
+    expect(setupCall("c1-setup").parameters).toMatchObject({
+      KmsServer: "kms01.corp.contoso.com",
+      KmsPort: "1688",
+    });
+  });
+
+  test("kmsServer: host.fqdn and a KmsSrvRecord target host.fqdn wait for the host's setup too", async () => {
+    const { KmsSrvRecord } = require("../components") as typeof import("../components");
+    const host = new KmsHost("kms", hostArgs);
+    const c = new KmsClient("c1", {
+      azureVm: vm("app01"),
+      product: "Windows Server 2022 Datacenter",
+      kmsServer: host.fqdn,
+    });
+    const srv = new KmsSrvRecord("srv", {
+      zoneName: "corp.contoso.com",
+      resourceGroupName: "dns-rg",
+      hosts: [{ target: host.fqdn, port: host.port }],
+    });
+    await valueOf(c.status);
+    await valueOf(srv.fqdn);
+    await settle();
+    const setupUrn = mocks.one(RUN_COMMAND, "kms-setup").urn;
+    expect(mocks.one(RUN_COMMAND, "c1-setup").dependencies).toContain(setupUrn);
+    const records = mocks.resources.filter((r) => r.type === "azure-native:dns:RecordSet");
+    expect(records.length).toBe(1);
+    expect(records[0].dependencies).toContain(setupUrn);
+  });
+
+  test("clients of the host's barrier still run, count after their setups, no cycle", async () => {
+    const host = new KmsHost("kms", hostArgs);
+    const viaHost = new KmsClient("c1", {
+      azureVm: vm("app01"),
+      product: "Windows Server 2022 Datacenter",
+      host,
+    });
+    const viaOutput = new KmsClient("c2", {
+      azureVm: vm("app02"),
+      product: "Windows Server 2022 Datacenter",
+      kmsServer: host.kmsServer,
+    });
+    await Promise.all([valueOf(viaHost.status), valueOf(viaOutput.status)]);
+    expect(await valueOf(host.activationReport)).toMatchObject({ clients: 1, activated: 1 });
+    await settle();
+    const order = mocks.scriptCalls.map((x) => x.name);
+    expect(order.indexOf("kms-setup")).toBe(0);
+    expect(order.indexOf("kms-count")).toBeGreaterThan(order.indexOf("c1-setup"));
+  });
+});
+
 describe("KmsClient arguments that cannot work", () => {
   const hostArgs = { hostKey: HOST_KEY, azureVm: vm("kms01"), fqdn: "kms01.corp.contoso.com" };
 

@@ -18,11 +18,18 @@ const host = new KmsHost("kms01", {
 });
 
 // A workgroup VM: its own DNS suffix is *.internal.cloudapp.net, so it looks up the zone explicitly.
-const client = new KmsClient("client-build-01", {
-  azureVm: { resourceGroupName: "build-rg", vmName: "build-01", location: "westeurope" },
-  product: "Windows Server 2022 Datacenter",
-  lookupDomain: zoneName,
-});
+// DNS discovery names no output of the host, so nothing would order the client after the host: without
+// dependsOn both setups run at once and the client asks a machine that is not a KMS host yet (0xC004F074).
+// `dependsOn: [host]` waits for the host's setup and its SRV record (allowed because `host` is not given).
+const client = new KmsClient(
+  "client-build-01",
+  {
+    azureVm: { resourceGroupName: "build-rg", vmName: "build-01", location: "westeurope" },
+    product: "Windows Server 2022 Datacenter",
+    lookupDomain: zoneName,
+  },
+  { dependsOn: [host] },
+);
 
 export const kmsServer = host.kmsServer;
 export const srvRecordName = host.srvRecordName;

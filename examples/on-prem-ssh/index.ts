@@ -1,10 +1,13 @@
 /**
  * A KMS host VM in an Azure hub subnet serves on-premises machines over VPN/ExpressRoute (Azure KMS
  * answers only Azure public IPs, so on-premises clients need a host of their own). The clients are
- * configured over SSH (OpenSSH Server on Windows) and pointed at the host with `kmsServer`, the way
- * they would be from Python, Go, C# or YAML. The host's A record (and SRV record) go into the Azure DNS
- * zone that the on-premises DNS servers forward `corp.contoso.com` to; a plain `kmsServer` naming it lets
- * the kms-guard policies check the threshold and the host key at preview.
+ * configured over SSH (OpenSSH Server on Windows) and pointed at the host with `kmsServer:
+ * host.kmsServer`, the way they would be from Python, Go, C# or YAML. That output resolves only once the
+ * host's setup has completed, so each client's setup runs after the host is a KMS host (a plain string
+ * naming the host would not wait: both setups would run at once and the clients would fail with
+ * 0xC004F074). The kms-guard policies count the clients on the host through that output. The host's A
+ * record (and SRV record) go into the Azure DNS zone that the on-premises DNS servers forward
+ * `corp.contoso.com` to.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { KmsClient, KmsHost } from "../../components";
@@ -36,7 +39,7 @@ const clients = machines.map(
     new KmsClient(`onprem-${m.name}`, {
       ssh: { host: m.address, user: "kmsadmin", password: sshPassword },
       product: m.product,
-      kmsServer: `kms.${zoneName}:1688`,
+      kmsServer: host.kmsServer,
     }),
 );
 
