@@ -415,6 +415,40 @@ New-NetFirewallRule -Name KMS-TCP-1700 -DisplayName 'KMS (TCP 1700)' -Direction 
   });
 });
 
+describeWithTool("pwsh", "lab: the count's window and memory", () => {
+  test("the host keeps the last 50 CMIDs, and counts only those seen in the last 30 days", async () => {
+    const lab = await Lab.open();
+    try {
+      await lab.addMachine({ name: "kms01", role: "host", os: WS2022 });
+      await ps(lab, "kms01", makeHost(HOST_KEY_2022));
+      await lab.addMachine({ name: "rearmer", role: "client", os: WS2022_STD });
+      // One machine, 55 client machine IDs: a rearm gives it a new CMID before each request.
+      const r = await ps(
+        lab,
+        "rearmer",
+        String.raw`
+$s = Get-Service0
+Invoke-CimMethod -InputObject $s -MethodName SetKeyManagementServiceMachine -Arguments @{ MachineName = 'kms01' } | Out-Null
+$ids = @()
+for ($i = 0; $i -lt 55; $i++) {
+    Invoke-CimMethod -InputObject (Get-Service0) -MethodName ReArmWindows | Out-Null
+    $ids += (Get-Service0).ClientMachineID
+    $null = Get-Hr { Invoke-CimMethod -InputObject (Get-Product0) -MethodName Activate }
+}
+@{ distinct = @($ids | Sort-Object -Unique).Count; count = (Get-Product0).KeyManagementServiceCurrentCount } | ConvertTo-Json -Compress`,
+      );
+      expect(r.distinct).toBe(55);
+      expect((await lab.state("kms01")).currentCount).toBe(50);
+      await lab.setConditions({ clockOffsetDays: 29 });
+      expect((await lab.state("kms01")).currentCount).toBe(50);
+      await lab.setConditions({ clockOffsetDays: 31 });
+      expect((await lab.state("kms01")).currentCount).toBe(0);
+    } finally {
+      await lab.close();
+    }
+  });
+});
+
 describeWithTool("pwsh", "lab: Office KMS host", () => {
   let lab: Lab;
   let pack: string;
