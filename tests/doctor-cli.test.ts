@@ -248,3 +248,22 @@ describe("kms-doctor main() in process (usage only, no network)", () => {
     expect(r.stdout).toContain("--stack-outputs <file>");
   });
 });
+
+describe("kms-doctor fixed host by address (loopback TCP only, no DNS server)", () => {
+  test("an IPv6 address is printed in brackets, and the Fix names the real host and port", async () => {
+    const closed = await closedTcpPort();
+    const r = await runMain("--host", `[::1]:${closed}`, "--timeout", "2000");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`  [::1]:${closed} -> `);
+    expect(r.stdout).not.toMatch(/(^|\s)::1:\d/m);
+    expect(r.stdout).toContain(`Test-NetConnection ::1 -Port ${closed}`);
+    expect(r.stdout).not.toContain("-Port 1688");
+  }, 30_000);
+
+  test("an IPv4 host on another port: the Fix uses that port", async () => {
+    const closed = await closedTcpPort();
+    const r = await runMain("--host", `127.0.0.1:${closed}`, "--timeout", "2000", "--json");
+    const report = JSON.parse(r.stdout) as DoctorReport;
+    expect(report.clientError?.fix).toContain(`Test-NetConnection 127.0.0.1 -Port ${closed}`);
+  }, 30_000);
+});

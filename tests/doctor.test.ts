@@ -251,6 +251,49 @@ describeWithTool("dnsmasq", "kms-doctor against dnsmasq", () => {
     }
   }, 5000);
 
+  test("a dead first DNS server (as a dead first nameserver in resolv.conf): the next one answers", async () => {
+    const silent = await startSilentDnsServer();
+    try {
+      const r = await diagnose({
+        domains: ["ok.test"],
+        dnsServers: [silent.server, dns.server],
+        timeoutMs: 1000,
+      });
+      expect(r.ok).toBe(true);
+      expect(r.domains[0].status).toBe("found");
+      expect(r.clientWouldUse?.port).toBe(kms.port);
+      // Each server gets its share of the bound, so the second is asked before the bound ends.
+      expect(r.findings.map((f) => [f.check, f.severity])).toEqual([
+        ["dns-server-unanswered", "warning"],
+      ]);
+      expect(r.findings[0].message).toBe(
+        `DNS server ${silent.server} did not answer within 500 ms; ${dns.server} answered.`,
+      );
+    } finally {
+      await silent.stop();
+    }
+  }, 10_000);
+
+  test("every DNS server dead: bounded by the overall timeout, 0x8007232A", async () => {
+    const a = await startSilentDnsServer();
+    const b = await startSilentDnsServer();
+    try {
+      const started = Date.now();
+      const r = await diagnose({
+        domains: ["ok.test"],
+        dnsServers: [a.server, b.server],
+        timeoutMs: 400,
+      });
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(r.domains[0].status).toBe("timeout");
+      expect(r.domains[0].detail).toBe("no answer from any of 2 DNS servers (200 ms each)");
+      expect(r.clientError?.code).toBe("0x8007232A");
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  }, 10_000);
+
   test("nothing listens on the DNS server's port: 0x8007232A", async () => {
     const port = await freeUdpPort();
     const r = await diagnose({

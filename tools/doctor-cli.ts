@@ -46,7 +46,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .addOption(
       new Option(
         "--dns-server <ip[:port]>",
-        "DNS server to ask (default: the system's), repeatable",
+        "DNS server to ask (default: the system's); repeat for several, asked in order with failover",
       )
         .default([])
         .argParser(collect),
@@ -57,7 +57,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     )
     .option(
       "--timeout <ms>",
-      "bound for each DNS query and TCP connection",
+      "bound for each DNS query (shared by the DNS servers) and each TCP connection",
       String(DEFAULT_TIMEOUT_MS),
     )
     .option("--json", "print one JSON document instead of text")

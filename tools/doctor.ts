@@ -17,7 +17,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import { ACTIVATION, lookupErrorCode } from "../components/catalog";
 import { KmsConfigError, showValue } from "../components/errors";
-import { validateHostPort } from "../components/validate";
+import { formatHostPort, validateHostPort } from "../components/validate";
 
 /** The service and protocol labels KMS clients query, in front of their DNS domain. */
 export const VLMCS_PREFIX = "_vlmcs._tcp";
@@ -388,7 +388,12 @@ function classifyDnsError(e: unknown, timeoutMs: number): DnsFailure {
       };
     case "ETIMEOUT":
     case "ECANCELLED":
-      return { status: "timeout", detail: `no answer from the DNS server within ${timeoutMs} ms` };
+      return {
+        status: "timeout",
+        detail:
+          (e as { detail?: string }).detail ??
+          `no answer from the DNS server within ${timeoutMs} ms`,
+      };
     case "ESERVFAIL":
       return { status: "servfail", detail: "the DNS server answered SERVFAIL" };
     case "EREFUSED":
@@ -406,22 +411,82 @@ function classifyDnsError(e: unknown, timeoutMs: number): DnsFailure {
   }
 }
 
-class DnsClient {
-  constructor(
-    private readonly servers: string[] | undefined,
-    private readonly timeoutMs: number,
-  ) {}
+/** Errors after which a resolver asks the next DNS server; NXDOMAIN and NODATA are answers, not failures. */
+const TRY_NEXT_SERVER = new Set([
+  "ETIMEOUT",
+  "ECANCELLED",
+  "ESERVFAIL",
+  "EREFUSED",
+  "ECONNREFUSED",
+  "EBADRESP",
+  "EFORMERR",
+  "ECONNRESET",
+]);
 
-  /** One query on a fresh resolver, cancelled when the bound is reached (c-ares may wait longer). */
+/**
+ * Asks the DNS servers in order, as the Windows DNS client fails over: each server gets an equal share of
+ * the bound (`timeoutMs / servers`), so a dead first server (a stale first `nameserver` in resolv.conf,
+ * a decommissioned DNS server in the client's list) leaves time for the next one.
+ */
+class DnsClient {
+  /** Servers that did not answer, and the server that answered after them (for the report). */
+  readonly skipped = new Map<string, { detail: string; answeredBy: string }>();
+  private readonly list: string[];
+
+  constructor(
+    servers: string[] | undefined,
+    private readonly timeoutMs: number,
+  ) {
+    this.list = servers ? [...servers] : new dnsPromises.Resolver().getServers();
+  }
+
+  /** Milliseconds each server gets. */
+  get perServerMs(): number {
+    return Math.max(1, Math.floor(this.timeoutMs / Math.max(1, this.list.length)));
+  }
+
+  /** One query, server by server, each on a fresh resolver cancelled at its share of the bound. */
   async query<T>(run: (r: dnsPromises.Resolver) => Promise<T>): Promise<T> {
-    const resolver = new dnsPromises.Resolver({ timeout: this.timeoutMs, tries: 1 });
-    if (this.servers) resolver.setServers(this.servers);
+    const each = this.perServerMs;
+    const failed: { server: string; detail: string }[] = [];
+    let last: unknown;
+    for (const server of this.list) {
+      try {
+        const answer = await this.ask(server, each, run);
+        for (const f of failed) {
+          if (!this.skipped.has(f.server))
+            this.skipped.set(f.server, { detail: f.detail, answeredBy: server });
+        }
+        return answer;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException)?.code ?? "";
+        if (!TRY_NEXT_SERVER.has(code)) throw e;
+        last = e;
+        failed.push({ server, detail: classifyDnsError(e, each).detail });
+      }
+    }
+    if (this.list.length > 1 && failed.every((f) => /^no answer/.test(f.detail))) {
+      throw Object.assign(new Error("no DNS server answered"), {
+        code: "ETIMEOUT",
+        detail: `no answer from any of ${this.list.length} DNS servers (${each} ms each)`,
+      });
+    }
+    throw last ?? Object.assign(new Error("no DNS server configured"), { code: "ECONNREFUSED" });
+  }
+
+  private async ask<T>(
+    server: string,
+    timeoutMs: number,
+    run: (r: dnsPromises.Resolver) => Promise<T>,
+  ): Promise<T> {
+    const resolver = new dnsPromises.Resolver({ timeout: timeoutMs, tries: 1 });
+    resolver.setServers([server]);
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         resolver.cancel();
         reject(Object.assign(new Error("DNS query timed out"), { code: "ETIMEOUT" }));
-      }, this.timeoutMs);
+      }, timeoutMs);
     });
     try {
       return await Promise.race([run(resolver), bound]);
@@ -431,8 +496,7 @@ class DnsClient {
   }
 
   serversInUse(): string[] {
-    if (this.servers) return [...this.servers];
-    return new dnsPromises.Resolver().getServers();
+    return [...this.list];
   }
 }
 
@@ -517,8 +581,29 @@ async function checkTarget(
 // ---------------------------------------------------------------------------------------------------------
 // Diagnosis
 
-function clientError(code: string, detail: string, hint?: string): ClientError {
-  const entry = lookupErrorCode(code);
+function clientError(
+  code: string,
+  detail: string,
+  hint?: string,
+  target?: { host: string; port: number },
+): ClientError {
+  const found = lookupErrorCode(code);
+  // The catalog's fix speaks of the default port and a placeholder host: say the real ones when known.
+  const entry =
+    found && target
+      ? {
+          ...found,
+          fix: found.fix
+            .split("Test-NetConnection <host> -Port 1688")
+            .join(`Test-NetConnection ${target.host} -Port ${target.port}`)
+            .split("(0 0 1688 <host FQDN>)")
+            .join(`(0 0 ${target.port} ${target.host})`)
+            .split("slmgr /skms <host>:<port>")
+            .join(`slmgr /skms ${hp(target.host, target.port)}`)
+            .split("its TCP port (1688 by default)")
+            .join(`its TCP port (${target.port})`),
+        }
+      : found;
   const base: ClientError = entry
     ? {
         code: entry.code,
@@ -533,6 +618,9 @@ function clientError(code: string, detail: string, hint?: string): ClientError {
 }
 
 const srvLine = (target: string, port: number) => `SRV 0 0 ${port} ${target}`;
+
+/** "host:port", an IPv6 address in brackets ("[fd00::4]:1688"), as slmgr /skms takes it. */
+const hp = (host: string, port: number) => formatHostPort({ host, port });
 
 function srvFailureCode(status: Exclude<SrvStatus, "found">): string {
   switch (status) {
@@ -628,6 +716,14 @@ export async function diagnose(options: DoctorOptions): Promise<DoctorReport> {
     await diagnoseDns(report, dns, domains, timeoutMs, random, expected);
   }
 
+  for (const [server, { detail, answeredBy }] of dns.skipped) {
+    findings.push({
+      severity: "warning",
+      check: "dns-server-unanswered",
+      message: `DNS server ${server} ${detail.replace(/^no answer from the DNS server/, "did not answer")}; ${answeredBy} answered.`,
+      hint: "Windows clients wait for a server that does not answer before they ask the next one: fix it, or remove it from the clients' DNS server list.",
+    });
+  }
   report.ok = report.clientWouldUse !== undefined && !findings.some((f) => f.severity === "error");
   return report;
 }
@@ -655,7 +751,7 @@ async function diagnoseFixedHost(
     const detail =
       result.resolution !== "resolved"
         ? `${host} does not resolve: ${result.resolutionDetail ?? result.resolution}`
-        : `${host}:${port} did not accept a TCP connection (${describeConnections(result.connections)})`;
+        : `${hp(host, port)} did not accept a TCP connection (${describeConnections(result.connections)})`;
     findings.push({
       severity: "error",
       check: result.resolution !== "resolved" ? "target-unresolved" : "port-closed",
@@ -668,6 +764,7 @@ async function diagnoseFixedHost(
       result.resolution !== "resolved"
         ? `fix the host's A record, or set the right name with slmgr /skms <host>:<port>`
         : `on the host: sppsvc running, listening port (slmgr /sprt), firewall rule SPPSVC-In-TCP; in Azure: the NSG allows TCP ${port} from the clients`,
+      { host, port },
     );
   }
   if (expected) {
@@ -675,8 +772,8 @@ async function diagnoseFixedHost(
       findings.push({
         severity: "warning",
         check: "stack-host-mismatch",
-        message: `the fixed host ${host}:${port} is not the stack's KMS host ${expected.host}:${expected.port}`,
-        hint: `set it on clients with slmgr /skms ${expected.host}:${expected.port}, or return them to DNS discovery with slmgr /ckms`,
+        message: `the fixed host ${hp(host, port)} is not the stack's KMS host ${hp(expected.host, expected.port)}`,
+        hint: `set it on clients with slmgr /skms ${hp(expected.host, expected.port)}, or return them to DNS discovery with slmgr /ckms`,
       });
     }
   }
@@ -775,7 +872,7 @@ async function diagnoseDns(
         findings.push({
           severity: "warning",
           check: "port-closed",
-          message: `${r.target}:${r.port} (from ${d.query}) did not accept a TCP connection: ${describeConnections(r.connections)}`,
+          message: `${hp(r.target, r.port)} (from ${d.query}) did not accept a TCP connection: ${describeConnections(r.connections)}`,
           code: DISCOVERY_CODES.noKmsContacted,
           hint: `on the host: sppsvc running, port set with slmgr /sprt ${r.port}, firewall rule SPPSVC-In-TCP; in Azure: NSG allows TCP ${r.port} from the clients; or remove the entry if the host is gone`,
         });
@@ -805,11 +902,12 @@ async function diagnoseDns(
   if (!report.clientWouldUse) {
     const withRecords = results.filter((d) => d.status === "found");
     if (withRecords.length > 0) {
-      const tried = report.clientOrder.map((o) => `${o.target}:${o.port}`).join(", ");
+      const tried = report.clientOrder.map((o) => `${hp(o.target, o.port)}`).join(", ");
       report.clientError = clientError(
         DISCOVERY_CODES.noKmsContacted,
         `SRV records found, but no host accepted a TCP connection (tried ${tried})`,
         "see the findings for each host; test from a client with Test-NetConnection <host> -Port <port>",
+        { host: report.clientOrder[0].target, port: report.clientOrder[0].port },
       );
     } else {
       // DNS failures hide the answer, so they come first; otherwise the primary domain's code.
@@ -822,6 +920,7 @@ async function diagnoseDns(
         srvFailureCode(status),
         `${failed.query}: ${failed.detail ?? status}`,
         srvFailureHint(failed.domain, status, expected?.host, expected?.port),
+        expected ? { host: expected.host, port: expected.port } : undefined,
       );
     }
     findings.push({
@@ -860,7 +959,7 @@ async function checkAgainstStack(
     findings.push({
       severity: "error",
       check: "stack-srv-missing",
-      message: `the stack declares ${d.query} -> ${expected.host}:${expected.port}, but the DNS server gives: ${d.detail ?? d.status}`,
+      message: `the stack declares ${d.query} -> ${hp(expected.host, expected.port)}, but the DNS server gives: ${d.detail ?? d.status}`,
       code: srvFailureCode(d.status as Exclude<SrvStatus, "found">),
       hint: "check that the clients' DNS server serves the stack's zone (Azure private zone linked to the VNet, or a forwarder to 168.63.129.16)",
     });
@@ -875,7 +974,7 @@ async function checkAgainstStack(
       findings.push({
         severity: "warning",
         check: "stack-stale-record",
-        message: `${d.query} also points to ${r.target}:${r.port}, which is not the stack's host ${expected.host} (stale record for an old host?)`,
+        message: `${d.query} also points to ${hp(r.target, r.port)}, which is not the stack's host ${expected.host} (stale record for an old host?)`,
         hint: `remove it if that host is gone: clients pick among all records and may try it first`,
       });
     }
@@ -892,7 +991,7 @@ async function checkAgainstStack(
       severity: "error",
       check: "stack-port-mismatch",
       message:
-        `${d.query} sends clients to ${found.target}:${found.port}, but the stack's host listens on port ${expected.port}` +
+        `${d.query} sends clients to ${hp(found.target, found.port)}, but the stack's host listens on port ${expected.port}` +
         (answers
           ? ` (and port ${expected.port} accepts connections)`
           : ` (port ${expected.port} did not accept a connection either)`),
@@ -903,7 +1002,7 @@ async function checkAgainstStack(
     findings.push({
       severity: "error",
       check: "stack-host-missing",
-      message: `no record of ${d.query} points to the stack's host ${expected.host} (found: ${d.records.map((r) => `${r.target}:${r.port}`).join(", ")})`,
+      message: `no record of ${d.query} points to the stack's host ${expected.host} (found: ${d.records.map((r) => `${hp(r.target, r.port)}`).join(", ")})`,
       code: DISCOVERY_CODES.noKmsContacted,
       hint: `add ${d.query} ${srvLine(expected.host, expected.port)} and remove entries for hosts that are gone`,
     });
@@ -940,7 +1039,7 @@ export function formatReport(report: DoctorReport): string {
       `kms-doctor: fixed KMS host, as set with slmgr /skms (DNS server ${servers}; timeout ${report.timeoutMs} ms)`,
     );
     const r = report.fixedHost as TargetResult;
-    lines.push(`  ${r.target}:${r.port} -> ${connectionText(r)}`);
+    lines.push(`  ${hp(r.target, r.port)} -> ${connectionText(r)}`);
   } else {
     lines.push(
       `kms-doctor: DNS discovery, as a KMS client does it (DNS server ${servers}; timeout ${report.timeoutMs} ms)`,
@@ -955,7 +1054,7 @@ export function formatReport(report: DoctorReport): string {
       );
       for (const r of d.records) {
         lines.push(
-          `    ${r.order}. ${r.target}:${r.port} (priority ${r.priority}, weight ${r.weight}) -> ${connectionText(r)}`,
+          `    ${r.order}. ${hp(r.target, r.port)} (priority ${r.priority}, weight ${r.weight}) -> ${connectionText(r)}`,
         );
       }
     }
@@ -963,7 +1062,7 @@ export function formatReport(report: DoctorReport): string {
   lines.push("");
   if (report.clientWouldUse) {
     const u = report.clientWouldUse;
-    lines.push(`Result: a client would activate against ${u.target}:${u.port} (${u.address}).`);
+    lines.push(`Result: a client would activate against ${hp(u.target, u.port)} (${u.address}).`);
   } else if (report.clientError) {
     const e = report.clientError;
     lines.push(
@@ -986,7 +1085,7 @@ export function formatReport(report: DoctorReport): string {
   if (report.stack?.matchingRecord) {
     const m = report.stack.matchingRecord;
     lines.push("");
-    lines.push(`Stack: the SRV record points to the stack's host ${m.target}:${m.port}.`);
+    lines.push(`Stack: the SRV record points to the stack's host ${hp(m.target, m.port)}.`);
   }
   lines.push("");
   const errors = report.findings.filter(
