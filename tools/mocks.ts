@@ -226,31 +226,173 @@ function azureId(type: string, name: string, inputs: Record<string, unknown>): s
   return `${base}/providers/Microsoft.${mod}/${cls.charAt(0).toLowerCase()}${cls.slice(1)}s/${azureName(type, name, inputs)}`;
 }
 
+type MockState = { id: string | undefined; state: Record<string, unknown> };
+
 /** Mock handlers for one plan run. */
 export interface PlanMocks {
-  newResource(args: {
-    type: string;
-    name: string;
-    inputs: Record<string, unknown>;
-    custom?: boolean;
-    id?: string;
-  }): { id: string | undefined; state: Record<string, unknown> };
-  call(args: { token: string; inputs: Record<string, unknown> }): Record<string, unknown>;
-  /** Parent type of the resource being registered, set by the plan's monitor wrapper. */
-  setParentType(type: string, name: string, parentType: string | undefined): void;
+  newResource(args: MockResourceArgs): MockState;
+  call(args: MockCallArgs): Record<string, unknown>;
+  /**
+   * Parent of the resource being registered, set by the plan's monitor wrapper: its type, and its URN
+   * (the lab hook reads the parent component's name from it).
+   */
+  setParentType(
+    type: string,
+    name: string,
+    parentType: string | undefined,
+    parentUrn?: string,
+  ): void;
+}
+
+/** Mock handlers whose remote steps run in a lab: they answer asynchronously. */
+export interface LabPlanMocks extends Omit<PlanMocks, "newResource" | "call"> {
+  newResource(args: MockResourceArgs): MockState | Promise<MockState>;
+  call(args: MockCallArgs): Record<string, unknown> | Promise<Record<string, unknown>>;
+}
+
+interface MockResourceArgs {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+  custom?: boolean;
+  id?: string;
+}
+interface MockCallArgs {
+  token: string;
+  inputs: Record<string, unknown>;
+}
+
+/** A remote step (a script run) as its transport carries it, handed to a lab that runs it. */
+export interface RemoteStep {
+  /** Resource type and name of the step (`<component>-setup`, `-count`, `-activate`, Office steps). */
+  type: string;
+  name: string;
+  /** Type and name of the parent component, when there is one. */
+  parentType?: string;
+  parentName?: string;
+  /** Which of our scripts it runs, when recognised. */
+  script?: { kind: ScriptKind; role: "host" | "client" };
+  transport: "runCommand" | "ssh";
+  /** Run Command: the VM. */
+  vm?: { resourceGroupName: string; vmName: string };
+  /** SSH: where the connection goes. */
+  ssh?: { host: string; port: number; user?: string };
+  /** Run Command: the script text and its parameters as registered (secrets unwrapped). */
+  runCommand?: {
+    script: string;
+    parameters: { name: string; value: string }[];
+    protectedParameters: { name: string; value: string }[];
+  };
+  /** SSH: the command line and stdin as registered (secrets unwrapped). */
+  command?: { create: string; stdin: string };
+}
+
+/** What the machine gave back: exit code, standard output (as the transport keeps it), error output. */
+export interface RemoteOutcome {
+  exitCode: number;
+  output: string;
+  error: string;
+}
+
+/** A resource as the lab hook sees it: plain inputs (secrets unwrapped) and the mock state made for it. */
+export interface ObservedResource {
+  type: string;
+  name: string;
+  /** The id the mocks gave it (custom resources). */
+  id?: string;
+  custom: boolean;
+  parentType?: string;
+  parentName?: string;
+  inputs: Record<string, unknown>;
+  state: Record<string, unknown>;
+}
+
+/**
+ * Runs the remote steps of a plan somewhere real enough (the lab of `kms-plan --lab`): each Run Command
+ * or remote command resource waits for `run`, and the get-invoke that reads a Run Command's result
+ * answers with what it returned. A step that exits non-zero fails `pulumi up`
+ * (`treatFailureAsDeploymentFailure`, or the command provider's non-zero exit): its resource never
+ * completes, so nothing that depends on it runs; the hook reports the failure (`runCommandFailure`,
+ * `commandFailure` word it as `pulumi up` would).
+ */
+export interface LabHook {
+  /** Called for every registered resource (components included), before its state is returned. */
+  observe?(resource: ObservedResource): void;
+  run(step: RemoteStep): Promise<RemoteOutcome>;
+  /**
+   * Steps running now, finished so far, and failed (exited non-zero): the plan ends a failed deployment
+   * once nothing moves any more.
+   */
+  activity?(): { running: number; finished: number; failed: number };
 }
 
 /** Creates a fresh, deterministic set of mock handlers. */
 export interface PlanMockOptions {
   /** Client setups end pending (0xC004F038), so the threshold barrier's re-activation steps appear. */
   clientsPendingAtSetup?: boolean;
+  /** Remote steps run through this hook instead of being given mock results. */
+  lab?: LabHook;
 }
 
-export function createPlanMocks(options: PlanMockOptions = {}): PlanMocks {
+/** The last line of a script's output that is one JSON object with a `message`, if any. */
+function scriptMessage(output: string): string | undefined {
+  const lines = output.split(/\r?\n/).filter((l) => l.trim() !== "");
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const l = lines[i].trim();
+    if (!l.startsWith("{")) continue;
+    try {
+      const doc = JSON.parse(l) as { message?: unknown; errorCode?: unknown };
+      if (typeof doc.message === "string" && doc.message !== "") {
+        return typeof doc.errorCode === "string" && !doc.message.includes(doc.errorCode)
+          ? `${doc.errorCode}: ${doc.message}`
+          : doc.message;
+      }
+    } catch {
+      // not JSON
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+/** The tail of an output for an error message (the script's own message first when it printed one). */
+function failureDetail(outcome: RemoteOutcome): string {
+  const message = scriptMessage(outcome.output);
+  const tail = `${outcome.output}${outcome.error ? `\n${outcome.error}` : ""}`.trim();
+  const lines = tail.split(/\r?\n/).slice(-12).join("\n");
+  return message ? `${message}\n--- last output ---\n${lines}` : lines;
+}
+
+/** The error a failed Run Command gives `pulumi up` (treatFailureAsDeploymentFailure: true). */
+export function runCommandFailure(
+  name: string,
+  vm: { resourceGroupName: string; vmName: string },
+  outcome: RemoteOutcome,
+): Error {
+  return new Error(
+    `Run Command "${name}" on VM ${vm.resourceGroupName}/${vm.vmName} failed with exit code ${outcome.exitCode}: ${failureDetail(outcome)}`,
+  );
+}
+
+/** The error a remote command that exits non-zero gives `pulumi up` (@pulumi/command). */
+export function commandFailure(
+  name: string,
+  ssh: { host: string; port: number },
+  outcome: RemoteOutcome,
+): Error {
+  return new Error(
+    `command "${name}" on ${ssh.host}:${ssh.port}: Process exited with status ${outcome.exitCode}: ${failureDetail(outcome)}`,
+  );
+}
+
+export function createPlanMocks(options?: PlanMockOptions & { lab?: undefined }): PlanMocks;
+export function createPlanMocks(options: PlanMockOptions): PlanMocks | LabPlanMocks;
+export function createPlanMocks(options: PlanMockOptions = {}): PlanMocks | LabPlanMocks {
   const usedIps = new Set<string>();
   const parentTypes = new Map<string, string | undefined>();
+  const parentNames = new Map<string, string | undefined>();
   const clientMachines = new Set<string>();
-  const runCommands = new Map<string, string>(); // `${vm}/${runCommandName}` → output
+  const runCommands = new Map<string, unknown>(); // `${vm}/${runCommandName}` → output (lab: instanceView)
 
   function ipFor(name: string): string {
     let x = 4 + (hash(`ip:${name}`).readUInt16BE(0) % 250);
@@ -293,94 +435,252 @@ export function createPlanMocks(options: PlanMockOptions = {}): PlanMocks {
   }
 
   return {
-    setParentType(type, name, parentType) {
+    setParentType(type, name, parentType, parentUrn) {
       parentTypes.set(`${type}::${name}`, parentType);
+      parentNames.set(`${type}::${name}`, parentUrn?.split("::").pop());
     },
-    newResource({ type, name, inputs, custom }) {
-      if (custom === false) return { id: undefined, state: inputs };
-      const plain = unwrapSecrets(inputs) as Record<string, unknown>;
-      const id = type.startsWith("azure-native:") ? azureId(type, name, plain) : `${name}-id`;
-      const state: Record<string, unknown> = { ...inputs, name: azureName(type, name, plain) };
-      switch (type) {
-        case "azure-native:network:NetworkInterface": {
-          const configs = Array.isArray(plain.ipConfigurations)
-            ? plain.ipConfigurations
-            : [{ name: "ipconfig1" }];
-          state.ipConfigurations = configs.map((c: Record<string, unknown>, i: number) => ({
-            ...c,
-            privateIPAddress: c.privateIPAddress ?? (i === 0 ? ipFor(name) : ipFor(`${name}#${i}`)),
-            privateIPAllocationMethod: c.privateIPAllocationMethod ?? "Dynamic",
-            provisioningState: "Succeeded",
-          }));
-          state.macAddress = hash(`mac:${name}`)
-            .toString("hex")
-            .slice(0, 12)
-            .toUpperCase()
-            .replace(/(..)(?!$)/g, "$1-");
-          break;
+    newResource(args) {
+      const made = mockState(args);
+      const lab = options.lab;
+      if (!lab) return made;
+      const { type, name } = args;
+      const key = `${type}::${name}`;
+      const observed = (): void =>
+        lab.observe?.({
+          type,
+          name,
+          ...(made.id !== undefined ? { id: made.id } : {}),
+          custom: args.custom !== false,
+          parentType: parentTypes.get(key),
+          parentName: parentNames.get(key),
+          inputs: unwrapSecrets(args.inputs) as Record<string, unknown>,
+          state: unwrapSecrets(made.state) as Record<string, unknown>,
+        });
+      const step = args.custom === false ? undefined : remoteStep(type, name, args.inputs);
+      if (!step) {
+        observed();
+        return made;
+      }
+      return lab.run(step).then((outcome) => {
+        if (outcome.exitCode !== 0) {
+          // The step failed `pulumi up` (the hook reports it): the engine would stop the program, so
+          // nothing that waits for this resource goes on. Its registration never completes; a rejection
+          // would instead surface as unhandled rejections all through the SDK.
+          return new Promise<MockState>(() => undefined);
         }
-        case "azure-native:compute:VirtualMachine":
-          state.vmId = deterministicGuid(`vm:${id}`);
-          state.provisioningState = "Succeeded";
-          break;
-        case "azure-native:dns:RecordSet":
-        case "azure-native:privatedns:PrivateRecordSet": {
-          const zone = plain.zoneName ?? plain.privateZoneName;
-          state.fqdn = `${plain.relativeRecordSetName ?? name}.${zone}.`;
-          state.provisioningState = "Succeeded";
-          break;
-        }
-        case "azure-native:dns:Zone":
-          state.nameServers = ["ns1-01.azure-dns.com.", "ns2-01.azure-dns.net."];
-          break;
-        case "azure-native:compute:VirtualMachineRunCommandByVirtualMachine": {
-          const output = scriptOutput(type, name, plain) ?? "";
-          runCommands.set(`${plain.vmName}/${plain.runCommandName ?? name}`, output);
-          state.instanceView = {
+        if (step.transport === "runCommand") {
+          const view = {
             executionState: "Succeeded",
             executionMessage: "",
             exitCode: 0,
-            output,
-            error: "",
+            output: outcome.output,
+            error: outcome.error,
           };
-          state.provisioningState = "Succeeded";
-          break;
+          runCommands.set(`${step.vm!.vmName}/${runCommandNameOf(name, args.inputs)}`, view);
+          made.state.instanceView = view;
+        } else {
+          // @pulumi/command keeps stdout and stderr without their last newline.
+          made.state.stdout = outcome.output.replace(/\n$/, "");
+          made.state.stderr = outcome.error.replace(/\n$/, "");
         }
-        case "command:remote:Command":
-        case "command:local:Command":
-          state.stdout = scriptOutput(type, name, plain) ?? "";
-          state.stderr = "";
-          break;
-      }
-      return { id, state };
+        observed();
+        return made;
+      });
     },
-    call({ token, inputs }) {
-      const plain = unwrapSecrets(inputs) as Record<string, unknown>;
-      if (token === "azure-native:compute:getVirtualMachineRunCommandByVirtualMachine") {
-        const key = `${plain.vmName}/${plain.runCommandName}`;
-        const output =
-          runCommands.get(key) ??
-          scriptOutput(
-            "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
-            String(plain.runCommandName ?? ""),
-            plain,
-          ) ??
-          "";
-        return {
-          ...plain,
-          id: azureId(
-            "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
-            String(plain.runCommandName),
-            {
-              ...plain,
-            },
-          ),
-          name: plain.runCommandName,
-          instanceView: { executionState: "Succeeded", exitCode: 0, output, error: "" },
-          provisioningState: "Succeeded",
-        };
+    call(args) {
+      const lab = options.lab;
+      if (
+        lab &&
+        args.token === "azure-native:compute:getVirtualMachineRunCommandByVirtualMachine"
+      ) {
+        const plain = unwrapSecrets(args.inputs) as Record<string, unknown>;
+        const view = runCommands.get(`${plain.vmName}/${plain.runCommandName}`);
+        if (view && typeof view === "object") {
+          return {
+            ...plain,
+            id: azureId(
+              "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
+              String(plain.runCommandName),
+              plain,
+            ),
+            name: plain.runCommandName,
+            instanceView: view,
+            provisioningState: "Succeeded",
+          };
+        }
       }
-      return plain;
+      return mockCall(args);
     },
   };
+
+  function runCommandNameOf(name: string, inputs: Record<string, unknown>): string {
+    const plain = unwrapSecrets(inputs) as Record<string, unknown>;
+    return typeof plain.runCommandName === "string" ? plain.runCommandName : name;
+  }
+
+  /** The step a Run Command or remote command resource carries, for the lab hook. */
+  function remoteStep(
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+  ): RemoteStep | undefined {
+    const key = `${type}::${name}`;
+    const plain = unwrapSecrets(inputs) as Record<string, unknown>;
+    const params = paramsOf(plain);
+    const script =
+      detectScript(name, strings(plain), parentTypes.get(key), params.Role) ?? undefined;
+    const base = {
+      type,
+      name,
+      parentType: parentTypes.get(key),
+      parentName: parentNames.get(key),
+      ...(script ? { script } : {}),
+    };
+    const pairs = (v: unknown): { name: string; value: string }[] =>
+      Array.isArray(v)
+        ? v
+            .filter((p) => p && typeof p === "object" && typeof p.name === "string")
+            .map((p: { name: string; value?: unknown }) => ({
+              name: p.name,
+              value: p.value === undefined || p.value === null ? "" : String(p.value),
+            }))
+        : [];
+    if (type === "azure-native:compute:VirtualMachineRunCommandByVirtualMachine") {
+      const source = (plain.source ?? {}) as { script?: unknown };
+      return {
+        ...base,
+        transport: "runCommand",
+        vm: {
+          resourceGroupName: String(plain.resourceGroupName ?? ""),
+          vmName: String(plain.vmName ?? ""),
+        },
+        runCommand: {
+          script: typeof source.script === "string" ? source.script : "",
+          parameters: pairs(plain.parameters),
+          protectedParameters: pairs(plain.protectedParameters),
+        },
+      };
+    }
+    if (type === "command:remote:Command") {
+      const conn = (plain.connection ?? {}) as { host?: unknown; port?: unknown; user?: unknown };
+      return {
+        ...base,
+        transport: "ssh",
+        ssh: {
+          host: String(conn.host ?? ""),
+          port: typeof conn.port === "number" ? conn.port : 22,
+          ...(typeof conn.user === "string" ? { user: conn.user } : {}),
+        },
+        command: {
+          create: typeof plain.create === "string" ? plain.create : "",
+          stdin: typeof plain.stdin === "string" ? plain.stdin : "",
+        },
+      };
+    }
+    return undefined;
+  }
+
+  function mockState({
+    type,
+    name,
+    inputs,
+    custom,
+  }: {
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
+    custom?: boolean;
+  }): MockState {
+    if (custom === false) return { id: undefined, state: inputs };
+    const plain = unwrapSecrets(inputs) as Record<string, unknown>;
+    const id = type.startsWith("azure-native:") ? azureId(type, name, plain) : `${name}-id`;
+    const state: Record<string, unknown> = { ...inputs, name: azureName(type, name, plain) };
+    switch (type) {
+      case "azure-native:network:NetworkInterface": {
+        const configs = Array.isArray(plain.ipConfigurations)
+          ? plain.ipConfigurations
+          : [{ name: "ipconfig1" }];
+        state.ipConfigurations = configs.map((c: Record<string, unknown>, i: number) => ({
+          ...c,
+          privateIPAddress: c.privateIPAddress ?? (i === 0 ? ipFor(name) : ipFor(`${name}#${i}`)),
+          privateIPAllocationMethod: c.privateIPAllocationMethod ?? "Dynamic",
+          provisioningState: "Succeeded",
+        }));
+        state.macAddress = hash(`mac:${name}`)
+          .toString("hex")
+          .slice(0, 12)
+          .toUpperCase()
+          .replace(/(..)(?!$)/g, "$1-");
+        break;
+      }
+      case "azure-native:compute:VirtualMachine":
+        state.vmId = deterministicGuid(`vm:${id}`);
+        state.provisioningState = "Succeeded";
+        break;
+      case "azure-native:dns:RecordSet":
+      case "azure-native:privatedns:PrivateRecordSet": {
+        const zone = plain.zoneName ?? plain.privateZoneName;
+        state.fqdn = `${plain.relativeRecordSetName ?? name}.${zone}.`;
+        state.provisioningState = "Succeeded";
+        break;
+      }
+      case "azure-native:dns:Zone":
+        state.nameServers = ["ns1-01.azure-dns.com.", "ns2-01.azure-dns.net."];
+        break;
+      case "azure-native:compute:VirtualMachineRunCommandByVirtualMachine": {
+        const output = scriptOutput(type, name, plain) ?? "";
+        runCommands.set(`${plain.vmName}/${plain.runCommandName ?? name}`, output);
+        state.instanceView = {
+          executionState: "Succeeded",
+          executionMessage: "",
+          exitCode: 0,
+          output,
+          error: "",
+        };
+        state.provisioningState = "Succeeded";
+        break;
+      }
+      case "command:remote:Command":
+      case "command:local:Command":
+        state.stdout = scriptOutput(type, name, plain) ?? "";
+        state.stderr = "";
+        break;
+    }
+    return { id, state };
+  }
+
+  function mockCall({
+    token,
+    inputs,
+  }: {
+    token: string;
+    inputs: Record<string, unknown>;
+  }): Record<string, unknown> {
+    const plain = unwrapSecrets(inputs) as Record<string, unknown>;
+    if (token === "azure-native:compute:getVirtualMachineRunCommandByVirtualMachine") {
+      const key = `${plain.vmName}/${plain.runCommandName}`;
+      const output =
+        runCommands.get(key) ??
+        scriptOutput(
+          "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
+          String(plain.runCommandName ?? ""),
+          plain,
+        ) ??
+        "";
+      return {
+        ...plain,
+        id: azureId(
+          "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
+          String(plain.runCommandName),
+          {
+            ...plain,
+          },
+        ),
+        name: plain.runCommandName,
+        instanceView: { executionState: "Succeeded", exitCode: 0, output, error: "" },
+        provisioningState: "Succeeded",
+      };
+    }
+    return plain;
+  }
 }

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
  * kms-plan [dir] [--stack s] [--json] [--chart file.svg] [--policy-config file.json]
+ *          [--lab [--lab-state dir] [--lab-… conditions]]
  *
  * Plans a Pulumi program offline (tools/plan.ts), prints the resource tree, the policy violations with
- * their enforcement level and the activation forecast. Exit code: 1 on a mandatory violation, 2 when the
- * program itself fails (or the options are wrong), 3 when the program registered nothing besides its
- * stack (no policy had anything to check: a CI job must not pass on that), 0 otherwise.
+ * their enforcement level and the activation forecast. With `--lab` it also rehearses the deployment in
+ * the lab (tools/rehearsal.ts) and prints each machine's final state. Exit code: 1 on a mandatory
+ * violation, 2 when the program itself fails (or the options are wrong), 3 when the program registered
+ * nothing besides its stack (no policy had anything to check: a CI job must not pass on that), 4 when
+ * the rehearsal's deployment failed (a step exited non-zero) and no policy blocks, 0 otherwise.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -23,7 +26,15 @@ import type { PlanResult, PlannedResource, PolicyConfig } from "./plan";
 import { toolVersion } from "./version";
 
 /** Exit codes of kms-plan. */
-export const EXIT = { ok: 0, mandatory: 1, failed: 2, nothingDeclared: 3 } as const;
+export const EXIT = {
+  ok: 0,
+  mandatory: 1,
+  failed: 2,
+  nothingDeclared: 3,
+  /** `--lab`: the rehearsed deployment failed (a step exited non-zero) and no policy blocks. */
+  deploymentFailed: 4,
+} as const;
+import type { LabReport, RehearsalOptions } from "./rehearsal";
 
 /** The resource tree, indented by parent. */
 export function formatTree(result: PlanResult): string {
@@ -85,6 +96,30 @@ export async function main(argv: string[]): Promise<number> {
       "--pending",
       "mock every client setup as pending (0xC004F038): shows the threshold barrier's re-activation steps",
     )
+    .option(
+      "--lab",
+      "rehearse the deployment in the lab (real scripts, simulated Windows machines)",
+    )
+    .option(
+      "--lab-state <dir>",
+      "keep the lab's machines in <dir> between rehearsals (implies --lab)",
+    )
+    .option(
+      "--lab-images <kind>",
+      'Azure VM images: "marketplace" (licensed by Azure\'s KMS; the default) or "custom" (implies --lab)',
+    )
+    .option(
+      "--lab-shared-cmid",
+      "machines made from one image share its CMID, as when not rearmed (implies --lab)",
+    )
+    .option(
+      "--lab-microsoft-activation <state>",
+      'Microsoft\'s activation service: "up" (default), "down" or "flaky" (implies --lab)',
+    )
+    .option(
+      "--lab-domain <domain>",
+      "DNS domain of the lab's machines (default: the domain of the program's one _vlmcs._tcp record; implies --lab)",
+    )
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
@@ -101,7 +136,18 @@ export async function main(argv: string[]): Promise<number> {
     preview?: boolean;
     pending?: boolean;
     policyConfig?: string;
+    lab?: boolean;
+    labState?: string;
+    labImages?: string;
+    labSharedCmid?: boolean;
+    labMicrosoftActivation?: string;
+    labDomain?: string;
   }>();
+  const lab = labOptions(opts);
+  if (typeof lab === "string") {
+    process.stderr.write(`kms-plan: ${lab}\n`);
+    return EXIT.failed;
+  }
   let policyConfig: PolicyConfig | undefined;
   if (opts.policyConfig !== undefined) {
     try {
@@ -118,19 +164,25 @@ export async function main(argv: string[]): Promise<number> {
 
   const started = Date.now();
   const progress = setTimeout(() => process.stderr.write(`kms-plan: planning ${dir} …\n`), 1000);
-  let result: PlanResult;
+  let result: PlanResult & { lab?: LabReport };
   try {
-    result = await plan(dir, {
-      stack: opts.stack,
-      preview: opts.preview,
-      clientsPendingAtSetup: opts.pending,
-      policyConfig,
-    });
+    if (lab) {
+      const { rehearse } = await import("./rehearsal");
+      result = await rehearse(dir, lab, { stack: opts.stack, policyConfig });
+    } else {
+      result = await plan(dir, {
+        stack: opts.stack,
+        preview: opts.preview,
+        clientsPendingAtSetup: opts.pending,
+        policyConfig,
+      });
+    }
   } catch (e) {
+    const labDown = e instanceof Error && e.name === "LabStartError";
     process.stderr.write(
-      `kms-plan: the program failed: ${e instanceof Error ? e.message : String(e)}\n`,
+      `kms-plan: ${labDown ? "--lab: " : "the program failed: "}${e instanceof Error ? e.message : String(e)}\n`,
     );
-    return 2;
+    return EXIT.failed;
   } finally {
     clearTimeout(progress);
   }
@@ -157,6 +209,10 @@ export async function main(argv: string[]): Promise<number> {
     if (warnings.length > 0) {
       out.push("", "Diagnostics:", ...warnings.map((d) => `  ${d.severity}: ${d.message}`));
     }
+    if (result.lab) {
+      const { formatRehearsal } = await import("./rehearsal");
+      out.push("", formatRehearsal(result.lab));
+    }
     if (opts.chart) out.push("", `Chart written to ${opts.chart}`);
     process.stdout.write(out.join("\n") + "\n");
   }
@@ -165,7 +221,50 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`kms-plan: ${NOTHING_DECLARED}\n`);
     return EXIT.nothingDeclared;
   }
+  if (result.lab && (result.lab.failures.length > 0 || result.lab.deploymentErrors.length > 0)) {
+    return EXIT.deploymentFailed;
+  }
   return EXIT.ok;
+}
+
+/** The rehearsal's options from the flags (any --lab-* flag implies --lab), or an error message. */
+function labOptions(opts: {
+  lab?: boolean;
+  labState?: string;
+  labImages?: string;
+  labSharedCmid?: boolean;
+  labMicrosoftActivation?: string;
+  labDomain?: string;
+  preview?: boolean;
+  pending?: boolean;
+}): RehearsalOptions | undefined | string {
+  const wanted =
+    opts.lab === true ||
+    opts.labState !== undefined ||
+    opts.labImages !== undefined ||
+    opts.labSharedCmid === true ||
+    opts.labMicrosoftActivation !== undefined ||
+    opts.labDomain !== undefined;
+  if (!wanted) return undefined;
+  if (opts.preview || opts.pending) {
+    return `--lab rehearses an update (pulumi up): it cannot be combined with ${opts.preview ? "--preview" : "--pending"}`;
+  }
+  if (opts.labImages !== undefined && !["marketplace", "custom"].includes(opts.labImages)) {
+    return `--lab-images got ${JSON.stringify(opts.labImages)}; allowed: "marketplace" or "custom"`;
+  }
+  const activation = opts.labMicrosoftActivation;
+  if (activation !== undefined && !["up", "down", "flaky"].includes(activation)) {
+    return `--lab-microsoft-activation got ${JSON.stringify(activation)}; allowed: "up", "down" or "flaky"`;
+  }
+  return {
+    ...(opts.labState !== undefined ? { stateDir: path.resolve(opts.labState) } : {}),
+    ...(opts.labImages !== undefined ? { images: opts.labImages as "marketplace" | "custom" } : {}),
+    ...(opts.labSharedCmid ? { sharedCmid: true } : {}),
+    ...(activation !== undefined
+      ? { microsoftActivation: activation as "up" | "down" | "flaky" }
+      : {}),
+    ...(opts.labDomain !== undefined ? { domain: opts.labDomain } : {}),
+  };
 }
 
 if (require.main === module) {

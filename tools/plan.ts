@@ -24,6 +24,7 @@ import { forecast, specFromSummaries } from "./forecast";
 import type { Forecast } from "./forecast";
 import { createPlanMocks, isSecretEnvelope, unwrapSecrets } from "./mocks";
 import { registerTypeScript } from "./typescript";
+import type { LabHook } from "./mocks";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 
@@ -78,6 +79,13 @@ export interface PlanOptions {
    * the plan then shows the threshold barrier's re-activation steps (`<client>-activate`).
    */
   clientsPendingAtSetup?: boolean;
+  /**
+   * Runs the remote steps in a lab instead of giving them mock results (`kms-plan --lab`, see
+   * tools/rehearsal.ts). A step that fails stops what depends on it, as in `pulumi up` (the hook reports
+   * it); the plan then returns once nothing moves, with other failures (rejections) in
+   * `deploymentErrors`, instead of throwing.
+   */
+  lab?: LabHook;
 }
 
 /** Policy configuration: policy name (or `all`) → its enforcement level and settings. */
@@ -205,6 +213,8 @@ export interface PlanResult {
   /** Names of the policies that ran. */
   policiesRun: string[];
   forecast: Forecast;
+  /** With `lab`: errors that failed the deployment other than a failed step (which the hook reports). */
+  deploymentErrors?: string[];
 }
 
 /** A function that declares resources (it may return stack outputs), or a Pulumi program directory. */
@@ -844,7 +854,10 @@ async function planOnce(program: PlanProgram, options: PlanOptions): Promise<Pla
   for (const k of secretKeys) if (config[k]) secrets.add(config[k]);
 
   // Fresh mocks and monitor.
-  const mocks = createPlanMocks({ clientsPendingAtSetup: options.clientsPendingAtSetup });
+  const mocks = createPlanMocks({
+    clientsPendingAtSetup: options.clientsPendingAtSetup,
+    lab: options.lab,
+  });
   await pulumi.runtime.setMocks(
     { newResource: (a) => mocks.newResource(a), call: (a) => mocks.call(a) },
     project,
@@ -885,7 +898,12 @@ async function planOnce(program: PlanProgram, options: PlanOptions): Promise<Pla
       },
     };
     recorded.push(rec);
-    mocks.setParentType(rec.type, rec.name, rec.parent ? typeOfUrn(rec.parent) : undefined);
+    mocks.setParentType(
+      rec.type,
+      rec.name,
+      rec.parent ? typeOfUrn(rec.parent) : undefined,
+      rec.parent,
+    );
     return originalRegister(req, (err, resp) => {
       if (!err && resp) {
         rec.urn = resp.getUrn();
@@ -938,6 +956,7 @@ async function planOnce(program: PlanProgram, options: PlanOptions): Promise<Pla
   const cwd = process.cwd();
   let stackOutputs: Record<string, unknown> = {};
   let programError: unknown;
+  let stopWatching: (() => void) | undefined;
   try {
     if (loaded) process.chdir(loaded.dir);
     // A program error is caught inside the stack so that it does not also reject every output that
@@ -950,21 +969,30 @@ async function planOnce(program: PlanProgram, options: PlanOptions): Promise<Pla
         return {};
       }
     });
-    stackOutputs = ((await Promise.race([run, stalled])) ?? {}) as Record<string, unknown>;
+    // With a lab, a failed step fails the deployment: what waited for it never registers (in `pulumi up`
+    // the engine stops the program), so the run ends once nothing moves any more.
+    const lab = options.lab;
+    const ended = lab ? whenFailedAndQuiet(lab, rejections, () => recorded.length) : undefined;
+    stopWatching = ended?.stop;
+    const settle = <T>(p: Promise<T>): Promise<T | undefined> =>
+      lab ? p.catch((e: unknown) => void rejections.push(e)) : p;
+    const ends = ended ? [stalled, ended.promise] : [stalled];
+    stackOutputs = ((await Promise.race([settle(run), ...ends])) ?? {}) as Record<string, unknown>;
     // Let every registration (and the stack's outputs) finish, also after a failure, so that nothing
     // of this run reaches the next one.
     const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> })
       .waitForRPCs;
-    if (waitForRPCs) await Promise.race([waitForRPCs(), stalled]);
+    if (waitForRPCs) await Promise.race([settle(waitForRPCs()), ...ends]);
     await new Promise((r) => setImmediate(r));
   } finally {
+    stopWatching?.();
     process.off("beforeExit", onStall);
     if (loaded) process.chdir(cwd);
     process.off("unhandledRejection", onRejection);
     Object.assign(log, saved);
   }
   if (programError !== undefined) throw programError;
-  if (rejections.length > 0) {
+  if (rejections.length > 0 && !options.lab) {
     const e = rejections[0];
     throw e instanceof Error ? e : new Error(String(e));
   }
@@ -1017,6 +1045,15 @@ async function planOnce(program: PlanProgram, options: PlanOptions): Promise<Pla
       .filter((p) => effectiveLevel(p, options.policyConfig) !== "disabled")
       .map((p) => p.name),
     forecast: fc,
+    ...(options.lab
+      ? {
+          deploymentErrors: [
+            ...new Set(
+              rejections.map((e) => scrub(e instanceof Error ? e.message : String(e), secrets)),
+            ),
+          ],
+        }
+      : {}),
   };
 }
 
@@ -1029,6 +1066,42 @@ export const NOTHING_DECLARED =
 /** True when the plan has nothing besides the stack resource: no policy checked anything. */
 export function isEmptyPlan(result: Pick<PlanResult, "resources">): boolean {
   return !result.resources.some((r) => r.type !== STACK_TYPE);
+}
+
+/**
+ * Resolves once a rehearsal's deployment failed (a failed step, or a rejection) and nothing moves: no step runs in the lab
+ * and neither registrations nor finished steps advanced for three checks 100 ms apart. Rejects when
+ * nothing moves for 10 s without a failure (a registration that waits forever). Its timer keeps the
+ * process alive, so this replaces the empty-event-loop check while it runs.
+ */
+function whenFailedAndQuiet(
+  lab: LabHook,
+  rejections: unknown[],
+  registrations: () => number,
+): { promise: Promise<undefined>; stop: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<undefined>((resolve, reject) => {
+    let last = -1;
+    let quiet = 0;
+    timer = setInterval(() => {
+      const activity = lab.activity?.() ?? { running: 0, finished: 0, failed: 0 };
+      const progress = registrations() + activity.finished;
+      quiet = activity.running === 0 && progress === last ? quiet + 1 : 0;
+      last = progress;
+      const failed = rejections.length > 0 || activity.failed > 0;
+      if (failed && quiet >= 3) resolve(undefined);
+      else if (quiet >= 100) {
+        reject(
+          new Error(
+            "the program's resource registrations never completed: a resource waits on a dependency that never " +
+              "registers (a cycle through dependsOn on a component, or an output that never resolves)",
+          ),
+        );
+      }
+    }, 100);
+  });
+  promise.catch(() => undefined);
+  return { promise, stop: () => clearInterval(timer) };
 }
 
 /** True when a violation blocks a deployment (mandatory; remediate is reported as mandatory). */
