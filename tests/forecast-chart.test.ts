@@ -39,8 +39,45 @@ test("the chart is an SVG document with both series and the never-activating fam
   expect(svg.startsWith("<svg")).toBe(true);
   expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
   expect(svg).toContain('xmlns="http://www.w3.org/2000/svg"');
-  expect(svg).toContain("kms Windows Server (with barrier)");
-  expect(svg).toContain("kms Windows Server (default)");
+  expect(svg).toContain("host and family: kms Windows Server; behaviour: with barrier");
+  expect(svg).toContain("host and family: kms Windows Server; behaviour: default");
   expect(svg).toContain("Never activate: kms Office");
   expect(svg).toContain("minutes after deployment");
+});
+
+describe("readability (the rendered SVG's text, as a renderer draws it)", () => {
+  /** The text elements of an SVG, unescaped. */
+  const texts = (svg: string) =>
+    [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) =>
+      m[1].replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">"),
+    );
+
+  test("legend labels and titles in full (no ellipsis), one entry per host and family", async () => {
+    const t = texts(await renderForecastSvg(f));
+    expect(t.filter((x) => x.includes("…"))).toEqual([]);
+    expect(t).toEqual(
+      expect.arrayContaining([
+        "host and family",
+        "kms Windows Server",
+        "behaviour",
+        "with barrier",
+        "default",
+      ]),
+    );
+  });
+
+  test("the count axis has whole numbers only", async () => {
+    const t = texts(await renderForecastSvg(f));
+    const ticks = t.filter((x) => /^-?\d+(\.\d+)?$/.test(x));
+    expect(ticks.length).toBeGreaterThan(3);
+    expect(ticks.filter((x) => x.includes("."))).toEqual([]);
+  });
+
+  test("each threshold is a labelled rule; a family that never activates shows its count and threshold", async () => {
+    const t = texts(await renderForecastSvg(f));
+    // Both families need 5: one label on the shared rule names both.
+    expect(t).toContain(
+      "kms Windows Server: threshold 5; kms Office: threshold 5, count 1: never activates",
+    );
+  });
 });

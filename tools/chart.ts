@@ -37,11 +37,55 @@ export function chartRows(f: Forecast): ChartRow[] {
   return rows;
 }
 
-/** The vega-lite spec of the chart. */
+/** One horizontal rule per host and family: the count the host needs before it activates anyone. */
+export interface ThresholdRow {
+  group: string;
+  threshold: number;
+  label: string;
+}
+
+export function thresholdRows(f: Forecast): ThresholdRow[] {
+  return f.hosts.flatMap((h) =>
+    h.families.map((fam) => ({
+      group: `${h.host} ${fam.label}`,
+      threshold: fam.threshold,
+      label: fam.reached
+        ? `${h.host} ${fam.label}: threshold ${fam.threshold}`
+        : `${h.host} ${fam.label}: threshold ${fam.threshold}, count ${fam.finalCount}: never activates`,
+    })),
+  );
+}
+
+/**
+ * The vega-lite spec of the chart, after the gallery's habits: one colour per host and family, the
+ * behaviour as the dash, legends below the plot with their labels in full, whole numbers on the count
+ * axis, and each threshold drawn as a dashed rule with its number (and the count, when never reached).
+ */
 export function chartSpec(f: Forecast): Record<string, unknown> {
   const never = f.hosts.flatMap((h) =>
     h.families.filter((fam) => !fam.reached).map((fam) => `${h.host} ${fam.label}`),
   );
+  const rows = chartRows(f).map((r) => ({
+    ...r,
+    group: r.series.replace(/ \((with barrier|default)\)$/, ""),
+  }));
+  const thresholds = thresholdRows(f);
+  const labels = [...new Set(thresholds.map((t) => t.threshold))].map((threshold) => ({
+    threshold,
+    label: thresholds
+      .filter((t) => t.threshold === threshold)
+      .map((t) => t.label)
+      .join("; "),
+  }));
+  const top = Math.max(1, ...rows.map((r) => r.activated), ...thresholds.map((t) => t.threshold));
+  const legend = { orient: "bottom", direction: "vertical", labelLimit: 0, titleLimit: 0 };
+  const y = {
+    field: "activated",
+    type: "quantitative",
+    title: "activated clients",
+    scale: { domain: [0, top + 1] },
+    axis: { tickMinStep: 1, format: "d" },
+  };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title: {
@@ -53,14 +97,53 @@ export function chartSpec(f: Forecast): Record<string, unknown> {
     },
     width: 520,
     height: 260,
-    data: { values: chartRows(f) },
-    mark: { type: "line", interpolate: "step-after", point: true },
-    encoding: {
-      x: { field: "minutes", type: "quantitative", title: "minutes after deployment" },
-      y: { field: "activated", type: "quantitative", title: "activated clients" },
-      color: { field: "series", type: "nominal", title: "host, family (behaviour)" },
-      strokeDash: { field: "behaviour", type: "nominal", title: "behaviour" },
-    },
+    layer: [
+      {
+        data: { values: rows },
+        mark: { type: "line", interpolate: "step-after", point: true, strokeWidth: 2 },
+        encoding: {
+          x: { field: "minutes", type: "quantitative", title: "minutes after deployment" },
+          y,
+          color: { field: "group", type: "nominal", title: "host and family", legend },
+          strokeDash: {
+            field: "behaviour",
+            type: "nominal",
+            title: "behaviour",
+            scale: {
+              domain: ["with barrier", "default"],
+              range: [
+                [1, 0],
+                [6, 4],
+              ],
+            },
+            legend: {
+              ...legend,
+              symbolType: "stroke",
+              symbolStrokeWidth: 2,
+              symbolStrokeColor: "#444",
+            },
+          },
+        },
+      },
+      {
+        data: { values: thresholds },
+        mark: { type: "rule", strokeDash: [2, 2], strokeWidth: 1.5 },
+        encoding: {
+          y: { field: "threshold", type: "quantitative" },
+          color: { field: "group", type: "nominal", legend: null },
+        },
+      },
+      {
+        // One label per threshold value (families with the same threshold share a line).
+        data: { values: labels },
+        mark: { type: "text", align: "left", dx: 4, dy: -6, x: 0, fontSize: 11, color: "#333" },
+        encoding: {
+          y: { field: "threshold", type: "quantitative" },
+          text: { field: "label" },
+        },
+      },
+    ],
+    resolve: { scale: { y: "shared", color: "shared" } },
   };
 }
 
