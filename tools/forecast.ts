@@ -74,6 +74,11 @@ export interface ForecastClientSpec {
   machine?: string;
   /** `false` when the client is configured but not asked to activate. Default true. */
   activate?: boolean;
+  /**
+   * Why the client is not forecast at all: a kms-guard policy blocks it, or its host cannot be told
+   * (kms-plan fills this in from the policies, so that the forecast agrees with them).
+   */
+  notForecast?: string;
 }
 
 export interface ForecastSpec {
@@ -196,6 +201,10 @@ export function forecast(spec: ForecastSpec): Forecast {
           "its product is not in the catalog, so its family and threshold are unknown",
         ),
       );
+      continue;
+    }
+    if (c.notForecast !== undefined) {
+      unplaced.push(never(c, machine, c.notForecast));
       continue;
     }
     const where = placeClient(c, spec.hosts);

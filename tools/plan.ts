@@ -21,7 +21,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "../components/summary";
 import type { KmsClientSummary, KmsHostSummary } from "../components/summary";
 import { forecast, specFromSummaries } from "./forecast";
-import type { Forecast } from "./forecast";
+import type { Forecast, ForecastSpec } from "./forecast";
 import { createPlanMocks, isSecretEnvelope, unwrapSecrets } from "./mocks";
 import { registerTypeScript } from "./typescript";
 import type { LabHook } from "./mocks";
@@ -731,6 +731,88 @@ async function runPolicies(
   return violations;
 }
 
+/**
+ * Makes the forecast agree with the policies: each client is placed on the host the policies attribute
+ * it to (by priority, or split by weight among hosts that share its domain), and a client that a
+ * mandatory policy blocks, or whose host cannot be told, is not forecast, with the reason. The
+ * threshold policy's own count findings are left to the forecast, which computes the same count.
+ */
+function agreeWithPolicies(
+  spec: ForecastSpec,
+  recorded: Recorded[],
+  violations: PlanViolation[],
+): ForecastSpec {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const common = require("../policy/common") as typeof import("../policy/common");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const proxy = require("@pulumi/policy/proxy") as { unknownStringValue: unknown };
+  const resources = recorded.map((r) => ({
+    type: r.type,
+    name: r.name,
+    urn: r.urn!,
+    props: policyValue(
+      r.custom ? (r.state ?? r.inputs) : (r.registeredOutputs ?? r.inputs),
+      proxy.unknownStringValue,
+    ) as Record<string, unknown>,
+    ...(r.parent ? { parent: { urn: r.parent } } : {}),
+    propertyDependencies: Object.fromEntries(
+      Object.entries(r.propertyDependencies).map(([k, urns]) => [k, urns.map((u) => ({ urn: u }))]),
+    ),
+  }));
+  const view = common.readStack(resources);
+  const attributions = new Map(
+    common
+      .attributeAll(view)
+      .map(({ client, attribution }) => [client.name, { client, attribution }]),
+  );
+  // Clients of shared hosts: split by weight in declaration order (the host furthest below its share).
+  const given = new Map<string, number>();
+  const blocked = (name: string, urn: string): string | undefined => {
+    for (const v of violations) {
+      if (!isBlocking(v)) continue;
+      if (
+        v.policyName === "enforce-activation-threshold" &&
+        !v.message.startsWith("Cannot decide")
+      ) {
+        continue;
+      }
+      const onClient = v.urn === urn;
+      const named =
+        v.urn !== undefined && v.message.includes(`"${name}"`) && /KmsHost::/.test(v.urn);
+      if (onClient || named) return `blocked by ${v.policyName}: ${v.message}`;
+    }
+    return undefined;
+  };
+  return {
+    hosts: spec.hosts,
+    clients: spec.clients.map((c) => {
+      const a = attributions.get(c.name);
+      if (!a) return c;
+      const why = blocked(c.name, a.client.urn);
+      if (why) return { ...c, notForecast: why };
+      const { attribution } = a;
+      if (attribution.reason !== undefined) return { ...c, notForecast: attribution.reason };
+      let host = attribution.host?.name;
+      if (attribution.shared) {
+        const members = attribution.shared.hosts;
+        const total = members.reduce((n, m) => n + Math.max(0, m.weight), 0);
+        const share = (m: (typeof members)[number]) =>
+          total > 0 ? Math.max(0, m.weight) / total : 1 / members.length;
+        const assigned = members.reduce((n, m) => n + (given.get(m.host.name) ?? 0), 0) + 1;
+        const pick = [...members].sort(
+          (x, y) =>
+            (given.get(x.host.name) ?? 0) -
+            assigned * share(x) -
+            ((given.get(y.host.name) ?? 0) - assigned * share(y)),
+        )[0];
+        host = pick.host.name;
+        given.set(host, (given.get(host) ?? 0) + 1);
+      }
+      return { ...c, host, kmsServer: undefined, lookupDomain: undefined };
+    }),
+  };
+}
+
 /** A resource as `evaluatePolicies` takes it (what plan() recorded, or hand-built). */
 export interface PolicyInputResource {
   type: string;
@@ -1025,12 +1107,11 @@ async function planOnce(program: PlanProgram, options: PlanOptions): Promise<Pla
       .filter((r) => r.type === type)
       .map((r) => unwrapSecrets(r.inputs.summary) as T)
       .filter((s) => s !== undefined && s !== null && typeof s === "object");
-  const fc = forecast(
-    specFromSummaries(
-      summaries<KmsHostSummary>(KMS_HOST_TYPE),
-      summaries<KmsClientSummary>(KMS_CLIENT_TYPE),
-    ),
+  const spec = specFromSummaries(
+    summaries<KmsHostSummary>(KMS_HOST_TYPE),
+    summaries<KmsClientSummary>(KMS_CLIENT_TYPE),
   );
+  const fc = forecast(agreeWithPolicies(spec, done, violations));
 
   return {
     project,
