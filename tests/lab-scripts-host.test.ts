@@ -236,7 +236,8 @@ describeWithTool("pwsh", "lab: host-setup.ps1 and status.ps1 on a KMS host", () 
       { OfficeVersion: "LTSC 2024" },
       { [HOST_KEY_PARAMETER]: labHostKey("Office LTSC 2024") },
     );
-    // powershell.exe -File exits 1 here; the lab reports 0 for now (asked in notes/lab-requests.md).
+    // powershell.exe -File exits 1 when the script cannot bind its parameters.
+    expect(run.outcome.exitCode).toBe(1);
     expect(run.outcome.error).toMatch(
       /positional parameter cannot be found that accepts argument '2024'/,
     );
@@ -295,6 +296,10 @@ describeWithTool("pwsh", "lab: host-setup.ps1 and status.ps1 on a KMS host", () 
       // What the user sees on the failing run: the script's own message (11.2).
       expect(scriptFailure(run.result).message).toBe(
         `host-setup.ps1 failed: ${run.result.message}`,
+      );
+      // And on the error stream, for a transport that shows only that of a failed run.
+      expect(run.outcome.error.replace(/\s+/g, " ")).toContain(
+        `[host-setup] ${run.result.message.slice(0, 120)}`,
       );
     } finally {
       await lab.setConditions({ microsoftActivation: "up" });

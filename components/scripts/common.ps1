@@ -72,6 +72,11 @@ function Write-Result($Result, $Changed) {
     # bytes of output, so nothing may follow it, and it stays short (messages are single sentences).
     $Result.changed = [string[]]@($Changed)
     $Result.message = Protect-Text $Result.message
+    if (-not $Result.ok -and $Result.message -ne '') {
+        # The error stream too: where a transport shows only the error stream of a failed run (Azure's
+        # failure of a Run Command), the user still reads the meaning and the fix.
+        Write-Error -Message ('[' + $ScriptName + '] ' + $Result.message) -ErrorAction Continue
+    }
     Write-Output ($Result | ConvertTo-Json -Compress -Depth 4)
 }
 
