@@ -198,6 +198,7 @@ describe("summaries and text", () => {
           name: "c1",
           family: "windowsServer",
           host: "kms",
+          barrier: true,
           kmsServer: undefined,
           lookupDomain: undefined,
           machine: "ssh:10.0.0.5:22",
@@ -298,5 +299,35 @@ describe("properties", () => {
         },
       ),
     );
+  });
+});
+
+describe("threshold barrier membership", () => {
+  test("pending clients without `host` (DNS discovery, kmsServer) are not asked again at the deployment's end", () => {
+    const f = forecast({
+      hosts: [{ name: "kms", dnsZone: "corp.example" }],
+      clients: Array.from({ length: 5 }, (_, i) => ({
+        name: `s${i}`,
+        family: "windowsServer" as const,
+        host: "kms",
+        barrier: i < 2,
+      })),
+    });
+    const fam = f.hosts[0].families[0];
+    expect(fam.perClient.map((c) => c.withBarrierMinutes)).toEqual([0, 0, 120, 120, 0]);
+    expect(fam.allActivated).toEqual({ withBarrierMinutes: 120, defaultMinutes: 120 });
+    expect(formatForecast(f)).toContain(
+      "2 pending client(s) are not in the host's threshold barrier (only clients given `host` are asked again at the deployment's end): they activate at their next retry",
+    );
+  });
+
+  test("specFromSummaries: only clients given `host` join the barrier", () => {
+    const base = { transport: "runCommand", activate: true, family: "windowsServer" } as const;
+    const spec = specFromSummaries([{ name: "kms" } as KmsHostSummary], [
+      { ...base, name: "a", discovery: "host", hostName: "kms" },
+      { ...base, name: "b", discovery: "dns" },
+      { ...base, name: "c", discovery: "kmsServer", kmsServer: "kms.x:1688", hostName: "kms" },
+    ] as KmsClientSummary[]);
+    expect(spec.clients.map((c) => c.barrier)).toEqual([true, false, false]);
   });
 });

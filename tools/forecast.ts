@@ -64,8 +64,14 @@ export interface ForecastClientSpec {
   name: string;
   /** Undefined when the product is not in the catalog (the forecast cannot place it). */
   family?: ActivationFamily;
-  /** Name of the host it activates against (`host` argument). */
+  /** Name of the host it activates against (`host` argument, or the host the policies attribute it to). */
   host?: string;
+  /**
+   * Whether it joins the host's threshold barrier (only clients given `host` do: the barrier asks them
+   * again at the end of the deployment). Others that get 0xC004F038 retry after the activation interval.
+   * Default: true when `host` is given.
+   */
+  barrier?: boolean;
   /** `kmsServer` ("name" or "name:port"). */
   kmsServer?: string;
   /** `lookupDomain`, or undefined for DNS discovery in the machine's own domain. */
@@ -310,7 +316,8 @@ function forecastHost(h: ForecastHostSpec, clients: ForecastClientSpec[]): HostF
         machine,
         firstCount,
         activatesOnFirstRequest: false,
-        withBarrierMinutes: 0,
+        // Only barrier members are asked again at the deployment's end; the others wait for their retry.
+        withBarrierMinutes: (c.barrier ?? c.host !== undefined) ? 0 : activationInterval,
         defaultMinutes: activationInterval,
       };
     });
@@ -375,6 +382,7 @@ export function specFromSummaries(
       name: c.name,
       family: c.family,
       host: c.discovery === "host" ? c.hostName : undefined,
+      barrier: c.discovery === "host",
       kmsServer: c.discovery === "kmsServer" ? c.kmsServer : undefined,
       lookupDomain: c.discovery === "lookupDomain" ? c.lookupDomain : undefined,
       machine: c.machine,
@@ -418,9 +426,17 @@ export function formatForecast(f: Forecast): string {
           ` all activated ${minutes(fam.allActivated.withBarrierMinutes)} with the barrier,` +
           ` ${minutes(fam.allActivated.defaultMinutes)} by default` +
           (fam.pending > 0
-            ? ` (threshold → all: 0 vs up to ${h.activationIntervalMinutes} min)`
+            ? ` (threshold → all: ${fam.thresholdToAllActivated.withBarrierMinutes} vs up to ${fam.thresholdToAllActivated.defaultMinutes} min)`
             : ""),
       );
+      const outside = fam.perClient.filter(
+        (p) =>
+          !p.activatesOnFirstRequest && p.withBarrierMinutes !== null && p.withBarrierMinutes > 0,
+      ).length;
+      if (outside > 0)
+        out.push(
+          `      ${outside} pending client(s) are not in the host's threshold barrier (only clients given \`host\` are asked again at the deployment's end): they activate at their next retry`,
+        );
       const off = fam.perClient.filter((p) => p.reason === "activate is false").length;
       if (off > 0) out.push(`      ${off} client(s) with activate: false are configured only`);
     }

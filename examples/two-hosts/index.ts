@@ -7,6 +7,13 @@
  * The clients are domain members of the zone on DNS discovery (no host, kmsServer or lookupDomain): they
  * look up `_vlmcs._tcp.<zone>` and reach kms-a, the priority-0 host, which is the host the kms-guard
  * policies count them on (kms-b is the fallback). Five Windows Server machines reach the threshold of 5.
+ *
+ * DNS-discovery clients are not in a host's threshold barrier (only clients given `host` are asked again
+ * at the end of `pulumi up`): kms-a's count reaches 5 during the deployment, the client whose request
+ * made it activates, and the ones that asked earlier (0xC004F038) activate at their next retry, within
+ * the host's activation interval (120 min). `npx kms-plan examples/two-hosts --lab` shows exactly this.
+ * Their setup waits for the SRV record, whose targets are the hosts' `fqdn` outputs, which resolve only
+ * after each host's setup: no client asks before a host is a KMS host.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { KmsClient, KmsHost, KmsSrvRecord } from "../../components";
