@@ -1,5 +1,5 @@
 /**
- * Every example under examples/ plans offline with the plan tool (tools/plan.ts): the expected
+ * Every example under examples/ plans offline with the plan tool (tools/plan/): the expected
  * components and Azure resources register, with no mandatory kms-guard violation. The examples declare
  * their secrets (`secret: true` in Pulumi.yaml, no value): the plan tool supplies marked placeholders.
  */

@@ -1,4 +1,4 @@
-import { createPlanMocks, deterministicGuid, detectScript, mockScriptResult } from "../tools/mocks";
+import { createPlanMocks, deterministicGuid, detectScript, mockScriptResult } from "../tools/plan/mocks";
 
 describe("detectScript", () => {
   test.each([

@@ -3,7 +3,7 @@
  * kms-plan [dir] [--stack s] [--json] [--chart file.svg] [--policy-config file.json]
  *          [--lab [--lab-state dir] [--lab-… conditions]]
  *
- * Plans a Pulumi program offline (tools/plan.ts), prints the resource tree, the policy violations with
+ * Plans a Pulumi program offline (tools/plan/), prints the resource tree, the policy violations with
  * their enforcement level and the activation forecast. With `--lab` it also rehearses the deployment in
  * the lab (tools/rehearsal.ts) and prints each machine's final state. Exit code: 1 on a mandatory
  * violation, 2 when the program itself fails (or the options are wrong), 3 when the program registered

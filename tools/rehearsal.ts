@@ -41,8 +41,8 @@ import {
   KmsClientSummary,
   KmsHostSummary,
 } from "../components/summary";
-import { commandFailure, deterministicGuid, runCommandFailure } from "./mocks";
-import type { LabHook, ObservedResource, RemoteOutcome, RemoteStep } from "./mocks";
+import { commandFailure, deterministicGuid, runCommandFailure } from "./plan/mocks";
+import type { LabHook, ObservedResource, RemoteOutcome, RemoteStep } from "./plan/mocks";
 import { placeholder, plan } from "./plan";
 import type { PlanOptions, PlanProgram, PlanResult } from "./plan";
 

@@ -4,7 +4,7 @@
  * `installMocks()` (jest gives every test file its own module registry and Pulumi state).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { unwrapSecrets } from "../../tools/mocks";
+import { unwrapSecrets } from "../../tools/plan/mocks";
 
 export interface Recorded {
   type: string;
