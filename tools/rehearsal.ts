@@ -43,6 +43,7 @@ import {
 } from "../components/summary";
 import { commandFailure, deterministicGuid, runCommandFailure } from "./plan/mocks";
 import type { LabHook, ObservedResource, RemoteOutcome, RemoteStep } from "./plan/mocks";
+import type { LabCall, LabMachineSpec } from "./lab";
 import { placeholder, plan } from "./plan";
 import type { PlanOptions, PlanProgram, PlanResult } from "./plan";
 
@@ -50,19 +51,8 @@ import type { PlanOptions, PlanProgram, PlanResult } from "./plan";
 
 export type MicrosoftActivation = "up" | "down" | "flaky";
 
-export interface LabMachineSpec {
-  name: string;
-  role: "host" | "client";
-  /** Catalog product name of the Windows installed. */
-  os: string;
-  /** The machine's own DNS domain (where DNS discovery looks for `_vlmcs._tcp`). */
-  domain?: string;
-  /** Made from an Azure Marketplace image: holds its setup key and Azure's KMS licensed it. */
-  marketplaceImage?: boolean;
-  cmid?: string;
-  /** Catalog product names of the volume Office products installed on it. */
-  office?: string[];
-}
+/** A machine the rehearsal adds to the lab (the lab's own type). */
+export type { LabMachineSpec };
 
 export interface LabSrvEntry {
   target: string;
@@ -71,14 +61,8 @@ export interface LabSrvEntry {
   weight: number;
 }
 
-export type LabRunRequest =
-  | {
-      transport: "runCommand";
-      script: string;
-      parameters: { name: string; value: string }[];
-      protectedParameters?: { name: string; value: string }[];
-    }
-  | { transport: "ssh"; command: string; stdin: string };
+/** A script run as the lab takes it: the Run Command or SSH transport's request. */
+export type LabRunRequest = LabCall;
 
 /** A machine's state as the lab reports it. */
 export interface LabMachineState {
