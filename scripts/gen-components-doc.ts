@@ -70,6 +70,16 @@ interface Declarations {
   classes: Map<string, { doc: string; outputs: Member[] }>;
 }
 
+/**
+ * How an argument's type reads in the table: X for `pulumi.Input<X>` (it may be an Output), and
+ * "X (plain)" for a type without `pulumi.Input` at its top (it must be known when the program runs: it
+ * decides which resources are created, or the policies need it).
+ */
+export function argumentType(text: string): string {
+  const top = text.replace(/\s+/g, " ").trim();
+  return top.startsWith("pulumi.Input<") ? plainType(top) : `${plainType(top)} (plain)`;
+}
+
 /** `pulumi.Input<X>` and `pulumi.Output<X>` read as X: the page is about values, not wrappers. */
 export function plainType(text: string): string {
   let t = text.replace(/\s+/g, " ").trim();
@@ -119,7 +129,10 @@ function read(): Declarations {
           members.push({
             name: m.name.getText(file),
             optional: m.questionToken !== undefined,
-            type: plainType(m.type.getText(file)),
+            // Argument interfaces say which arguments must be plain; result shapes (status) do not.
+            type: /Args$/.test(node.name.text)
+              ? argumentType(m.type.getText(file))
+              : plainType(m.type.getText(file)),
             doc: d.text,
             defaultValue: d.defaultValue,
           });
@@ -252,10 +265,11 @@ function renderRaw(): string {
     "# Component reference",
     "",
     "`KmsHost`, `KmsClient` and `KmsSrvRecord`: every argument with its type, default and meaning, and",
-    "every output. Types are shown without `pulumi.Input`/`pulumi.Output`: any argument that is not a",
-    "`boolean` or a plain `string` like `product` may also be an Output of another resource. Bad plain",
-    "values throw `KmsConfigError` before anything is created. From other languages the names are the",
-    "same (see [multi-language.md](multi-language.md)).",
+    "every output. Types are shown without `pulumi.Input`/`pulumi.Output`. An argument may be an Output",
+    "of another resource unless its type says **(plain)**: a plain argument must be a value known when",
+    "the program runs (for an object such as `dns`, the object itself; its fields follow their own",
+    "types). Bad plain values throw `KmsConfigError` before anything is created. From other languages the",
+    "names are the same (see [multi-language.md](multi-language.md)).",
     "",
     ...((seen) => SECTIONS.flatMap((s) => section(s, decl, seen)))(new Set<string>()),
   ];

@@ -1,5 +1,10 @@
 import { readFileSync } from "fs";
-import { COMPONENTS_DOC_PATH, plainType, renderComponentsDoc } from "../scripts/gen-components-doc";
+import {
+  argumentType,
+  COMPONENTS_DOC_PATH,
+  plainType,
+  renderComponentsDoc,
+} from "../scripts/gen-components-doc";
 
 describe("docs/components.md", () => {
   test("is the generator's output (run `npx ts-node -T scripts/gen-components-doc.ts`)", () => {
@@ -27,5 +32,20 @@ describe("docs/components.md", () => {
     ["KmsSrvHostArgs[]", "KmsSrvHostArgs[]"],
   ])("plainType(%s) = %s", (input, expected) => {
     expect(plainType(input)).toBe(expected);
+  });
+
+  test.each([
+    ["pulumi.Input<string>", "string"],
+    ["string", "string (plain)"],
+    ["boolean", "boolean (plain)"],
+    ["KmsHostDnsArgs", "KmsHostDnsArgs (plain)"],
+  ])("argumentType(%s) = %s: only Input-typed arguments may be Outputs", (input, expected) => {
+    expect(argumentType(input)).toBe(expected);
+  });
+
+  test("plain arguments are marked as such (product must be a value known when the program runs)", () => {
+    const doc = renderComponentsDoc();
+    expect(doc).toMatch(/\| `product` +\| `string \(plain\)`/);
+    expect(doc).not.toContain("may also be an Output of another resource");
   });
 });
