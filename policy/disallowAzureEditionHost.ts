@@ -1,14 +1,8 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { KMS_HOST_TYPE } from "./lib/summary";
-import {
-  AZURE_TYPES,
-  UNKNOWN,
-  isKnownString,
-  nameFromUrn,
-  plainProperty,
-  toPlain,
-  typeFromUrn,
-} from "./common";
+import { UNKNOWN, isKnownString, plainProperty, toPlain } from "./values";
+import { nameFromUrn, typeFromUrn } from "./text";
+import { AZURE_TYPES } from "./stack";
 
 /** Marketplace SKUs of Windows Server Datacenter: Azure Edition contain this ("2022-datacenter-azure-edition"). */
 export function isAzureEditionSku(sku: string): boolean {

@@ -2,15 +2,9 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { ACTIVATION } from "./lib/catalog";
 import { KMS_HOST_TYPE } from "./lib/summary";
 import { internetWideReach, isPublicPrefix } from "./addressPrefixes";
-import {
-  AZURE_TYPES,
-  UNKNOWN,
-  configWithDefaults,
-  isKnownString,
-  plainProperty,
-  reportAdvisory,
-  toPlain,
-} from "./common";
+import { UNKNOWN, configWithDefaults, isKnownString, plainProperty, toPlain } from "./values";
+import { reportAdvisory } from "./text";
+import { AZURE_TYPES } from "./stack";
 
 export interface DisallowInternetKmsPortConfig {
   /** TCP ports KMS hosts listen on. */

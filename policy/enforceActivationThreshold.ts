@@ -1,19 +1,10 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { ACTIVATION, FAMILY_LABELS } from "./lib/catalog";
 import type { ActivationFamily } from "./lib/summary";
-import {
-  type ClientEntry,
-  type HostEntry,
-  type SharedHosts,
-  attributeAll,
-  reportAdvisory,
-  clientsPhrase,
-  configWithDefaults,
-  isKnownNumber,
-  isKnownString,
-  quoteList,
-  readStack,
-} from "./common";
+import { configWithDefaults, isKnownNumber, isKnownString } from "./values";
+import { clientsPhrase, quoteList, reportAdvisory } from "./text";
+import { type ClientEntry, type HostEntry, readStack } from "./stack";
+import { type SharedHosts, attributeAll } from "./attribution";
 
 export interface EnforceActivationThresholdConfig {
   /** Distinct machines required above Microsoft's thresholds. */

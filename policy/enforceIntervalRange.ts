@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { ACTIVATION } from "./lib/catalog";
 import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "./lib/summary";
-import { UNKNOWN, plainProperty, toPlain } from "./common";
+import { UNKNOWN, plainProperty, toPlain } from "./values";
 
 const FIELDS = [
   {

@@ -9,16 +9,10 @@ import {
   keyGroupsActivating,
   normalizeHostOs,
 } from "./lib/catalog";
-import {
-  type ClientEntry,
-  type HostEntry,
-  attributeAll,
-  clientsPhrase,
-  reportAdvisory,
-  isKnownString,
-  quoteList,
-  readStack,
-} from "./common";
+import { isKnownString } from "./values";
+import { clientsPhrase, quoteList, reportAdvisory } from "./text";
+import { type ClientEntry, type HostEntry, readStack } from "./stack";
+import { attributeAll } from "./attribution";
 
 /**
  * Updates an older host needs before it takes a newer host key (kms-domain.md §3, Microsoft's "KMS host

@@ -1,19 +1,16 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
+import { isKnownNumber, isKnownString } from "./values";
+import { clientsPhrase, quoteList, reportAdvisory } from "./text";
 import {
   type ClientEntry,
   type HostEntry,
   type SrvRecordEntry,
-  attributeAll,
   clientLookupDomain,
-  clientsPhrase,
   hostNames,
   hostSrvDomain,
-  isKnownNumber,
-  isKnownString,
-  quoteList,
   readStack,
-  reportAdvisory,
-} from "./common";
+} from "./stack";
+import { attributeAll } from "./attribution";
 
 interface DomainGroup {
   domain: string;

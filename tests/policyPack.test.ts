@@ -6,16 +6,8 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import * as policyModule from "../policy/policies";
 import { policies, POLICY_PACK_NAME } from "../policy/policies";
-import {
-  UNKNOWN,
-  configWithDefaults,
-  hostPart,
-  nameFromUrn,
-  portPart,
-  srvDomainOf,
-  toPlain,
-  typeFromUrn,
-} from "../policy/common";
+import { UNKNOWN, configWithDefaults, toPlain } from "../policy/values";
+import { hostPart, nameFromUrn, portPart, srvDomainOf, typeFromUrn } from "../policy/text";
 import { POLICY_DOCS_PATH, renderPolicyDocs } from "../scripts/gen-policy-docs";
 import { preview } from "./helpers/policyFixtures";
 
