@@ -204,6 +204,8 @@ describeWithTool("pwsh", "lab: host-setup.ps1 and status.ps1 on a KMS host", () 
         officeVersion: "LTSC 2024",
         licenseStatus: "Licensed",
       });
+      // Read as a sentence: "...; Office count: no client has asked yet." (it read "Office no client ...").
+      expect(office.result.message).toMatch(/; Office count: no client has asked yet\.$/);
       expect(office.result.changed).toEqual(
         expect.arrayContaining(["licenses", "productKey", "activation"]),
       );

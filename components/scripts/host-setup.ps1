@@ -295,7 +295,7 @@ function Invoke-OfficeHostSetup($Result) {
     Set-HostResult $Result $service $product
     if ($Result.isKmsHost -and $Result.licenseStatusCode -eq 1) {
         $Result.ok = $true
-        $Result.message = 'This KMS host activates Office ' + $OfficeVersion + ' (' + $product.Name + '); Office ' + (Get-CountText $Result.currentCount) + '.'
+        $Result.message = 'This KMS host activates Office ' + $OfficeVersion + ' (' + $product.Name + '); Office count: ' + (Get-CountText $Result.currentCount) + '.'
         Write-Log $Result.message
         return 0
     }
