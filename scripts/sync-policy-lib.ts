@@ -27,7 +27,7 @@ export const POLICY_LIB_FILES = [
 ] as const;
 
 const HEADER =
-  "// Copied from components/%FILE% by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.\n";
+  "// Generated: copied from components/%FILE% by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.\n";
 
 /** The text of the copy of `components/<file>` (a header line on TypeScript files; JSON as is). */
 export function policyLibCopy(file: string): string {

@@ -1,4 +1,4 @@
-// Copied from components/errors.ts by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.
+// Generated: copied from components/errors.ts by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.
 /**
  * The one error type for bad plain input. It is thrown at construction, before any child resource is
  * registered, so nothing half-built is left behind.

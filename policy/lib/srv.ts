@@ -1,4 +1,4 @@
-// Copied from components/srv.ts by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.
+// Generated: copied from components/srv.ts by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.
 /** SRV naming and formatting for KMS discovery (no Pulumi inside). */
 
 /** The service and protocol labels Windows clients query: `_vlmcs._tcp.<their DNS domain>`. */

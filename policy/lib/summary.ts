@@ -1,4 +1,4 @@
-// Copied from components/summary.ts by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.
+// Generated: copied from components/summary.ts by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.
 /**
  * The plain, secret-free summaries each component passes to `super()` (what resource policies see as
  * `props`) and registers as its `summary` output (what stack policies see as `props.summary`). Every

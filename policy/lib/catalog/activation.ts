@@ -1,4 +1,4 @@
-// Copied from components/catalog/activation.ts by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.
+// Generated: copied from components/catalog/activation.ts by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.
 /**
  * Activation numbers from Microsoft's KMS planning docs (kms-domain.md §2): thresholds, the 30-day
  * count window, host memory, client intervals and the default port.

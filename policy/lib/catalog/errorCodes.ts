@@ -1,4 +1,4 @@
-// Copied from components/catalog/errorCodes.ts by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.
+// Generated: copied from components/catalog/errorCodes.ts by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.
 /**
  * Activation error codes an admin meets with KMS, each with its meaning and the fix, from Microsoft's
  * activation error code page and support articles (kms-domain.md §5, §8). `docs/error-codes.md` is

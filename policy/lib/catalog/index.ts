@@ -1,4 +1,4 @@
-// Copied from components/catalog/index.ts by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.
+// Generated: copied from components/catalog/index.ts by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.
 /**
  * The KMS catalog: products and their setup keys, activation numbers, host key groups, Office host
  * requirements and activation error codes. Plain data and small lookups, no Pulumi inside.

@@ -1,4 +1,4 @@
-// Copied from components/catalog/keyGroups.ts by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.
+// Generated: copied from components/catalog/keyGroups.ts by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.
 /**
  * KMS host key (CSVLK) groups: which operating systems a host key can be installed on and which
  * products it activates. Row by row from Microsoft's "Activation versions" tables in the KMS planning

@@ -1,4 +1,4 @@
-// Copied from components/catalog/names.ts by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.
+// Generated: copied from components/catalog/names.ts by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.
 /**
  * Name matching shared by the catalog lookups: one normal form for exact lookups, and "did you mean"
  * suggestions by token overlap and edit distance. No Pulumi here.

@@ -1,4 +1,4 @@
-// Copied from components/catalog/products.ts by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.
+// Generated: copied from components/catalog/products.ts by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.
 /**
  * Products a KMS host can activate, with their published KMS client setup keys (GVLKs).
  *
