@@ -234,16 +234,6 @@ function refuseBarrierDeadlock(
   }
 }
 
-/** The steps of a client on one machine; the next configuration of that machine runs after them. */
-export interface ClientSteps {
-  setup: pulumi.Resource;
-  /**
-   * The client's final result: it depends on every step that produced it (the re-activation step when
-   * one was needed), so depending on it orders after them without handling resources in an apply.
-   */
-  done: pulumi.Output<unknown>;
-}
-
 export function clientStatus(r: ClientResult): KmsClientStatus {
   return {
     licenseStatus: r.licenseStatus ?? "Unknown",

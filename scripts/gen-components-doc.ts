@@ -14,7 +14,9 @@ export const COMPONENTS_DOC_PATH = join(ROOT, "docs", "components.md");
 
 /** Source files, relative to the repository root, that declare the documented types. */
 const SOURCES = [
-  "components/kmsHost.ts",
+  "components/kmsHost/index.ts",
+  "components/kmsHost/args.ts",
+  "components/kmsHost/status.ts",
   "components/kmsClient.ts",
   "components/kmsSrvRecord.ts",
   "components/remote/targets.ts",

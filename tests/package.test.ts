@@ -70,7 +70,7 @@ describe("npm package", () => {
         "bin/components/index.d.ts",
         "bin/components/provider.js",
         "bin/components/provider.d.ts",
-        "bin/components/kmsHost.js",
+        "bin/components/kmsHost/index.js",
         "bin/components/kmsClient.d.ts",
         "bin/components/catalog/index.js",
       ]),

@@ -67,7 +67,7 @@ describe("plugin schema", () => {
   test("KmsHost: hostKey is the only required input; all documented args are inputs", () => {
     const r = resource("KmsHost");
     expect(r.requiredInputs).toEqual(["hostKey"]);
-    // Exactly the members of KmsHostArgs as declared in components/kmsHost.ts.
+    // Exactly the members of KmsHostArgs as declared in components/kmsHost/args.ts.
     expect(sorted(Object.keys(r.inputProperties))).toEqual(
       sorted(interfaceMembers("KmsHostArgs").map((m) => m.name)),
     );

@@ -1,0 +1,197 @@
+/**
+ * KmsHost's arguments, with the TSDoc that docs/components.md and the plugin schema are generated from.
+ * Only types: what each argument means, its default, and which are required when a VM is created.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { AzureVmTargetArgs, SshTargetArgs } from "../remote";
+
+/** Clients outside this stack that also activate against the host and so add to its count. */
+export interface KmsExternalClientsArgs {
+  /**
+   * Windows client OS machines (Windows 10/11) outside this stack.
+   * @default 0
+   */
+  windowsClient?: pulumi.Input<number>;
+  /**
+   * Windows Server machines outside this stack.
+   * @default 0
+   */
+  windowsServer?: pulumi.Input<number>;
+  /**
+   * Office installations (volume Office) outside this stack.
+   * @default 0
+   */
+  office?: pulumi.Input<number>;
+}
+
+/**
+ * One Office version the KMS host activates: that version's Office KMS host key and where the host finds
+ * the Office Volume License Pack's license files. Azure's own KMS does not activate Office.
+ */
+export interface KmsOfficeHostArgs {
+  /**
+   * Office version: "LTSC 2024", "LTSC 2021", "2019" or "2016" ("Office LTSC 2024" and "2024" are read
+   * the same). One entry per version.
+   */
+  version: string;
+  /** The Office KMS host key of that version, from the Microsoft 365 admin center / VLSC. Secret everywhere. */
+  hostKey: pulumi.Input<string>;
+  /**
+   * Where the Office Volume License Pack's license files are: a folder on the host holding the extracted
+   * `.xrm-ms` files, or a `.zip` of them (a path on the host, or an http(s) URI; pass a URI with a SAS token
+   * as a secret). `""` when the pack is already installed on the host. Not the pack's `.exe`: Microsoft
+   * documents it only as an interactive installer (see docs/office.md).
+   */
+  volumeLicensePack: pulumi.Input<string>;
+}
+
+/** Registration of the host in an Azure DNS zone: an A record for the host and the `_vlmcs._tcp` SRV record. */
+export interface KmsHostDnsArgs {
+  /**
+   * The zone, e.g. "corp.contoso.com" or a private zone "kms.internal". A plain string keeps it readable
+   * for the kms-guard policies; give `zoneId` too when the zone is created in the same program.
+   */
+  zoneName: pulumi.Input<string>;
+  /** Resource group of the zone. */
+  resourceGroupName: pulumi.Input<string>;
+  /**
+   * Azure resource ID of the zone (`zone.id` of a `privatedns.PrivateZone` or `dns.Zone`). Give it when
+   * the zone is created in the same program: the A and SRV records are then written only after the zone
+   * exists. With the name alone nothing orders them after the zone, and Azure may answer their PUT with
+   * 404 (zone not found).
+   * @default - the records do not wait for the zone (it exists already, outside this program)
+   */
+  zoneId?: pulumi.Input<string>;
+  /**
+   * `true` for an Azure Private DNS zone, `false` for a public zone. A plain value: it decides the resource type.
+   * @default false
+   */
+  private?: boolean;
+  /**
+   * Sub-domain for the SRV record: `_vlmcs._tcp.<recordName>.<zoneName>`.
+   * @default - the zone apex, `_vlmcs._tcp.<zoneName>`
+   */
+  recordName?: pulumi.Input<string>;
+  /**
+   * Label of the host's A record in the zone: the host becomes `<hostName>.<zoneName>`.
+   * @default - the component name
+   */
+  hostName?: pulumi.Input<string>;
+  /**
+   * IPv4 address for the A record of an existing machine (a created VM uses its own private address).
+   * @default - the created VM's private address, or `ssh.host` when it is an IPv4 address
+   */
+  ipAddress?: pulumi.Input<string>;
+  /**
+   * Time to live of the A and SRV records, in seconds.
+   * @default 3600
+   */
+  ttl?: pulumi.Input<number>;
+}
+
+export interface KmsHostArgs {
+  /** The KMS host key (CSVLK) from the Microsoft 365 admin center / VLSC. Secret everywhere. */
+  hostKey: pulumi.Input<string>;
+
+  /**
+   * Configure this existing Azure VM (through Managed Run Command) instead of creating one.
+   * @default - a new VM is created
+   */
+  azureVm?: AzureVmTargetArgs;
+  /**
+   * Configure this existing Windows machine over SSH instead of creating one.
+   * @default - a new VM is created
+   */
+  ssh?: SshTargetArgs;
+
+  /** Resource group for the created VM, NIC and NSG. Required when a VM is created. */
+  resourceGroupName?: pulumi.Input<string>;
+  /** Azure region for the created VM. Required when a VM is created. */
+  location?: pulumi.Input<string>;
+  /** Subnet for the created VM's NIC (no public IP is created). Required when a VM is created. */
+  subnetId?: pulumi.Input<string>;
+  /**
+   * Address prefixes allowed to reach the KMS port (the clients' networks). Never `*`, `Internet`,
+   * `0.0.0.0/0`. Required when a VM is created.
+   */
+  clientAddressPrefixes?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Password of the created VM's administrator (secret). Required when a VM is created. */
+  adminPassword?: pulumi.Input<string>;
+  /**
+   * Administrator account of the created VM.
+   * @default "kmsadmin"
+   */
+  adminUsername?: pulumi.Input<string>;
+  /**
+   * Size of the created VM. KMS needs little: 2 vCPUs and 4 GiB serve thousands of clients.
+   * @default "Standard_B2s"
+   */
+  vmSize?: pulumi.Input<string>;
+  /**
+   * Windows Server version of the created VM (Datacenter, Gen2 image): "2022" or "2025". Never Azure
+   * Edition, which cannot be a KMS host. For an existing machine, declare its version here ("2016",
+   * "2019", "2022", "2025", "2012 R2", or "Windows 10" for a client KMS host) so the policies can check
+   * the key group.
+   * @default "2022"
+   */
+  windowsServerVersion?: string;
+
+  /**
+   * Catalog key group of the CSVLK, e.g. "Windows Server 2025": decides which client products it
+   * activates (checked by the require-compatible-host-key policy).
+   * @default - the host's own Windows Server version
+   */
+  keyGroup?: string;
+  /**
+   * TCP port the KMS host listens on (`slmgr /sprt`).
+   * @default 1688
+   */
+  port?: pulumi.Input<number>;
+  /**
+   * Minutes unactivated clients wait before they retry (`slmgr /sai`), 15 to 43200.
+   * @default 120
+   */
+  activationIntervalMinutes?: pulumi.Input<number>;
+  /**
+   * Minutes activated clients wait before they renew (`slmgr /sri`), 15 to 43200.
+   * @default 10080
+   */
+  renewalIntervalMinutes?: pulumi.Input<number>;
+  /**
+   * Let the host publish its own SRV record by DNS dynamic update (`slmgr /sdns`). Azure DNS takes no
+   * dynamic updates, so this stays off and the record is created through `dns` instead.
+   * @default false
+   */
+  dnsPublishing?: boolean;
+  /**
+   * Run the KMS service at low priority (`slmgr /cpri`); can starve KMS on a busy machine.
+   * @default false
+   */
+  lowPriority?: boolean;
+  /**
+   * Office versions this host also activates, each with its Office KMS host key and Volume License Pack.
+   * The host OS must meet each version's requirement (Office LTSC 2024: Windows Server 2022 or later).
+   * @default - no Office activation
+   */
+  office?: KmsOfficeHostArgs[];
+  /**
+   * Clients outside this stack that also activate against this host (counted toward the threshold).
+   * @default - none
+   */
+  externalClients?: KmsExternalClientsArgs;
+  /**
+   * Create the host's A record and the `_vlmcs._tcp` SRV record in an Azure DNS zone.
+   * @default - no DNS records; clients use `kmsServer` or `host`
+   */
+  dns?: KmsHostDnsArgs;
+  /**
+   * Name clients use to reach an existing machine when `dns` is not given.
+   * @default - `<computer name>.<Azure internal DNS suffix>` for a created VM, `ssh.host` for SSH, `azureVm.vmName` otherwise
+   */
+  fqdn?: pulumi.Input<string>;
+  /**
+   * Tags for the created Azure resources.
+   * @default - none
+   */
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}

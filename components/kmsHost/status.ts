@@ -1,0 +1,92 @@
+/**
+ * What KmsHost reports: its status types and how the script results are shaped into them (the setup's
+ * result, each Office step's result, and the count read after the clients registered, when there is one).
+ */
+import { ACTIVATION } from "../catalog";
+import type { HostResult } from "../scripts";
+
+/** One Office version on the host, as the host reported it. */
+export interface KmsOfficeHostStatus {
+  /** Office version, e.g. "LTSC 2024". */
+  version: string;
+  licenseStatus: string;
+  /** True when the Office KMS host key is installed and activated. */
+  activated: boolean;
+  /** Distinct Office clients this Office host license saw (its own count; Office activates at 5). */
+  currentCount: number;
+  /** Last five characters of the Office host key. */
+  partialProductKey?: string;
+  productName?: string;
+  changed: string[];
+}
+
+/** What the host reports after setup (and after its clients registered, when it has any). */
+export interface KmsHostStatus {
+  licenseStatus: string;
+  isKmsHost: boolean;
+  currentCount: number;
+  port: number;
+  dnsPublishing: boolean;
+  lowPriority: boolean;
+  activationIntervalMinutes: number;
+  renewalIntervalMinutes: number;
+  /** Last five characters of the installed host key. */
+  partialProductKey?: string;
+  productName?: string;
+  changed: string[];
+  /** Each Office version of `office`, with its own count, apart from the Windows count above. */
+  office: KmsOfficeHostStatus[];
+}
+
+/**
+ * The Office part of the host's status: each Office run's result, with the count read after the clients
+ * registered (`status.ps1` lists every Office host license with its own count) when there is one.
+ */
+export function officeStatuses(
+  versions: string[],
+  runs: HostResult[],
+  count: HostResult | undefined,
+): KmsOfficeHostStatus[] {
+  return versions.map((version, i) => {
+    const r = runs[i];
+    const later = count?.officeHosts?.find(
+      (o) => o.partialProductKey !== null && o.partialProductKey === r?.partialProductKey,
+    );
+    return {
+      version,
+      licenseStatus: later?.licenseStatus ?? r?.licenseStatus ?? "Unknown",
+      activated: (later?.licenseStatus ?? r?.licenseStatus) === "Licensed",
+      currentCount: later?.currentCount ?? r?.currentCount ?? 0,
+      partialProductKey: r?.partialProductKey ?? undefined,
+      productName: later?.productName ?? r?.productName ?? undefined,
+      changed: r?.changed ?? [],
+    };
+  });
+}
+
+export function hostStatus(
+  latest: HostResult,
+  setup: HostResult,
+  office: KmsOfficeHostStatus[],
+): KmsHostStatus {
+  return {
+    licenseStatus: latest.licenseStatus ?? setup.licenseStatus ?? "Unknown",
+    isKmsHost: latest.isKmsHost ?? setup.isKmsHost ?? false,
+    currentCount: latest.currentCount ?? setup.currentCount ?? 0,
+    port: latest.port ?? setup.port ?? ACTIVATION.defaultPort,
+    dnsPublishing: latest.dnsPublishing ?? setup.dnsPublishing ?? false,
+    lowPriority: latest.lowPriority ?? setup.lowPriority ?? false,
+    activationIntervalMinutes:
+      latest.activationIntervalMinutes ??
+      setup.activationIntervalMinutes ??
+      ACTIVATION.defaultActivationIntervalMinutes,
+    renewalIntervalMinutes:
+      latest.renewalIntervalMinutes ??
+      setup.renewalIntervalMinutes ??
+      ACTIVATION.defaultRenewalIntervalMinutes,
+    partialProductKey: latest.partialProductKey ?? setup.partialProductKey ?? undefined,
+    productName: latest.productName ?? setup.productName ?? undefined,
+    changed: setup.changed ?? [],
+    office,
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * KmsHost's remote steps: host-setup.ps1 for Windows (`<name>-setup`), then once per Office version in
+ * Office mode (`<name>-office-<version>`), one after the other (Run Command runs one script at a time on
+ * a VM). Values travel as script parameters; keys and pack locations as protected parameters.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ACTIVATION } from "../catalog";
+import { officeStepName } from "../office";
+import { runScript, Target } from "../remote";
+import {
+  HOST_KEY_PARAMETER,
+  HostResult,
+  hostSetupParameters,
+  officeHostSetupParameters,
+  VOLUME_LICENSE_PACK_PARAMETER,
+} from "../scripts";
+import type { KmsHostSummary } from "../summary";
+import { plainValue } from "../validate";
+import type { KmsHostArgs } from "./args";
+
+export interface HostSteps {
+  /** The Windows setup's result. */
+  setup: pulumi.Output<HostResult>;
+  /** Each Office version's result, in the order of `office`. */
+  office: { version: string; result: pulumi.Output<HostResult> }[];
+  /** The last step: clients and the count step wait for it. */
+  last: pulumi.Resource;
+}
+
+export function hostSteps(
+  name: string,
+  args: KmsHostArgs,
+  summary: KmsHostSummary,
+  target: Target,
+  port: pulumi.Input<number>,
+  opts: { parent: pulumi.Resource; dependsOn: pulumi.Resource[] },
+): HostSteps {
+  const setup = runScript(
+    `${name}-setup`,
+    {
+      target,
+      script: "host-setup",
+      parameters: pulumi
+        .all([
+          pulumi.output(port),
+          pulumi.output(
+            args.activationIntervalMinutes ?? ACTIVATION.defaultActivationIntervalMinutes,
+          ),
+          pulumi.output(args.renewalIntervalMinutes ?? ACTIVATION.defaultRenewalIntervalMinutes),
+        ])
+        .apply(
+          ([p, ai, ri]) =>
+            hostSetupParameters({
+              port: p,
+              activationIntervalMinutes: ai,
+              renewalIntervalMinutes: ri,
+              dnsPublishing: summary.dnsPublishing,
+              lowPriority: summary.lowPriority,
+            }).parameters,
+        ),
+      secretParameters: { [HOST_KEY_PARAMETER]: pulumi.secret(args.hostKey) },
+    },
+    opts,
+  );
+
+  // Office: after the Windows setup, one version after the other.
+  const office: HostSteps["office"] = [];
+  let last: pulumi.Resource = setup.resource;
+  (args.office ?? []).forEach((o, i) => {
+    const version = summary.officeVersions![i];
+    warnOfPlainPackUrl(name, i, o.volumeLicensePack, opts.parent);
+    const run = runScript(
+      officeStepName(name, version),
+      {
+        target,
+        script: "host-setup",
+        parameters: officeHostSetupParameters({ officeVersion: version, volumeLicensePack: "" })
+          .parameters,
+        // The pack location always travels as a protected parameter: a URI can carry a credential (a
+        // SAS token in its query string). "none" stands for "" (already installed): Run Command may
+        // drop a parameter with an empty value.
+        secretParameters: {
+          [HOST_KEY_PARAMETER]: pulumi.secret(o.hostKey),
+          [VOLUME_LICENSE_PACK_PARAMETER]: pulumi
+            .secret(o.volumeLicensePack)
+            .apply((p) => (p ?? "").trim() || "none"),
+        },
+      },
+      { parent: opts.parent, dependsOn: [last] },
+    );
+    office.push({ version, result: run.result as pulumi.Output<HostResult> });
+    last = run.resource;
+  });
+  return { setup: setup.result as pulumi.Output<HostResult>, office, last };
+}
+
+/** A plain-string pack URL with a query string (a SAS token?) is in the program's source: say so. */
+function warnOfPlainPackUrl(
+  name: string,
+  i: number,
+  pack: pulumi.Input<string>,
+  resource: pulumi.Resource,
+): void {
+  const plainPack = plainValue(pack);
+  if (typeof plainPack === "string" && /^https?:\/\/[^?#]*\?./i.test(plainPack.trim())) {
+    pulumi.log.warn(
+      `KmsHost "${name}": office[${i}].volumeLicensePack is a URL with a query string (a SAS token?) written as a plain string. It travels as a protected parameter, but it is in your program's source: pass it as a secret instead (pulumi config set --secret).`,
+      resource,
+    );
+  }
+}
