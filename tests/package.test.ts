@@ -71,7 +71,7 @@ describe("npm package", () => {
         "bin/components/provider.js",
         "bin/components/provider.d.ts",
         "bin/components/kmsHost/index.js",
-        "bin/components/kmsClient.d.ts",
+        "bin/components/kmsClient/index.d.ts",
         "bin/components/catalog/index.js",
       ]),
     );

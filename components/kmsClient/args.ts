@@ -1,0 +1,60 @@
+/**
+ * KmsClient's arguments, with the TSDoc that docs/components.md and the plugin schema are generated from.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { KmsHost } from "../kmsHost";
+import type { AzureVmTargetArgs, SshTargetArgs } from "../remote";
+
+export interface KmsClientArgs {
+  /**
+   * The Azure VM to configure, through Managed Run Command. Give this or `ssh`. Pass the resource group
+   * and VM name as plain strings (order with `dependsOn` when the VM is created in the same program):
+   * the kms-guard policies count distinct machines by them, and cannot while they are unknown outputs.
+   * @default - `ssh` is used
+   */
+  azureVm?: AzureVmTargetArgs;
+  /**
+   * The Windows machine to configure over SSH (on-premises, other clouds). Give this or `azureVm`.
+   * @default - `azureVm` is used
+   */
+  ssh?: SshTargetArgs;
+  /**
+   * Catalog product name, e.g. "Windows Server 2022 Datacenter", "Windows 11 Enterprise",
+   * "Office LTSC Professional Plus 2024": picks the KMS client setup key (GVLK) and the activation family.
+   * @default - the product of `setupKey` (one of the two is required)
+   */
+  product?: string;
+  /**
+   * KMS client setup key to install instead of the product's published one (`slmgr /ipk`).
+   * @default - the published setup key of `product`
+   */
+  setupKey?: pulumi.Input<string>;
+  /**
+   * A KmsHost in the same program: the client uses its `kmsServer` and joins its threshold barrier.
+   * Declare the client in the same synchronous part of the program as the host (not after an `await`):
+   * a later one is refused. TypeScript only; other languages give `kmsServer`.
+   * @default - see `kmsServer` and `lookupDomain`
+   */
+  host?: KmsHost;
+  /**
+   * Fixed KMS host, "name" or "name:port" (`[IPv6]:port`), like `slmgr /skms`. For a KmsHost in the same
+   * program give its `kmsServer` output: the client's setup then waits for the host's setup. A plain
+   * string naming that host does not wait: add `dependsOn: [host]`.
+   * @default - DNS discovery
+   */
+  kmsServer?: pulumi.Input<string>;
+  /**
+   * Domain whose `_vlmcs._tcp` record the client looks up (`slmgr /skms-domain`), for clients whose own DNS
+   * suffix is another (workgroup VMs on Azure get `*.internal.cloudapp.net`). When the host is a KmsHost
+   * in the same program (so with DNS discovery too), add `dependsOn: [host]`: nothing else orders the
+   * client's setup after the host's, and a client that asks first fails with 0xC004F074.
+   * @default - the machine's own DNS domain (`slmgr /ckms`: clears any fixed host and port)
+   */
+  lookupDomain?: pulumi.Input<string>;
+  /**
+   * Activate now (`slmgr /ato`). With `false` the key and target are set and Windows activates on its
+   * own schedule.
+   * @default true
+   */
+  activate?: boolean;
+}

@@ -1,0 +1,167 @@
+/**
+ * KmsClient, read top to bottom: validate the args → the client-setup step (after the host's setup, and
+ * after another client of the same host on the same machine) → with `host`, the threshold barrier and
+ * the re-activation step → the status parsed from the last script's result.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { KmsConfigError } from "../errors";
+import type { KmsHost } from "../kmsHost";
+import { runScript } from "../remote";
+import {
+  ClientResult,
+  clientActivateParameters,
+  clientSetupParameters,
+  OFFICE_APPLICATION_ID,
+  WINDOWS_APPLICATION_ID,
+} from "../scripts";
+import { KMS_CLIENT_TYPE } from "../summary";
+import { validateHostPort } from "../validate";
+import type { KmsClientArgs } from "./args";
+import { clientStatus, KmsClientStatus } from "./status";
+import { validateKmsClientArgs } from "./validate";
+
+export type { KmsClientArgs } from "./args";
+export type { KmsClientStatus } from "./status";
+export { clientStatus } from "./status";
+export { validateKmsClientArgs } from "./validate";
+
+/**
+ * Configures one Windows machine as a KMS client: installs the setup key when it differs, points the
+ * client at its host (fixed host, lookup domain or DNS discovery), activates and reports the status.
+ * For Office, use a second KmsClient on the same machine with the Office product: with the same `host`,
+ * its steps run after the first client's (Run Command runs one script at a time on a VM); without `host`,
+ * give it `dependsOn: [<the first KmsClient>]`, which orders its script run too.
+ */
+export class KmsClient extends pulumi.ComponentResource {
+  static readonly __pulumiType = KMS_CLIENT_TYPE;
+
+  /** Licensing state after setup (and after the threshold barrier). Unknown during preview. */
+  public readonly status: pulumi.Output<KmsClientStatus>;
+  /** Canonical catalog product name, when known. */
+  public readonly product: pulumi.Output<string | undefined>;
+  /** @internal The KmsHost whose threshold barrier this client joined (`host`). */
+  readonly kmsHost?: KmsHost;
+  /** @internal The component's name. */
+  readonly clientName: string;
+
+  constructor(name: string, args: KmsClientArgs, opts?: pulumi.ComponentResourceOptions) {
+    const { summary, target, product } = validateKmsClientArgs(name, args);
+    refuseBarrierDeadlock(name, args.host, opts?.dependsOn);
+    if (args.host?.barrier.isClosed && summary.activate) {
+      throw args.host.barrier.lateClientError(name);
+    }
+    super(KMS_CLIENT_TYPE, name, { summary }, opts);
+    this.kmsHost = args.host;
+    this.clientName = name;
+
+    const applicationId =
+      product?.family === "office" ? OFFICE_APPLICATION_ID : WINDOWS_APPLICATION_ID;
+    const kmsServer: pulumi.Input<string | undefined> = args.host
+      ? args.host.kmsServer
+      : args.kmsServer;
+    const setupParameters = pulumi
+      .all([
+        pulumi.output(args.setupKey ?? product?.setupKey ?? ""),
+        pulumi.output(kmsServer),
+        pulumi.output(args.lookupDomain),
+      ])
+      .apply(([setupKey, server, lookupDomain]) => {
+        const hostPort = server ? validateHostPort("kmsServer", server) : undefined;
+        return clientSetupParameters({
+          setupKey,
+          kmsServer: hostPort?.host,
+          kmsPort: hostPort?.port,
+          lookupDomain,
+          activate: summary.activate,
+          applicationId,
+        }).parameters;
+      });
+
+    // Another KmsClient of the same host on the same machine (Windows and Office): run after it, setup
+    // after setup and re-activation after re-activation (Run Command runs one script at a time on a VM).
+    const sameMachine =
+      args.host && summary.machine ? args.host.clientSteps.get(summary.machine) : undefined;
+    const setupDependsOn: pulumi.CustomResourceOptions["dependsOn"] = args.host
+      ? // With `host`, wait for the host's setup steps only: depending on the whole host component would
+        // also wait for its count step, which waits for this client.
+        [args.host.barrier.hostSetup, ...(sameMachine ? [sameMachine.setup] : [])]
+      : // Without `host`, the component's own dependsOn (e.g. the Windows KmsClient of this machine)
+        // also orders the script run; passed as given (the SDK takes a resource, a list or an Output).
+        opts?.dependsOn;
+    const setup = runScript(
+      `${name}-setup`,
+      { target, script: "client-setup", parameters: setupParameters },
+      { parent: this, dependsOn: setupDependsOn },
+    );
+    // The client's last word: its re-activation step's result when it needed one, else its setup's.
+    let final: pulumi.Output<ClientResult> | undefined;
+    if (args.host && summary.activate) {
+      args.host.barrier.join(
+        { name, machine: summary.machine, family: summary.family, setup: setup.resource },
+        (countStep) => {
+          // Once every client of the host has registered and the host's count was read, the client is
+          // asked to activate again: a client whose setup ended pending (0xC004F038, the count was still
+          // below the threshold) activates now instead of after its activation interval. The step is
+          // registered here, for every member, so that a preview and a saved plan show it; for a client
+          // that activated at setup it is one cheap Activate() call. It runs again when the setup
+          // changes, and waits for the previous configuration of the same machine (Run Command runs
+          // one script at a time per VM in these components). Parameters derived from the previous
+          // configuration's result carry its steps as dependencies (no resource inside an apply).
+          const parameters = pulumi
+            .all([setupParameters, sameMachine?.done ?? pulumi.output(undefined)])
+            .apply(([p]) => clientActivateParameters(applicationId, p).parameters);
+          final = runScript(
+            `${name}-activate`,
+            { target, script: "client-activate", parameters },
+            { parent: this, dependsOn: [countStep] },
+          ).result as pulumi.Output<ClientResult>;
+          return final;
+        },
+      );
+    }
+    if (args.host && summary.machine) {
+      args.host.clientSteps.set(summary.machine, {
+        setup: setup.resource,
+        done: final ?? (setup.result as pulumi.Output<unknown>),
+      });
+    }
+
+    final ??= setup.result as pulumi.Output<ClientResult>;
+    this.status = final.apply(clientStatus);
+    this.product = pulumi.output(summary.product);
+    this.registerOutputs({ status: this.status, product: this.product, summary });
+  }
+}
+
+/**
+ * A client with `host` must not wait for that host, nor for another client of it: the host's count step
+ * (`<host>-count`) waits for every client's setup, and the clients' `-activate` steps wait for the count
+ * step, so such a `dependsOn` waits for itself and the deployment hangs without a word. Refused here, with
+ * what to do instead. Only plain resources in `dependsOn` can be checked (not Outputs or Promises).
+ */
+function refuseBarrierDeadlock(
+  name: string,
+  host: KmsHost | undefined,
+  dependsOn: pulumi.ComponentResourceOptions["dependsOn"],
+): void {
+  if (host === undefined || dependsOn === undefined) return;
+  const list = Array.isArray(dependsOn) ? dependsOn : [dependsOn];
+  for (const d of list) {
+    if (d === host) {
+      throw new KmsConfigError(
+        "dependsOn",
+        `[KmsHost "${host.summaryValue.name}", …]`,
+        `free of the KmsHost given as host: the host's count step waits for this client's setup, so waiting for the whole host would wait for itself and the deployment would hang. With host, the client already waits for the host's setup: leave the host out of dependsOn`,
+        `KmsClient "${name}"`,
+      );
+    }
+    if (d instanceof KmsClient && d.kmsHost === host) {
+      throw new KmsConfigError(
+        "dependsOn",
+        `[KmsClient "${d.clientName}", …]`,
+        `free of other clients of the same host: their activation steps wait for the host's count step, which waits for this client, so the deployment would hang. Clients of one host on the same machine (Windows and Office) are ordered one after the other without dependsOn`,
+        `KmsClient "${name}"`,
+      );
+    }
+  }
+}
