@@ -1,4 +1,9 @@
-import { createPlanMocks, deterministicGuid, detectScript, mockScriptResult } from "../tools/plan/mocks";
+import {
+  createPlanMocks,
+  deterministicGuid,
+  detectScript,
+  mockScriptResult,
+} from "../tools/plan/mocks";
 
 describe("detectScript", () => {
   test.each([
