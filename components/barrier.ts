@@ -155,10 +155,15 @@ export class ActivationBarrier {
           target: this.hostTarget,
           script: "status",
           // The client list is a parameter so that adding a client reads the count again.
-          parameters: declared.apply(() => ({
-            ...statusParameters("host").parameters,
-            Clients: this.members.map((m) => m.name).join(","),
-          })),
+          // Encoded by statusParameters: a client name with a space would be cut by Run Command.
+          parameters: declared.apply(
+            () =>
+              statusParameters(
+                "host",
+                undefined,
+                this.members.map((m) => m.name),
+              ).parameters,
+          ),
         },
         {
           parent: this.host,

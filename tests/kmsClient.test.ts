@@ -7,6 +7,8 @@ import {
 } from "./helpers/componentMocks";
 
 const mocks = installMocks();
+const { encodeParameterValue } =
+  require("../components/scripts") as typeof import("../components/scripts");
 const { KmsClient, KmsHost } = require("../components") as typeof import("../components");
 
 const HOST_KEY = "BBBBB-CCCCC-DDDDD-FFFFF-KHMXV";
@@ -215,7 +217,7 @@ describe("KmsClient with host: threshold barrier", () => {
     ).toEqual(["c1-activate", "c2-activate", "c3-activate"]);
     expect(setupCall("kms-count")).toMatchObject({
       script: "status",
-      parameters: { Role: "host", Clients: "c1,c2,c3" },
+      parameters: { Role: "host", Clients: encodeParameterValue("c1,c2,c3") },
     });
     const count = mocks.one(
       "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
@@ -350,7 +352,23 @@ describe("KmsClient with host: threshold barrier", () => {
     }
     await valueOf(host.activationReport);
     await settle();
-    expect(setupCall("kms-count").parameters.Clients).toBe("A-app,B-app,a-app,b-app,é-app");
+    expect(setupCall("kms-count").parameters.Clients).toBe(
+      encodeParameterValue("A-app,B-app,a-app,b-app,é-app"),
+    );
+  });
+
+  test("a client name with a space reaches the count step encoded (Run Command cuts values at a space)", async () => {
+    const host = new KmsHost("kms", hostArgs);
+    new KmsClient("app 01", {
+      azureVm: vm("app01"),
+      product: "Windows Server 2022 Datacenter",
+      host,
+    });
+    await valueOf(host.activationReport);
+    await settle();
+    const sent = setupCall("kms-count").parameters.Clients;
+    expect(sent).not.toContain(" ");
+    expect(sent).toBe(`base64:${Buffer.from("app 01").toString("base64")}`);
   });
 
   test.each([

@@ -47,6 +47,21 @@ afterEach(async () => {
 });
 
 describe("KmsHost with office", () => {
+  test("a Volume License Pack path with spaces travels encoded, not cut at its first space by Run Command", async () => {
+    const pack = "C:\\Packs\\Office LTSC 2024 Volume License Pack";
+    const host = new KmsHost(
+      "kms",
+      hostArgs({
+        office: [{ version: "LTSC 2024", hostKey: OFFICE_KEY, volumeLicensePack: pack }],
+      }),
+    );
+    await valueOf(host.status);
+    await settle();
+    const sent = params(mocks.one(RUN_COMMAND, "kms-office-ltsc2024"), "protectedParameters");
+    expect(sent.VolumeLicensePack).not.toContain(" ");
+    expect(sent.VolumeLicensePack).toBe(`base64:${Buffer.from(pack).toString("base64")}`);
+  });
+
   test("runs host-setup.ps1 in Office mode as <name>-office-ltsc2024 after <name>-setup; the Office key only as a protected parameter", async () => {
     const host = new KmsHost("kms", hostArgs());
     await valueOf(host.status);
@@ -65,7 +80,8 @@ describe("KmsHost with office", () => {
     // The pack URI carries a SAS token: even written as a plain string it travels protected.
     expect(params(office, "protectedParameters")).toEqual({
       HostKey: OFFICE_KEY,
-      VolumeLicensePack: PACK,
+      // `?`, `=`, `&` are not passed as they are (issue 10, fix 7): base64, which the script decodes.
+      VolumeLicensePack: `base64:${Buffer.from(PACK).toString("base64")}`,
     });
     expect(JSON.stringify(office.inputs.parameters)).not.toContain(OFFICE_KEY);
     expect(JSON.stringify(office.inputs.parameters)).not.toContain("sig=");
@@ -139,7 +155,7 @@ describe("KmsHost with office", () => {
     });
     expect(params(o2024, "protectedParameters")).toEqual({
       HostKey: OFFICE_KEY,
-      VolumeLicensePack: PACK,
+      VolumeLicensePack: `base64:${Buffer.from(PACK).toString("base64")}`,
     });
     expect(params(mocks.one(RUN_COMMAND, "kms-office-2019"), "protectedParameters")).toEqual({
       HostKey: OFFICE_2019_KEY,

@@ -31,6 +31,7 @@ import { marketplaceImage, PRODUCTS_WITH_IMAGES } from "../components/images";
 import {
   clientActivateParameters,
   clientSetupParameters,
+  encodeParameterValue,
   loadScript,
   OFFICE_APPLICATION_ID,
   WINDOWS_APPLICATION_ID,
@@ -227,8 +228,10 @@ const STEPS_FILE = "rehearsal-steps.json";
 const DEFAULT_HOST_VERSION = "2022";
 const DEFAULT_CLIENT_OS = "Windows Server 2022 Datacenter";
 
+/** A placeholder as planned, or as the components send it encoded (`base64:…`, see encodeParameterValue). */
 function isPlaceholder(v: string): boolean {
-  return v.startsWith(PLACEHOLDER_PREFIX);
+  const text = v.startsWith("base64:") ? Buffer.from(v.slice(7), "base64").toString("utf8") : v;
+  return text.startsWith(PLACEHOLDER_PREFIX);
 }
 
 /** A computer name, as the lab takes it: letters, digits and hyphens, at most 63. */
@@ -662,7 +665,8 @@ class Rehearsal {
       }
       if (p.name === "VolumeLicensePack" && officeVersion) {
         const pack = this.lab.volumeLicensePack?.(officeVersion);
-        return pack !== undefined ? { ...p, value: pack } : p;
+        // Sent as KmsHost sends a pack location: encoded where Run Command would cut it.
+        return pack !== undefined ? { ...p, value: encodeParameterValue(pack) } : p;
       }
       return p;
     });

@@ -13,6 +13,7 @@ import {
   hostSetupParameters,
   officeHostSetupParameters,
   VOLUME_LICENSE_PACK_PARAMETER,
+  encodeParameterValue,
 } from "../scripts";
 import type { KmsHostSummary } from "../summary";
 import { plainValue } from "../validate";
@@ -83,7 +84,8 @@ export function hostSteps(
           [HOST_KEY_PARAMETER]: pulumi.secret(o.hostKey),
           [VOLUME_LICENSE_PACK_PARAMETER]: pulumi
             .secret(o.volumeLicensePack)
-            .apply((p) => (p ?? "").trim() || "none"),
+            // Encoded where Run Command would cut or mangle it (spaces in a path, `?`/`&` in a URI).
+            .apply((p) => encodeParameterValue((p ?? "").trim() || "none")),
         },
       },
       { parent: opts.parent, dependsOn: [last] },
