@@ -244,7 +244,10 @@ export function agreeWithPolicies(
   violations: PlanViolation[],
 ): ForecastSpec {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const common = require("../../policy/common") as typeof import("../../policy/common");
+  const { readStack } = require("../../policy/stack") as typeof import("../../policy/stack");
+  const { attributeAll } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require("../../policy/attribution") as typeof import("../../policy/attribution");
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const proxy = require("@pulumi/policy/proxy") as { unknownStringValue: unknown };
   const resources = recorded.map((r) => ({
@@ -260,11 +263,9 @@ export function agreeWithPolicies(
       Object.entries(r.propertyDependencies).map(([k, urns]) => [k, urns.map((u) => ({ urn: u }))]),
     ),
   }));
-  const view = common.readStack(resources);
+  const view = readStack(resources);
   const attributions = new Map(
-    common
-      .attributeAll(view)
-      .map(({ client, attribution }) => [client.name, { client, attribution }]),
+    attributeAll(view).map(({ client, attribution }) => [client.name, { client, attribution }]),
   );
   // Clients of shared hosts: split by weight in declaration order (the host furthest below its share).
   const given = new Map<string, number>();
