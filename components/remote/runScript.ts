@@ -55,7 +55,10 @@ export interface RunCommandView {
   error?: string;
 }
 
-/** The first `@pulumi/azure-native` 3.x whose get-invokes send `$expand=instanceView` to Azure. */
+/**
+ * The first `@pulumi/azure-native` 3.x believed to send `$expand=instanceView` on get-invokes (PR #4708; the
+ * evidence is dates, see docs/azure-notes.md "Managed Run Command limits"). Named in the missing-instanceView error.
+ */
 export const AZURE_NATIVE_EXPAND_FIX = "3.18.0";
 
 /**
