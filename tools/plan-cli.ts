@@ -5,7 +5,7 @@
  *
  * Plans a Pulumi program offline (tools/plan/), prints the resource tree, the policy violations with
  * their enforcement level and the activation forecast. With `--lab` it also rehearses the deployment in
- * the lab (tools/rehearsal.ts) and prints each machine's final state. Exit code: 1 on a mandatory
+ * the lab (tools/rehearsal/) and prints each machine's final state. Exit code: 1 on a mandatory
  * violation, 2 when the program itself fails (or the options are wrong), 3 when the program registered
  * nothing besides its stack (no policy had anything to check: a CI job must not pass on that), 4 when
  * the rehearsal's deployment failed (a step exited non-zero) and no policy blocks, 0 otherwise.

@@ -61,7 +61,7 @@ export interface PlanOptions {
   clientsPendingAtSetup?: boolean;
   /**
    * Runs the remote steps in a lab instead of giving them mock results (`kms-plan --lab`, see
-   * tools/rehearsal.ts). A step that fails stops what depends on it, as in `pulumi up` (the hook reports
+   * tools/rehearsal/). A step that fails stops what depends on it, as in `pulumi up` (the hook reports
    * it); the plan then returns once nothing moves, with other failures (rejections) in
    * `deploymentErrors`, instead of throwing.
    */

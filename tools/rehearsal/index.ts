@@ -1,0 +1,139 @@
+/**
+ * Deployment rehearsal (`kms-plan --lab`): plans a program as `plan()` does, but as an update, and runs
+ * every remote step it registers in the lab (tools/lab, a simulation of Windows licensing) instead of
+ * giving it a mock result.
+ *
+ * - One lab machine per target: an Azure VM (resource group + VM name) or an SSH host. Its role, OS and
+ *   Office product come from what the program registered: the KmsHost / KmsClient summaries, and the
+ *   image of a VM the program creates.
+ * - Steps run when the SDK would send them to the engine: after their dependencies, with their registered
+ *   parameters, passed as their transport passes them. Their output comes back as the transport returns
+ *   it (Managed Run Command keeps the last 4,096 bytes; the result is read with the get-invoke), so the
+ *   components' outputs, the threshold barrier (`<host>-count`) and the `<client>-activate` steps follow
+ *   as in `pulumi up`. A step that exits non-zero fails its resource and what depends on it.
+ * - The lab's DNS gets the `_vlmcs._tcp` SRV records and A records the program registers, and the names
+ *   clients reach a host by (its VM name, address, `fqdn`).
+ * - With a state directory the machines stay between rehearsals, and so do the steps' inputs: as the
+ *   engine does, a step whose inputs did not change is not run again (its last result is read back).
+ * - `KmsHost.externalClients` (machines outside the stack that count) become lab machines that ask the
+ *   host right after its setup, as clients already pointed at it would at their next attempt.
+ *
+ * A required secret that kms-plan cannot read (`secure:` config, or none) is planned with a placeholder;
+ * for a host key (or Office host key, or Volume License Pack location) the rehearsal hands the lab's
+ * own stand-in for the host's key group instead. A value the user gave is passed as given.
+ *
+ * Files: types.ts (the lab's interface, options, report), lab.ts (opening tools/lab), observed.ts (what
+ * the program registers), session.ts (the lab hook: machines and steps), requests.ts (a step as the lab
+ * takes it), externals.ts (externalClients), results.ts (result lines, kept steps), naming.ts (machine
+ * names and products), report.ts (rows and text).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { plan } from "../plan";
+import type { PlanOptions, PlanProgram } from "../plan";
+import { LabStartError, openLab } from "./lab";
+import { readSteps, writeSteps } from "./results";
+import type { StoredStep } from "./results";
+import { Rehearsal } from "./session";
+import type { LabLike, RehearsalOptions, RehearsalResult } from "./types";
+
+export { formatRehearsal } from "./report";
+export { resultLine } from "./results";
+export { hostProduct } from "./naming";
+export { LabStartError, labVolumeLicensePack, openLab, temporaryStateDir } from "./lab";
+export type {
+  LabLike,
+  LabMachineSpec,
+  LabMachineState,
+  LabReport,
+  LabRunRequest,
+  LabSrvEntry,
+  MicrosoftActivation,
+  RehearsalConditions,
+  RehearsalFailure,
+  RehearsalMachine,
+  RehearsalOptions,
+  RehearsalResult,
+  RehearsalStep,
+} from "./types";
+
+/**
+ * After a failed deployment, what waited for the failed step never settles (the engine would stop the
+ * program). The SDK reports such promises as leaks when the process exits; they are expected here.
+ */
+function forgetStrandedPromises(): void {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
+      leakedPromises?: () => unknown;
+    };
+    debuggable.leakedPromises?.();
+  } catch {
+    // an SDK without it: the leak report stays
+  }
+}
+
+/**
+ * Plans `program` as an update and rehearses its remote steps in the lab (see the file comment).
+ * The plan's policies run as in `plan()`; their violations do not stop the rehearsal.
+ */
+export async function rehearse(
+  program: PlanProgram,
+  options: RehearsalOptions = {},
+  planOptions: Omit<PlanOptions, "lab" | "preview" | "clientsPendingAtSetup"> = {},
+): Promise<RehearsalResult> {
+  const stateDir = options.stateDir ? path.resolve(options.stateDir) : undefined;
+  if (stateDir) fs.mkdirSync(stateDir, { recursive: true });
+  // The lab (a pwsh process) starts while the program is loaded and planned.
+  const opening: Promise<LabLike> = options.lab
+    ? Promise.resolve(options.lab)
+    : openLab({
+        ...(stateDir ? { stateDir } : {}),
+        ...(options.pwsh ? { pwsh: options.pwsh } : {}),
+      });
+  const conditions = {
+    images: options.images,
+    sharedCmid: options.sharedCmid ?? false,
+    microsoftActivation: options.microsoftActivation ?? "up",
+    ...(options.domain ? { domain: options.domain } : {}),
+  };
+  const next: Record<string, StoredStep> = {};
+  const rehearsal = new Rehearsal(opening, conditions, readSteps(stateDir), next);
+  try {
+    const result = await plan(program, { ...planOptions, preview: false, lab: rehearsal.hook });
+    try {
+      await rehearsal.ready;
+    } catch (e) {
+      forgetStrandedPromises();
+      throw new LabStartError(e instanceof Error ? e.message : String(e));
+    }
+    await rehearsal.settle();
+    await rehearsal.retryExternals();
+    const deploymentErrors = [...rehearsal.failureErrors, ...(result.deploymentErrors ?? [])];
+    if (deploymentErrors.length > 0) forgetStrandedPromises();
+    const machines = await rehearsal.report();
+    if (stateDir) {
+      // Steps not registered this time keep their last inputs (the engine would delete them).
+      writeSteps(stateDir, next);
+    }
+    return {
+      ...result,
+      lab: {
+        machines,
+        steps: rehearsal.steps,
+        failures: rehearsal.failures,
+        deploymentErrors,
+        warnings: rehearsal.warnings,
+        conditions: {
+          images: conditions.images ?? "marketplace",
+          sharedCmid: conditions.sharedCmid,
+          microsoftActivation: conditions.microsoftActivation,
+          ...(conditions.domain ? { domain: conditions.domain } : {}),
+        },
+        ...(stateDir ? { stateDir } : {}),
+      },
+    };
+  } finally {
+    if (!options.lab) await opening.then((lab) => lab.close()).catch(() => undefined);
+  }
+}

@@ -1,0 +1,74 @@
+/** Reading what steps return and what the state directory keeps. */
+import * as fs from "fs";
+import * as path from "path";
+import type { RemoteOutcome } from "../plan/mocks";
+import { placeholder } from "../plan";
+
+const PLACEHOLDER_PREFIX = placeholder("").replace(/\)$/, "");
+const STEPS_FILE = "rehearsal-steps.json";
+
+/** A placeholder as planned, or as the components send it encoded (`base64:…`, see encodeParameterValue). */
+export function isPlaceholder(v: string): boolean {
+  const text = v.startsWith("base64:") ? Buffer.from(v.slice(7), "base64").toString("utf8") : v;
+  return text.startsWith(PLACEHOLDER_PREFIX);
+}
+
+const LICENSE_STATUS = [
+  "Unlicensed",
+  "Licensed",
+  "OOBGrace",
+  "OOTGrace",
+  "NonGenuineGrace",
+  "Notification",
+  "ExtendedGrace",
+];
+
+export function licenseStatusName(v: unknown): string | undefined {
+  if (typeof v === "string" && v !== "") return v;
+  if (typeof v === "number") return LICENSE_STATUS[v] ?? "Unknown";
+  return undefined;
+}
+
+/** The JSON result line of a script output (the last line that is a JSON object). */
+export function resultLine(output: string): Record<string, unknown> | undefined {
+  const lines = output.split(/\r?\n/);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const l = lines[i].trim();
+    if (l === "") continue;
+    if (!l.startsWith("{")) return undefined;
+    try {
+      const doc = JSON.parse(l) as unknown;
+      return doc !== null && typeof doc === "object" ? (doc as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+export function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+}
+
+export interface StoredStep {
+  digest: string;
+  machine: string;
+  outcome: RemoteOutcome;
+}
+
+export function readSteps(stateDir: string | undefined): Record<string, StoredStep> {
+  if (!stateDir) return {};
+  const file = path.join(stateDir, STEPS_FILE);
+  if (!fs.existsSync(file)) return {};
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, StoredStep>;
+  } catch {
+    return {};
+  }
+}
+
+/** Keeps the steps' last inputs; steps not registered this time keep theirs (the engine would delete them). */
+export function writeSteps(stateDir: string, next: Record<string, StoredStep>): void {
+  const kept = { ...readSteps(stateDir), ...next };
+  fs.writeFileSync(path.join(stateDir, STEPS_FILE), JSON.stringify(kept, null, 1));
+}

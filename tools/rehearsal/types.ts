@@ -1,0 +1,156 @@
+/** The rehearsal's types: the lab as the rehearsal uses it, its options and its report. */
+import type { LabCall, LabMachineSpec } from "../lab";
+import type { RemoteOutcome } from "../plan/mocks";
+import type { PlanResult } from "../plan";
+
+// ---------------------------------------------------------------- the lab, as the rehearsal uses it
+
+export type MicrosoftActivation = "up" | "down" | "flaky";
+
+/** A machine the rehearsal adds to the lab (the lab's own type). */
+export type { LabMachineSpec };
+
+export interface LabSrvEntry {
+  target: string;
+  port: number;
+  priority: number;
+  weight: number;
+}
+
+/** A script run as the lab takes it: the Run Command or SSH transport's request. */
+export type LabRunRequest = LabCall;
+
+/** A machine's state as the lab reports it. */
+export interface LabMachineState {
+  name: string;
+  role: "host" | "client";
+  product?: string;
+  /** A name ("Licensed") or `SoftwareLicensingProduct.LicenseStatus` (0–6). */
+  licenseStatus?: string | number;
+  activated?: boolean;
+  activatedBy?: string | null;
+  currentCount?: number | null;
+  changed?: string[];
+  errorCode?: string | null;
+  cmid?: string;
+  [k: string]: unknown;
+}
+
+export type MaybePromise<T> = T | Promise<T>;
+
+/** The lab's interface (tools/lab); tests may pass their own. */
+export interface LabLike {
+  addMachine(spec: LabMachineSpec): MaybePromise<unknown>;
+  setSrvRecords(domain: string, entries: LabSrvEntry[]): MaybePromise<unknown>;
+  setAddress(fqdn: string, machine: string): MaybePromise<unknown>;
+  setConditions(conditions: { microsoftActivation?: MicrosoftActivation }): MaybePromise<unknown>;
+  run(machine: string, request: LabRunRequest): MaybePromise<RemoteOutcome>;
+  state(machine: string): MaybePromise<LabMachineState | undefined>;
+  machines(): MaybePromise<LabMachineState[]>;
+  close(): MaybePromise<unknown>;
+  /** A host key the lab's hosts take as a CSVLK of the key group (catalog id, e.g. "Windows Server 2022"). */
+  hostKey?(keyGroup: string): string;
+  /** An Office host key of that Office version ("LTSC 2024"). */
+  officeHostKey?(version: string): string;
+  /** Where the lab's host finds that version's Volume License Pack. */
+  volumeLicensePack?(version: string): string;
+}
+
+// ---------------------------------------------------------------- options and report
+
+/** What the user can set about the machines and the world around them. */
+export interface RehearsalConditions {
+  /**
+   * Images of Azure VMs: "marketplace" (the VM holds its setup key and Azure's own KMS licensed it before
+   * our scripts run) or "custom" (not licensed).
+   * @default - "marketplace" for Azure VMs (a VM the program creates from an image id: "custom"); SSH
+   * machines are never licensed by Azure
+   */
+  images?: "marketplace" | "custom";
+  /**
+   * Machines made from one image share its client machine ID (generalized with SkipRearm=1, not rearmed),
+   * so a host counts them once.
+   * @default false
+   */
+  sharedCmid?: boolean;
+  /** Microsoft's activation service, as the host's online activation sees it. @default "up" */
+  microsoftActivation?: MicrosoftActivation;
+  /**
+   * DNS domain of the machines (DNS discovery looks up `_vlmcs._tcp.<domain>`).
+   * @default - the domain of the program's `_vlmcs._tcp` record when it registers exactly one
+   */
+  domain?: string;
+}
+
+export interface RehearsalOptions extends RehearsalConditions {
+  /** Keep the machines (and the steps' last inputs) here between rehearsals. @default - a fresh lab */
+  stateDir?: string;
+  /** pwsh to run the scripts with. @default - found by the lab */
+  pwsh?: string;
+  /** A lab to use instead of opening tools/lab (tests). */
+  lab?: LabLike;
+}
+
+export interface RehearsalMachine {
+  name: string;
+  role: "host" | "client";
+  product?: string;
+  licenseStatus?: string;
+  activated: boolean;
+  /** "host:port" that activated it last. */
+  activatedBy?: string;
+  /** Hosts: the Windows count. */
+  currentCount?: number;
+  /** What this rehearsal's steps changed on it ([] when nothing ran on it). */
+  changed: string[];
+  errorCode?: string;
+  cmid?: string;
+  /** "azure:<rg>/<vm>" or "ssh:<host>:<port>"; "external" for a machine stood in for externalClients. */
+  target: string;
+  office?: string;
+}
+
+export interface RehearsalStep {
+  name: string;
+  machine: string;
+  script?: string;
+  transport: "runCommand" | "ssh";
+  /** False when its inputs did not change since the last rehearsal with this state (not run again). */
+  ran: boolean;
+  exitCode: number;
+  changed: string[];
+  durationMs: number;
+}
+
+export interface RehearsalFailure {
+  step: string;
+  machine: string;
+  message: string;
+}
+
+export interface LabReport {
+  machines: RehearsalMachine[];
+  steps: RehearsalStep[];
+  /** Steps that exited non-zero (they failed `pulumi up`). */
+  failures: RehearsalFailure[];
+  /** Everything that failed the deployment, as `pulumi up` reports it (failed steps and what needed them). */
+  deploymentErrors: string[];
+  /** External clients that could not reach the host (not a deployment failure). */
+  warnings: string[];
+  conditions: Required<Omit<RehearsalConditions, "domain">> & { domain?: string };
+  stateDir?: string;
+}
+
+export interface RehearsalResult extends PlanResult {
+  lab: LabReport;
+}
+
+/** A lab machine the rehearsal made for a target (internal). */
+export interface MachineInfo {
+  key: string;
+  name: string;
+  role: "host" | "client";
+  os: string;
+  office?: string;
+  target: string;
+}
