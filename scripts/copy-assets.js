@@ -2,7 +2,7 @@
 /**
  * Second half of `npm run build`: tsc compiles components/ and tools/ into bin/, this copies the files tsc
  * does not emit next to their compiled modules, keeping the relative paths the code loads them by:
- *   components/scripts/*.ps1   -> <outDir>/components/scripts/   (loaded by components/scripts/index.ts)
+ *   components/scripts/*.ps1   -> <outDir>/components/scripts/   (loaded by components/scripts/load.ts)
  *   components/catalog/*.json  -> <outDir>/components/catalog/   (the catalog data)
  * Usage: node scripts/copy-assets.js [--outDir <dir>]   (default: bin, relative to the repository root)
  */

@@ -384,7 +384,10 @@ describe("loadScript", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "kms-scripts-"));
     const src = path.join(__dirname, "..", "components");
     const files = [
-      "scripts/index.ts",
+      ...fs
+        .readdirSync(path.join(src, "scripts"))
+        .filter((f) => f.endsWith(".ts"))
+        .map((f) => `scripts/${f}`),
       "catalog/activation.ts",
       "catalog/errorCodes.ts",
       "errors.ts",
