@@ -5,10 +5,11 @@
  * The schema comes from Pulumi's TypeScript analyzer (`@pulumi/pulumi/provider/experimental`), which
  * accepts a class only when it extends `ComponentResource` directly, has one constructor with an `args`
  * interface, and uses no unions, anonymous object types or references to our own components. The
- * TypeScript classes carry what only TypeScript can use (`KmsClientArgs.host`, the host's barrier), so the
+ * TypeScript classes carry what the analyzer cannot read (`KmsClientArgs.host`, the host's barrier), so the
  * plugin publishes thin subclasses instead: same class names, same type tokens, the real constructors at
- * run time, and a surface without those TypeScript-only parts. Type assertions at the end of this file
- * fail to compile if the subclasses' outputs drift from the real classes'.
+ * run time, and a surface without those parts. `KmsClient.host` is added to the schema as a resource
+ * reference, and resolved to the live KmsHost, by the provider (pluginProvider.ts). Type assertions at
+ * the end of this file fail to compile if the subclasses' outputs drift from the real classes'.
  *
  * This module is also the library's compiled entry (`main.js` loads it): it re-exports the library. The
  * provider host starts only through `startPluginHost()`, which `main.js` calls when Pulumi's plugin runner
@@ -18,6 +19,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as lib from "./index";
+import { pluginHosts } from "./pluginHosts";
 import type { KmsClientArgs, KmsClientStatus } from "./kmsClient";
 import type { KmsHostArgs, KmsHostStatus } from "./kmsHost";
 import type { KmsSrvRecordArgs } from "./kmsSrvRecord";
@@ -29,9 +31,10 @@ export * from "./index";
 export const PLUGIN_NAME = "kms";
 
 /**
- * The arguments of `KmsClient` in other languages: everything but `host` (a TypeScript object); give
- * `kmsServer` (e.g. the host's `kmsServer` output) instead. Kept equal to `Omit<KmsClientArgs, "host">`
- * by a compile-time check below (written out because the analyzer loses docs and types of mapped types).
+ * The arguments of `KmsClient` in other languages as the analyzer reads them: everything but `host`,
+ * which the provider adds to the schema as a resource reference (pluginProvider.ts). Kept equal to
+ * `Omit<KmsClientArgs, "host">` by a compile-time check below (written out because the analyzer loses
+ * docs and types of mapped types).
  */
 export interface KmsClientPluginArgs {
   /**
@@ -143,6 +146,8 @@ class KmsHost extends KmsHostBase {
 
   constructor(name: string, args: KmsHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super(...baseArgs(name, args, opts));
+    // Clients constructed later in this process find it by the URN of their `host` reference.
+    pluginHosts.add(this as unknown as lib.KmsHost);
   }
 }
 
@@ -224,10 +229,14 @@ export function pluginOptions(root: string = packageRoot()) {
  */
 export function startPluginHost(root: string = packageRoot()): Promise<void> {
   // Loaded here, not at the top: importing the library must not load the analyzer (and TypeScript).
-  type Experimental = typeof import("@pulumi/pulumi/provider/experimental");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const host = require("@pulumi/pulumi/provider/experimental") as Experimental;
-  return host.componentProviderHost(pluginOptions(root));
+  type Plugin = typeof import("./pluginProvider");
+  type Server = typeof import("@pulumi/pulumi/provider");
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { KmsComponentProvider } = require("./pluginProvider") as Plugin;
+  const { main } = require("@pulumi/pulumi/provider") as Server;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  // As componentProviderHost() does, with our provider (the schema's resource references, the hosts).
+  return main(new KmsComponentProvider(pluginOptions(root)), process.argv.slice(2));
 }
 
 if (require.main === module) void startPluginHost();

@@ -49,9 +49,9 @@ const SECTIONS: Section[] = [
     outputTypes: ["KmsClientStatus"],
     note:
       "Exactly one of `azureVm` or `ssh` (see KmsHost for their fields); `product` or `setupKey`; at most " +
-      "one of `host`, `kmsServer`, `lookupDomain`. `host` exists in TypeScript only: other languages pass " +
-      "the host's `kmsServer` output, which resolves after the host's setup, so the client waits for " +
-      "the host. With a plain `kmsServer` string, `lookupDomain` or DNS discovery of a KmsHost in the " +
+      "one of `host`, `kmsServer`, `lookupDomain`. Other languages pass `host` as a resource reference " +
+      "(the client is wired as with the host's `kmsServer` output, without the barrier) or the host's " +
+      "`kmsServer` output; either resolves after the host's setup, so the client waits for the host. With a plain `kmsServer` string, `lookupDomain` or DNS discovery of a KmsHost in the " +
       "same program, give the client `dependsOn: [host]`.",
   },
   {

@@ -41,6 +41,8 @@ interface Registered {
   parent: string;
   custom: boolean;
   inputs: Record<string, unknown>;
+  /** URNs the registration depends on (dependsOn and every input's dependencies). */
+  dependencies: string[];
 }
 
 let tmp: string;
@@ -93,6 +95,7 @@ function startEngine(): Promise<number> {
         parent: req.getParent(),
         custom: req.getCustom(),
         inputs,
+        dependencies: req.getDependenciesList(),
       });
       const res = new resourcePb.RegisterResourceResponse();
       res.setUrn(urnOf(req.getType(), req.getName()));
@@ -120,6 +123,52 @@ function startEngine(): Promise<number> {
     ),
   );
 }
+
+const HOST_KEY = "BBBBB-CCCCC-DDDDD-FFFFF-KHMXV"; // well-formed, not a published setup key
+/** The SDK's signature keys: a resource reference as the engine sends it to a provider. */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const resourceRef = (urn: string) => ({ [SIG_KEY]: RESOURCE_SIG, urn, packageVersion: "" });
+
+interface Constructed {
+  getUrn(): string;
+  getState(): { toJavaScript(): Record<string, unknown> };
+}
+
+/**
+ * One Construct call as the engine makes it for a program's `new kms.<Class>(name, inputs)`, in a
+ * preview: `dependencies` are the input property dependencies the engine sends with each input.
+ */
+function construct(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  dependencies: Record<string, string[]> = {},
+): Promise<Constructed> {
+  const req = new providerPb.ConstructRequest();
+  req.setProject("kms-yaml");
+  req.setStack("dev");
+  req.setDryrun(true);
+  req.setParallel(1);
+  req.setMonitorendpoint(`127.0.0.1:${monitorPort}`);
+  req.setType(type);
+  req.setName(name);
+  req.setAcceptsOutputValues(false);
+  req.setInputs(structPb.Struct.fromJavaScript(inputs));
+  const deps = req.getInputdependenciesMap();
+  for (const [key, urns] of Object.entries(dependencies)) {
+    const d = new providerPb.ConstructRequest.PropertyDependencies();
+    d.setUrnsList(urns);
+    deps.set(key, d);
+  }
+  return rpc<Constructed>("construct", req);
+}
+
+const one = (type: string, name: string): Registered => {
+  const found = registered.filter((r) => r.type === type && r.name === name);
+  expect(found).toHaveLength(1);
+  return found[0];
+};
 
 function rpc<T>(method: string, req: unknown): Promise<T> {
   return new Promise((resolve, reject) =>
@@ -202,7 +251,14 @@ describe("the plugin from a clean checkout, started by the SDK's run-plugin", ()
     const res = await rpc<{ getSchema(): string }>("getSchema", req);
     const schema = JSON.parse(res.getSchema()) as {
       name: string;
-      resources: Record<string, { isComponent: boolean; requiredInputs?: string[] }>;
+      resources: Record<
+        string,
+        {
+          isComponent: boolean;
+          requiredInputs?: string[];
+          inputProperties?: Record<string, unknown>;
+        }
+      >;
     };
     expect(schema.name).toBe("kms");
     expect(Object.keys(schema.resources).sort()).toEqual([
@@ -210,6 +266,11 @@ describe("the plugin from a clean checkout, started by the SDK's run-plugin", ()
       "kms:index:KmsHost",
       "kms:index:KmsSrvRecord",
     ]);
+    // Other languages give KmsClient `host` as a resource reference to a KmsHost of the same package.
+    expect(schema.resources["kms:index:KmsClient"].inputProperties?.host).toEqual({
+      $ref: "#/resources/kms:index:KmsHost",
+      description: expect.stringContaining("A KmsHost in the same program"),
+    });
     expect(schema.resources["kms:index:KmsSrvRecord"].requiredInputs?.sort()).toEqual([
       "hosts",
       "resourceGroupName",
@@ -255,5 +316,50 @@ describe("the plugin from a clean checkout, started by the SDK's run-plugin", ()
       relativeRecordSetName: "_vlmcs._tcp",
       srvRecords: [{ target: "kms01.corp.example.com", port: 1688, priority: 0, weight: 0 }],
     });
+  }, 60_000);
+
+  test("Construct KmsHost, then KmsClient with host as a resource reference: the client uses that host's kmsServer, after its setup, and is attributed to it", async () => {
+    const host = await construct("kms:index:KmsHost", "kms", {
+      hostKey: HOST_KEY,
+      ssh: { host: "kms01.corp.example.com", user: "kmsadmin", password: "pw-1" },
+    });
+    const hostUrn = host.getUrn();
+    expect(hostUrn).toBe("urn:pulumi:dev::kms-yaml::kms:index:KmsHost::kms");
+    const client = await construct(
+      "kms:index:KmsClient",
+      "app-01",
+      {
+        ssh: { host: "10.0.0.21", user: "admin", password: "pw-2" },
+        product: "Windows Server 2022 Datacenter",
+        host: resourceRef(hostUrn),
+      },
+      { host: [hostUrn] },
+    );
+    expect(client.getUrn()).toBe("urn:pulumi:dev::kms-yaml::kms:index:KmsClient::app-01");
+    const summary = one("kms:index:KmsClient", "app-01").inputs.summary as Record<string, unknown>;
+    expect(summary).toMatchObject({ name: "app-01", hostName: "kms" });
+    const setup = one("command:remote:Command", "app-01-setup");
+    // The client's setup waits for the host's setup, and is pointed at the host (slmgr /skms).
+    expect(setup.dependencies).toContain(
+      "urn:pulumi:dev::kms-yaml::command:remote:Command::kms-setup",
+    );
+    expect(JSON.stringify(setup.inputs.stdin)).toContain("kms01.corp.example.com");
+  }, 60_000);
+
+  test("KmsClient with host referring to a KmsHost this plugin process did not construct: a KmsConfigError naming host", async () => {
+    const urn = "urn:pulumi:dev::kms-yaml::kms:index:KmsHost::elsewhere";
+    await expect(
+      construct(
+        "kms:index:KmsClient",
+        "app-02",
+        {
+          ssh: { host: "10.0.0.22", user: "admin", password: "pw-2" },
+          product: "Windows Server 2022 Datacenter",
+          host: resourceRef(urn),
+        },
+        { host: [urn] },
+      ),
+    ).rejects.toThrow(/KmsClient "app-02": host must be .*KmsHost.*; received .*elsewhere/);
+    expect(registered.filter((r) => r.name.startsWith("app-02"))).toEqual([]);
   }, 60_000);
 });
