@@ -35,6 +35,24 @@ export interface BarrierMember {
   final: pulumi.Output<ClientResult>;
 }
 
+/**
+ * A client of a host whose member list had closed when the client was constructed: the multi-language
+ * plugin constructs each component in its own Construct call, after the host's has ended. It waits for an
+ * explicit barrier (`ActivationBarrier.explicit`, the plugin's KmsThresholdBarrier) that lists it.
+ */
+export interface DeferredMember extends Omit<BarrierMember, "final"> {
+  /** The client component, to match the explicit barrier's list. */
+  client: pulumi.Resource;
+  /**
+   * Creates the client's re-activation step after `countStep`, and after `after` (the previous listed
+   * client on the same machine), and returns its result.
+   */
+  makeFinal: (
+    countStep: pulumi.Resource,
+    after: pulumi.Output<unknown> | undefined,
+  ) => pulumi.Output<ClientResult>;
+}
+
 /** The steps of a client on one machine; the next configuration of that machine runs after them. */
 export interface ClientSteps {
   setup: pulumi.Resource;
@@ -71,6 +89,10 @@ export const EMPTY_REPORT: ActivationReport = {
 export class ActivationBarrier {
   private readonly members: BarrierMember[] = [];
   private closed = false;
+  /** Clients that arrived after the list closed, for an explicit barrier (the plugin's hosts only). */
+  private deferred?: DeferredMember[];
+  /** The name of the explicit barrier formed from `deferred`, once there is one. */
+  private explicitName?: string;
   private countStep?: pulumi.Resource;
   private countRun?: pulumi.Output<HostResult>;
   /** Resolves (with the member count) when the member list closes. Carries no resources: see `sorted`. */
@@ -127,6 +149,105 @@ export class ActivationBarrier {
       `a KmsHost whose clients are declared in the same synchronous part of the program as the host, before any await or callback: its threshold barrier reads the count after every client's setup, and the clients must be known when the host's count step is registered. Declare this client right after the host, or give kmsServer: host.kmsServer to configure it without the barrier`,
       `KmsClient "${clientName}"`,
     );
+  }
+
+  /**
+   * The multi-language plugin constructs each component in its own Construct call, after the host's
+   * ended: clients given this host then arrive after the list closed. Called on the plugin's hosts, it
+   * makes such clients deferred members (`defer`) instead of refusing them; they join the barrier that
+   * an explicit barrier component lists them in (`explicit`).
+   */
+  acceptDeferredClients(): void {
+    this.deferred ??= [];
+  }
+
+  /** True when a client arriving after the list closed is deferred rather than refused. */
+  get acceptsDeferredClients(): boolean {
+    return this.deferred !== undefined;
+  }
+
+  /** Records a client that arrived after the list closed (see `acceptDeferredClients`). */
+  defer(member: DeferredMember): void {
+    if (this.deferred === undefined) throw this.lateClientError(member.name);
+    this.deferred.push(member);
+  }
+
+  /**
+   * Checks an explicit barrier's client list before anything of it registers: each entry is a deferred
+   * member of this host (a KmsClient given this host, activating), listed once, and the host has no
+   * other explicit barrier (its count step, `<host>-count`, exists once). Returns the members in the
+   * list's order.
+   */
+  explicitMembers(
+    barrierName: string,
+    clients: readonly pulumi.Resource[],
+    describe: (client: pulumi.Resource) => string,
+  ): DeferredMember[] {
+    const context = `KmsThresholdBarrier "${barrierName}"`;
+    if (this.explicitName !== undefined) {
+      throw new KmsConfigError(
+        "host",
+        `KmsHost "${this.hostName}", whose barrier is KmsThresholdBarrier "${this.explicitName}"`,
+        "a KmsHost without another KmsThresholdBarrier: one barrier per host reads its count once after all of its clients (list every client of the host in that one)",
+        context,
+      );
+    }
+    if (clients.length === 0) {
+      throw new KmsConfigError(
+        "clients",
+        "an empty list",
+        `at least one KmsClient given host: KmsHost "${this.hostName}"`,
+        context,
+      );
+    }
+    const seen = new Set<pulumi.Resource>();
+    return clients.map((client, i) => {
+      const member = this.deferred?.find((m) => m.client === client);
+      if (member === undefined || seen.has(client)) {
+        throw new KmsConfigError(
+          `clients[${i}]`,
+          describe(client),
+          member === undefined
+            ? `a KmsClient given host: KmsHost "${this.hostName}" (with activate left true), constructed before this barrier`
+            : "listed once",
+          context,
+        );
+      }
+      seen.add(client);
+      return member;
+    });
+  }
+
+  /**
+   * The explicit barrier of other languages: a new barrier of the same host whose members are `members`
+   * (from `explicitMembers`), joined now, so that it closes as the host's own does and registers the same
+   * count step (`<host>-count`, its client list in code-point order) and re-activation steps
+   * (`<client>-activate`). Clients on the same machine re-activate one after the other, in list order.
+   * Returns the barrier and each member's final result, in list order.
+   */
+  explicit(
+    barrierName: string,
+    members: readonly DeferredMember[],
+  ): { barrier: ActivationBarrier; finals: pulumi.Output<ClientResult>[] } {
+    this.explicitName = barrierName;
+    const barrier = new ActivationBarrier(
+      this.hostName,
+      this.host,
+      this.hostTarget,
+      this.hostSetup,
+    );
+    const lastOnMachine = new Map<string, pulumi.Output<unknown>>();
+    const finals = members.map((m) => {
+      let final: pulumi.Output<ClientResult> | undefined;
+      const after = m.machine === undefined ? undefined : lastOnMachine.get(m.machine);
+      barrier.join(
+        { name: m.name, machine: m.machine, family: m.family, setup: m.setup },
+        (countStep) => (final = m.makeFinal(countStep, after)),
+      );
+      if (m.machine !== undefined) lastOnMachine.set(m.machine, final!);
+      return final!;
+    });
+    return { barrier, finals };
   }
 
   /**

@@ -3,13 +3,14 @@
  * `ComponentProvider` (schema from its TypeScript analyzer, Construct through the component classes), plus
  * what the analyzer cannot express, resource references to our own components:
  *
- * - GetSchema: `KmsClient.host` is `{"$ref": "#/resources/kms:index:KmsHost"}`. The analyzer refuses
- *   references to classes outside `@pulumi/*` packages, so the inferred schema has no `host`; it is added
- *   here, and the generated SDKs type it as a KmsHost (Python `host=kms_host`, YAML `host: ${kms}`).
- * - Construct: the engine sends such an input as a resource reference (the host's URN). Every Construct
- *   call of one provider runs in the same plugin process (the engine loads one plugin process per
- *   provider resource, and all resources of the package share its default provider), so the URN is
- *   looked up among the KmsHosts this process constructed, and the client is given that live host.
+ * - GetSchema: `KmsClient.host` and `KmsThresholdBarrier.host` are `{"$ref": "#/resources/kms:index:KmsHost"}`,
+ *   `KmsThresholdBarrier.clients` an array of `#/resources/kms:index:KmsClient`. The analyzer refuses
+ *   references to classes outside `@pulumi/*` packages, so the inferred schema lacks them; they are added
+ *   here, and the generated SDKs type them as the resources (Python `host=kms_host`, YAML `host: ${kms}`).
+ * - Construct: the engine sends such an input as a resource reference (the URN). Every Construct call of
+ *   one provider runs in the same plugin process (the engine loads one plugin process per provider
+ *   resource, and all resources of the package share its default provider), so the URN is looked up
+ *   among the components this process constructed, and the component is given the live one.
  *
  * Loaded only by `startPluginHost()`: importing it loads the analyzer (and TypeScript).
  */
@@ -17,27 +18,43 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ConstructResult } from "@pulumi/pulumi/provider";
 import { ComponentProvider, ComponentProviderOptions } from "@pulumi/pulumi/provider/experimental";
 import { KmsConfigError, showValue } from "./errors";
-import type { KmsHost } from "./kmsHost";
-import { HostRegistry, pluginHosts, valueOf } from "./pluginHosts";
+import { KmsClient } from "./kmsClient";
+import { KmsHost } from "./kmsHost";
+import { ComponentRegistry, pluginConstructed, valueOf } from "./pluginRegistry";
 import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "./summary";
 
-/** The schema type of `KmsClient.host`: a reference to the package's own KmsHost resource. */
+/** Type token of the explicit threshold barrier (plugin only; TypeScript programs have it implicitly). */
+export const KMS_THRESHOLD_BARRIER_TYPE = "kms:index:KmsThresholdBarrier";
+
+/** Schema type of a reference to the package's own KmsHost / KmsClient resource. */
 export const HOST_REFERENCE = `#/resources/${KMS_HOST_TYPE}`;
+export const CLIENT_REFERENCE = `#/resources/${KMS_CLIENT_TYPE}`;
 
 /** Schema description of `KmsClient.host` (the TypeScript arg's TSDoc, for other languages). */
 export const HOST_DESCRIPTION =
   "A KmsHost in the same program: the client uses its `kmsServer` and runs its setup after the host's " +
-  "setup, as with `kmsServer: <host>.kmsServer`. Give at most one of host, kmsServer or lookupDomain. " +
-  "The host must be created through this package's default provider, like the client (the plugin " +
-  "process that constructed it resolves the reference).";
+  "setup. List the client in the host's KmsThresholdBarrier to join its threshold barrier. Give at most " +
+  "one of host, kmsServer or lookupDomain. The host must be created through this package's default " +
+  "provider, like the client (the plugin process that constructed it resolves the reference).";
 
-/** Adds `KmsClient.host` (a resource reference) to the schema the analyzer inferred. */
-export function withHostReference(schemaText: string): string {
-  const schema = JSON.parse(schemaText) as {
-    resources?: Record<string, { inputProperties?: Record<string, unknown> }>;
+const BARRIER_HOST_DESCRIPTION =
+  "The KmsHost whose threshold barrier this is (one KmsThresholdBarrier per host).";
+const BARRIER_CLIENTS_DESCRIPTION =
+  "Every KmsClient given `host` (this host) that should join the barrier, each once: after all of " +
+  "their setups the host's count is read and each is asked to activate again. The host's count step " +
+  "lists them by name, so the same list gives the same deployment on every run.";
+
+type SchemaResource = { inputProperties?: Record<string, unknown>; requiredInputs?: string[] };
+
+/** Adds the resource references the analyzer cannot infer to the schema it inferred. */
+export function withResourceReferences(schemaText: string): string {
+  const schema = JSON.parse(schemaText) as { resources?: Record<string, SchemaResource> };
+  const resource = (token: string): SchemaResource => {
+    const r = schema.resources?.[token];
+    if (r === undefined) throw new Error(`the inferred schema has no ${token}`);
+    return r;
   };
-  const client = schema.resources?.[KMS_CLIENT_TYPE];
-  if (client === undefined) throw new Error(`the inferred schema has no ${KMS_CLIENT_TYPE}`);
+  const client = resource(KMS_CLIENT_TYPE);
   // In the TypeScript argument order: after setupKey, before kmsServer.
   const inputs: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(client.inputProperties ?? {})) {
@@ -46,12 +63,25 @@ export function withHostReference(schemaText: string): string {
   }
   inputs.host ??= { $ref: HOST_REFERENCE, description: HOST_DESCRIPTION };
   client.inputProperties = inputs;
+
+  const barrier = resource(KMS_THRESHOLD_BARRIER_TYPE);
+  barrier.inputProperties = {
+    ...barrier.inputProperties,
+    host: { $ref: HOST_REFERENCE, description: BARRIER_HOST_DESCRIPTION },
+    clients: {
+      type: "array",
+      items: { $ref: CLIENT_REFERENCE },
+      description: BARRIER_CLIENTS_DESCRIPTION,
+    },
+  };
+  barrier.requiredInputs = [...(barrier.requiredInputs ?? []), "host", "clients"];
   return JSON.stringify(schema);
 }
 
 /**
- * The URN a `host` input carries: the engine's resource reference arrives as the URN string (no resource
- * module is registered for `kms`), as a Resource, or either wrapped in an Output with its dependencies.
+ * The URN a reference input carries: the engine's resource reference arrives as the URN string (no
+ * resource module is registered for `kms`), as a Resource, or either wrapped in an Output with its
+ * dependencies.
  */
 async function referencedUrn(value: unknown): Promise<string | undefined> {
   const v = pulumi.Output.isInstance(value)
@@ -61,33 +91,18 @@ async function referencedUrn(value: unknown): Promise<string | undefined> {
   return typeof v === "string" ? v : undefined;
 }
 
-/**
- * A client given `host` from another language: wired like `kmsServer: host.kmsServer` (attributed to the
- * host, its setup after the host's). It does not join the host's threshold barrier: that barrier's client
- * list closed when the host's own Construct ended. With kmsServer or lookupDomain also given, the inputs
- * stay as they are, so that KmsClient refuses the combination by its own rule.
- */
-export function clientInputs(inputs: pulumi.Inputs, host: KmsHost): pulumi.Inputs {
-  if (inputs.kmsServer !== undefined || inputs.lookupDomain !== undefined) {
-    return { ...inputs, host };
-  }
-  const { host: _host, ...rest } = inputs;
-  void _host;
-  return { ...rest, kmsServer: host.kmsServer };
-}
-
 export class KmsComponentProvider extends ComponentProvider {
   private schemaText?: string;
 
   constructor(
     options: ComponentProviderOptions & { version?: string },
-    private readonly hosts: HostRegistry = pluginHosts,
+    private readonly constructed: ComponentRegistry = pluginConstructed,
   ) {
     super(options);
   }
 
   override async getSchema(): Promise<string> {
-    this.schemaText ??= withHostReference(await super.getSchema());
+    this.schemaText ??= withResourceReferences(await super.getSchema());
     return this.schemaText;
   }
 
@@ -98,23 +113,47 @@ export class KmsComponentProvider extends ComponentProvider {
     options: pulumi.ComponentResourceOptions,
   ): Promise<ConstructResult> {
     if (type === KMS_CLIENT_TYPE && inputs.host !== undefined && inputs.host !== null) {
-      inputs = clientInputs(inputs, await this.liveHost(name, inputs.host));
+      const context = `KmsClient "${name}"`;
+      inputs = { ...inputs, host: await this.live(inputs.host, "host", KmsHost, context) };
+    }
+    if (type === KMS_THRESHOLD_BARRIER_TYPE) {
+      const context = `KmsThresholdBarrier "${name}"`;
+      const host = await this.live(inputs.host, "host", KmsHost, context);
+      const list = pulumi.Output.isInstance(inputs.clients)
+        ? await valueOf(inputs.clients as pulumi.Output<unknown>)
+        : inputs.clients;
+      if (!Array.isArray(list)) {
+        throw new KmsConfigError(
+          "clients",
+          showValue(list),
+          "a list of KmsClient resources",
+          context,
+        );
+      }
+      const clients: KmsClient[] = [];
+      for (const [i, c] of list.entries()) {
+        clients.push(await this.live(c, `clients[${i}]`, KmsClient, context));
+      }
+      inputs = { host, clients };
     }
     return super.construct(name, type, inputs, options);
   }
 
-  /** The KmsHost a client's `host` reference names, or a KmsConfigError before anything registers. */
-  private async liveHost(clientName: string, value: unknown): Promise<KmsHost> {
+  /** The live component a reference names, or a KmsConfigError before anything registers. */
+  private async live<T extends pulumi.ComponentResource>(
+    value: unknown,
+    argument: string,
+    cls: abstract new (...args: never[]) => T,
+    context: string,
+  ): Promise<T> {
     const urn = await referencedUrn(value);
-    const host = urn === undefined ? undefined : await this.hosts.find(urn);
-    if (host === undefined) {
-      throw new KmsConfigError(
-        "host",
-        urn === undefined ? showValue(value) : `a reference to ${urn}`,
-        "a KmsHost created earlier in the same program through this package's default provider (the plugin process that serves the client must have constructed the host; a host from another stack or another provider instance cannot be used: give its kmsServer instead)",
-        `KmsClient "${clientName}"`,
-      );
-    }
-    return host;
+    const found = urn === undefined ? undefined : await this.constructed.find(urn);
+    if (found instanceof cls) return found;
+    throw new KmsConfigError(
+      argument,
+      urn === undefined ? showValue(value) : `a reference to ${urn}`,
+      `a ${cls.name} created earlier in the same program through this package's default provider (the plugin process that serves this component must have constructed it; one from another stack or another provider instance cannot be used${cls === (KmsHost as unknown) ? ": give its kmsServer instead" : ""})`,
+      context,
+    );
   }
 }

@@ -18,8 +18,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { KmsConfigError } from "./errors";
 import * as lib from "./index";
-import { pluginHosts } from "./pluginHosts";
+import { clientStatus } from "./kmsClient";
+import { pluginConstructed } from "./pluginRegistry";
 import type { KmsClientArgs, KmsClientStatus } from "./kmsClient";
 import type { KmsHostArgs, KmsHostStatus } from "./kmsHost";
 import type { KmsSrvRecordArgs } from "./kmsSrvRecord";
@@ -146,8 +148,12 @@ class KmsHost extends KmsHostBase {
 
   constructor(name: string, args: KmsHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super(...baseArgs(name, args, opts));
-    // Clients constructed later in this process find it by the URN of their `host` reference.
-    pluginHosts.add(this as unknown as lib.KmsHost);
+    const host = this as unknown as lib.KmsHost;
+    // Clients arrive in later Construct calls, after the host's client list closed: they wait for the
+    // host's KmsThresholdBarrier instead of being refused.
+    host.barrier.acceptDeferredClients();
+    // Later Construct calls in this process find it by the URN of their `host` reference.
+    pluginConstructed.add(this);
   }
 }
 
@@ -164,6 +170,8 @@ class KmsClient extends KmsClientBase {
 
   constructor(name: string, args: KmsClientPluginArgs, opts?: pulumi.ComponentResourceOptions) {
     super(...baseArgs(name, args, opts));
+    // A KmsThresholdBarrier constructed later in this process finds it by URN.
+    pluginConstructed.add(this);
   }
 }
 
@@ -184,8 +192,75 @@ class KmsSrvRecord extends KmsSrvRecordBase {
   }
 }
 
+/** Type token of the explicit threshold barrier (pluginProvider.ts adds its inputs to the schema). */
+const KMS_THRESHOLD_BARRIER_TYPE = "kms:index:KmsThresholdBarrier";
+
+/**
+ * Inputs of KmsThresholdBarrier as the analyzer reads them: none. Its inputs are resource references,
+ * which the analyzer cannot express; the provider adds them to the schema (pluginProvider.ts): `host`
+ * (a KmsHost) and `clients` (a list of KmsClients given that host).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface KmsThresholdBarrierArgs {}
+
+/** What the provider passes at run time: the live components the references name. */
+interface KmsThresholdBarrierLiveArgs {
+  host?: unknown;
+  clients?: unknown;
+}
+
+/**
+ * The threshold barrier of a KmsHost for programs in other languages. Each component there is
+ * constructed in its own call, after the host's has ended, so the host cannot know its clients itself:
+ * this component names them. Construct it after the host and its clients (`host` and `clients` are the
+ * resources themselves). Once every listed client has run its setup, the host's count is read
+ * (`<host>-count`) and each client is asked to activate again (`<client>-activate`), so that together
+ * they end the same deployment activated when they reach the threshold. Its `clientStatuses` are the
+ * clients' states after that step.
+ */
+class KmsThresholdBarrier extends pulumi.ComponentResource {
+  /** The barrier's findings: count after all listed clients registered, duplicate CMIDs. */
+  public readonly activationReport: pulumi.Output<ActivationReport>;
+  /** Each listed client's licensing state after the barrier's re-activation, in the order of `clients`. */
+  public readonly clientStatuses: pulumi.Output<KmsClientStatus[]>;
+
+  constructor(name: string, args: KmsThresholdBarrierArgs, opts?: pulumi.ComponentResourceOptions) {
+    const context = `KmsThresholdBarrier "${name}"`;
+    const { host, clients } = args as KmsThresholdBarrierLiveArgs;
+    if (!(host instanceof lib.KmsHost)) {
+      throw new KmsConfigError("host", "a value that is not a KmsHost", "a KmsHost", context);
+    }
+    if (!Array.isArray(clients) || !clients.every((c) => c instanceof lib.KmsClient)) {
+      throw new KmsConfigError(
+        "clients",
+        "a value that is not a list of KmsClients",
+        "a list of KmsClients",
+        context,
+      );
+    }
+    const members = host.barrier.explicitMembers(
+      name,
+      clients as lib.KmsClient[],
+      (c) => `KmsClient "${(c as lib.KmsClient).clientName}"`,
+    );
+    super(
+      KMS_THRESHOLD_BARRIER_TYPE,
+      name,
+      { summary: { name, hostName: host.summaryValue.name, clients: members.map((m) => m.name) } },
+      opts,
+    );
+    const { barrier, finals } = host.barrier.explicit(name, members);
+    this.activationReport = barrier.report;
+    this.clientStatuses = pulumi.all(finals).apply((results) => results.map(clientStatus));
+    this.registerOutputs({
+      activationReport: this.activationReport,
+      clientStatuses: this.clientStatuses,
+    });
+  }
+}
+
 /** The classes the plugin serves (named like the TypeScript classes: the name is the type token). */
-export const pluginComponents = [KmsHost, KmsClient, KmsSrvRecord];
+export const pluginComponents = [KmsHost, KmsClient, KmsSrvRecord, KmsThresholdBarrier];
 
 /** The repository root: the directory with PulumiPlugin.yaml (from components/ or bin/components/). */
 export function packageRoot(from: string = __dirname): string {

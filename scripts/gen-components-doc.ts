@@ -50,8 +50,9 @@ const SECTIONS: Section[] = [
     note:
       "Exactly one of `azureVm` or `ssh` (see KmsHost for their fields); `product` or `setupKey`; at most " +
       "one of `host`, `kmsServer`, `lookupDomain`. Other languages pass `host` as a resource reference " +
-      "(the client is wired as with the host's `kmsServer` output, without the barrier) or the host's " +
-      "`kmsServer` output; either resolves after the host's setup, so the client waits for the host. With a plain `kmsServer` string, `lookupDomain` or DNS discovery of a KmsHost in the " +
+      "(and list the client in the host's `KmsThresholdBarrier` to join its threshold barrier, see " +
+      "[multi-language.md](multi-language.md)) or the host's `kmsServer` output; the client waits for " +
+      "the host's setup either way. With a plain `kmsServer` string, `lookupDomain` or DNS discovery of a KmsHost in the " +
       "same program, give the client `dependsOn: [host]`.",
   },
   {

@@ -12,6 +12,7 @@ import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { encodeParameterValue } from "../components/scripts";
 
 const ROOT = path.resolve(__dirname, "..");
 const PULUMI = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [ROOT] }));
@@ -100,8 +101,10 @@ function startEngine(): Promise<number> {
       const res = new resourcePb.RegisterResourceResponse();
       res.setUrn(urnOf(req.getType(), req.getName()));
       if (req.getCustom()) res.setId(`${req.getName()}-id`);
-      // A real provider would return its state: here, the inputs.
-      res.setObject(structPb.Struct.fromJavaScript(inputs));
+      // A real provider would return its state: here, the inputs, and for a remote command the result
+      // line its script prints (see scriptOutput).
+      const stdout = req.getType() === "command:remote:Command" ? scriptOutput(req.getName()) : "";
+      res.setObject(structPb.Struct.fromJavaScript(stdout ? { ...inputs, stdout } : inputs));
       cb(null, res);
     },
     registerResourceOutputs: (
@@ -144,11 +147,12 @@ function construct(
   name: string,
   inputs: Record<string, unknown>,
   dependencies: Record<string, string[]> = {},
+  dryRun = true,
 ): Promise<Constructed> {
   const req = new providerPb.ConstructRequest();
   req.setProject("kms-yaml");
   req.setStack("dev");
-  req.setDryrun(true);
+  req.setDryrun(dryRun);
   req.setParallel(1);
   req.setMonitorendpoint(`127.0.0.1:${monitorPort}`);
   req.setType(type);
@@ -169,6 +173,47 @@ const one = (type: string, name: string): Registered => {
   expect(found).toHaveLength(1);
   return found[0];
 };
+
+/**
+ * What each script prints on a fake machine: hosts (`kms*`) are activated KMS hosts whose count reads 5
+ * after their clients; a client's setup ends pending (0xC004F038, the count was still below the
+ * threshold) and its barrier re-activation succeeds.
+ */
+function scriptOutput(stepName: string): string {
+  const client = stepName.replace(/-(setup|activate)$/, "");
+  const line = (r: Record<string, unknown>) => `log line\n${JSON.stringify({ ok: true, ...r })}\n`;
+  if (/^kms\d*-setup$/.test(stepName)) {
+    return line({
+      script: "host-setup",
+      isKmsHost: true,
+      licenseStatus: "Licensed",
+      currentCount: 0,
+    });
+  }
+  if (/^kms\d*-count$/.test(stepName)) {
+    return line({ script: "status", role: "host", isKmsHost: true, currentCount: 5 });
+  }
+  if (stepName.endsWith("-setup")) {
+    return line({
+      script: "client-setup",
+      activated: false,
+      pending: true,
+      pendingReason: "0xC004F038",
+      licenseStatus: "Licensed",
+      cmid: `cmid-${client}`,
+    });
+  }
+  if (stepName.endsWith("-activate")) {
+    return line({
+      script: "client-activate",
+      activated: true,
+      pending: false,
+      licenseStatus: "Licensed",
+      cmid: `cmid-${client}`,
+    });
+  }
+  return "";
+}
 
 function rpc<T>(method: string, req: unknown): Promise<T> {
   return new Promise((resolve, reject) =>
@@ -246,7 +291,7 @@ describe("the plugin from a clean checkout, started by the SDK's run-plugin", ()
     expect(plugin.exitCode).toBeNull();
   });
 
-  test("GetSchema: package kms with the three component tokens", async () => {
+  test("GetSchema: package kms with the four component tokens", async () => {
     const req = new providerPb.GetSchemaRequest();
     const res = await rpc<{ getSchema(): string }>("getSchema", req);
     const schema = JSON.parse(res.getSchema()) as {
@@ -265,7 +310,16 @@ describe("the plugin from a clean checkout, started by the SDK's run-plugin", ()
       "kms:index:KmsClient",
       "kms:index:KmsHost",
       "kms:index:KmsSrvRecord",
+      "kms:index:KmsThresholdBarrier",
     ]);
+    // The explicit threshold barrier of other languages: the host and the clients that join it.
+    const barrier = schema.resources["kms:index:KmsThresholdBarrier"];
+    expect(barrier.requiredInputs?.sort()).toEqual(["clients", "host"]);
+    expect(barrier.inputProperties?.host).toMatchObject({ $ref: "#/resources/kms:index:KmsHost" });
+    expect(barrier.inputProperties?.clients).toMatchObject({
+      type: "array",
+      items: { $ref: "#/resources/kms:index:KmsClient" },
+    });
     // Other languages give KmsClient `host` as a resource reference to a KmsHost of the same package.
     expect(schema.resources["kms:index:KmsClient"].inputProperties?.host).toEqual({
       $ref: "#/resources/kms:index:KmsHost",
@@ -361,5 +415,142 @@ describe("the plugin from a clean checkout, started by the SDK's run-plugin", ()
       ),
     ).rejects.toThrow(/KmsClient "app-02": host must be .*KmsHost.*; received .*elsewhere/);
     expect(registered.filter((r) => r.name.startsWith("app-02"))).toEqual([]);
+  }, 60_000);
+
+  test("KmsThresholdBarrier: clients given host, each in its own Construct, join the barrier it lists; the count step and the re-activation steps are those of TypeScript", async () => {
+    const urn = (type: string, name: string) => `urn:pulumi:dev::kms-yaml::${type}::${name}`;
+    const host = await construct("kms:index:KmsHost", "kms2", {
+      hostKey: HOST_KEY,
+      ssh: { host: "kms02.corp.example.com", user: "kmsadmin", password: "pw-1" },
+    });
+    const hostRef = { host: resourceRef(host.getUrn()) };
+    const clients: string[] = [];
+    for (const [name, ip] of [
+      ["b-01", "10.0.1.1"],
+      ["b-02", "10.0.1.2"],
+    ]) {
+      const c = await construct(
+        "kms:index:KmsClient",
+        name,
+        {
+          ssh: { host: ip, user: "admin", password: "pw-2" },
+          product: "Windows Server 2022 Datacenter",
+          ...hostRef,
+        },
+        { host: [host.getUrn()] },
+      );
+      clients.push(c.getUrn());
+    }
+    // Nothing of the barrier exists until the barrier component lists the clients.
+    expect(
+      registered.filter((r) => r.name === "kms2-count" || r.name.endsWith("-activate")),
+    ).toEqual([]);
+    const barrier = await construct(
+      "kms:index:KmsThresholdBarrier",
+      "kms2-barrier",
+      { ...hostRef, clients: [...clients].reverse().map(resourceRef) },
+      { host: [host.getUrn()], clients: [...clients].reverse() },
+    );
+    expect(barrier.getUrn()).toBe(urn("kms:index:KmsThresholdBarrier", "kms2-barrier"));
+    const count = one("command:remote:Command", "kms2-count");
+    expect(count.parent).toBe(host.getUrn());
+    expect(count.dependencies).toEqual(
+      expect.arrayContaining(
+        ["kms2-setup", "b-01-setup", "b-02-setup"].map((n) => urn("command:remote:Command", n)),
+      ),
+    );
+    // The client list in code-point order, whatever order the program listed them in.
+    expect(JSON.stringify(count.inputs.stdin)).toContain(encodeParameterValue("b-01,b-02"));
+    for (const [i, name] of ["b-01", "b-02"].entries()) {
+      const activate = one("command:remote:Command", `${name}-activate`);
+      expect(activate.parent).toBe(clients[i]);
+      expect(activate.dependencies).toContain(urn("command:remote:Command", "kms2-count"));
+    }
+    expect(Object.keys(barrier.getState().toJavaScript()).sort()).toEqual([
+      "activationReport",
+      "clientStatuses",
+    ]);
+  }, 60_000);
+
+  test("KmsThresholdBarrier listing a client of another host: a KmsConfigError naming clients[0], nothing registered", async () => {
+    const other = await construct("kms:index:KmsHost", "kms3", {
+      hostKey: HOST_KEY,
+      ssh: { host: "kms03.corp.example.com", user: "kmsadmin", password: "pw-1" },
+    });
+    const clientUrn = "urn:pulumi:dev::kms-yaml::kms:index:KmsClient::b-01";
+    await expect(
+      construct(
+        "kms:index:KmsThresholdBarrier",
+        "kms3-barrier",
+        { host: resourceRef(other.getUrn()), clients: [resourceRef(clientUrn)] },
+        { host: [other.getUrn()], clients: [clientUrn] },
+      ),
+    ).rejects.toThrow(
+      /KmsThresholdBarrier "kms3-barrier": clients\[0\] must be .*; received KmsClient "b-01"/,
+    );
+    expect(registered.filter((r) => r.name.startsWith("kms3-") && r.name !== "kms3-setup")).toEqual(
+      [],
+    );
+  }, 60_000);
+
+  test("KmsThresholdBarrier in `pulumi up`: clients whose setup ended pending are activated by the barrier; its report and the clients' final statuses come back", async () => {
+    const up = true;
+    const host = await construct(
+      "kms:index:KmsHost",
+      "kms4",
+      {
+        hostKey: HOST_KEY,
+        ssh: { host: "kms04.corp.example.com", user: "kmsadmin", password: "pw" },
+      },
+      {},
+      !up,
+    );
+    const clients: Constructed[] = [];
+    for (const [name, ip] of [
+      ["c-01", "10.0.2.1"],
+      ["c-02", "10.0.2.2"],
+    ]) {
+      clients.push(
+        await construct(
+          "kms:index:KmsClient",
+          name,
+          {
+            ssh: { host: ip, user: "admin", password: "pw" },
+            product: "Windows Server 2022 Datacenter",
+            host: resourceRef(host.getUrn()),
+          },
+          { host: [host.getUrn()] },
+          !up,
+        ),
+      );
+    }
+    // Each client's own status is its setup's: pending, the count was below the threshold then.
+    for (const c of clients) {
+      expect(c.getState().toJavaScript().status).toMatchObject({ activated: false, pending: true });
+    }
+    const barrier = await construct(
+      "kms:index:KmsThresholdBarrier",
+      "kms4-barrier",
+      {
+        host: resourceRef(host.getUrn()),
+        clients: clients.map((c) => resourceRef(c.getUrn())),
+      },
+      { host: [host.getUrn()], clients: clients.map((c) => c.getUrn()) },
+      !up,
+    );
+    const state = barrier.getState().toJavaScript();
+    expect(state.activationReport).toEqual({
+      clients: 2,
+      distinctMachines: 2,
+      currentCount: 5,
+      activated: 2,
+      pending: 0,
+      duplicateCmids: [],
+      warnings: [],
+    });
+    expect(state.clientStatuses).toEqual([
+      expect.objectContaining({ activated: true, pending: false, cmid: "cmid-c-01" }),
+      expect.objectContaining({ activated: true, pending: false, cmid: "cmid-c-02" }),
+    ]);
   }, 60_000);
 });

@@ -41,7 +41,7 @@ const sorted = (xs: Iterable<string> | undefined) => [...(xs ?? [])].sort();
 const resource = (cls: string) => schema.resources[`kms:index:${cls}`];
 
 describe("plugin schema", () => {
-  test("package name, version and exactly the three component tokens", () => {
+  test("package name, version and exactly the four component tokens", () => {
     expect(PLUGIN_NAME).toBe("kms");
     expect(schema.name).toBe("kms");
     expect(schema.version).toBe(require("../package.json").version);
@@ -49,14 +49,20 @@ describe("plugin schema", () => {
       "kms:index:KmsClient",
       "kms:index:KmsHost",
       "kms:index:KmsSrvRecord",
+      "kms:index:KmsThresholdBarrier",
     ]);
     expect(Object.values(schema.resources).every((r) => r.isComponent)).toBe(true);
   });
 
   test("the plugin classes are the TypeScript classes at run time, with the same type tokens", () => {
-    expect(pluginComponents.map((c) => c.name)).toEqual(["KmsHost", "KmsClient", "KmsSrvRecord"]);
+    expect(pluginComponents.map((c) => c.name)).toEqual([
+      "KmsHost",
+      "KmsClient",
+      "KmsSrvRecord",
+      "KmsThresholdBarrier",
+    ]);
     const reals = [lib.KmsHost, lib.KmsClient, lib.KmsSrvRecord];
-    pluginComponents.forEach((c, i) => {
+    pluginComponents.slice(0, 3).forEach((c, i) => {
       expect(Object.getPrototypeOf(c)).toBe(reals[i]);
       expect((c as unknown as { __pulumiType: string }).__pulumiType).toBe(
         `kms:index:${reals[i].name}`,
@@ -176,5 +182,19 @@ describe("plugin schema", () => {
     ]).toEqual([undefined, undefined, undefined, undefined]);
     // The components wrap them in pulumi.secret themselves, whatever the calling language sent.
     expect(host.hostKey.description).toContain("Secret everywhere");
+  });
+
+  test("KmsThresholdBarrier (plugin only): host and clients required resource references; activationReport and clientStatuses", () => {
+    const r = resource("KmsThresholdBarrier");
+    expect(sorted(r.requiredInputs)).toEqual(["clients", "host"]);
+    expect(sorted(Object.keys(r.inputProperties))).toEqual(["clients", "host"]);
+    expect(r.inputProperties.host.$ref).toBe("#/resources/kms:index:KmsHost");
+    expect(r.inputProperties.clients).toMatchObject({
+      type: "array",
+      items: { $ref: "#/resources/kms:index:KmsClient" },
+    });
+    expect(sorted(Object.keys(r.properties))).toEqual(["activationReport", "clientStatuses"]);
+    expect(r.properties.activationReport.$ref).toBe("#/types/kms:index:ActivationReport");
+    expect(r.properties.clientStatuses.items?.$ref).toBe("#/types/kms:index:KmsClientStatus");
   });
 });

@@ -32,8 +32,8 @@ export interface KmsClientArgs {
   /**
    * A KmsHost in the same program: the client uses its `kmsServer` and joins its threshold barrier.
    * Declare the client in the same synchronous part of the program as the host (not after an `await`):
-   * a later one is refused. Other languages give the host (a resource reference): the client is then
-   * wired as with `kmsServer: host.kmsServer` and does not join the barrier (docs/multi-language.md).
+   * a later one is refused. Other languages give the host as a resource reference and join the barrier
+   * by listing the client in the host's `KmsThresholdBarrier` (docs/multi-language.md).
    * @default - see `kmsServer` and `lookupDomain`
    */
   host?: KmsHost;

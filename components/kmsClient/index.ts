@@ -47,7 +47,13 @@ export class KmsClient extends pulumi.ComponentResource {
   constructor(name: string, args: KmsClientArgs, opts?: pulumi.ComponentResourceOptions) {
     const { summary, target, product } = validateKmsClientArgs(name, args);
     refuseBarrierDeadlock(name, args.host, opts?.dependsOn);
-    if (args.host?.barrier.isClosed && summary.activate) {
+    // A client constructed after its host's list closed: refused in TypeScript; a deferred member of the
+    // multi-language plugin's hosts, which an explicit barrier (KmsThresholdBarrier) lists later.
+    const deferred =
+      args.host !== undefined &&
+      args.host.barrier.isClosed &&
+      args.host.barrier.acceptsDeferredClients;
+    if (args.host?.barrier.isClosed && summary.activate && !deferred) {
       throw args.host.barrier.lateClientError(name);
     }
     super(KMS_CLIENT_TYPE, name, { summary }, opts);
@@ -79,12 +85,19 @@ export class KmsClient extends pulumi.ComponentResource {
 
     // Another KmsClient of the same host on the same machine (Windows and Office): run after it, setup
     // after setup and re-activation after re-activation (Run Command runs one script at a time on a VM).
+    // (Not for a deferred client: Construct calls may arrive in any order; its dependsOn orders it.)
     const sameMachine =
-      args.host && summary.machine ? args.host.clientSteps.get(summary.machine) : undefined;
+      args.host && summary.machine && !deferred
+        ? args.host.clientSteps.get(summary.machine)
+        : undefined;
     const setupDependsOn: pulumi.CustomResourceOptions["dependsOn"] = args.host
       ? // With `host`, wait for the host's setup steps only: depending on the whole host component would
         // also wait for its count step, which waits for this client.
-        [args.host.barrier.hostSetup, ...(sameMachine ? [sameMachine.setup] : [])]
+        [
+          args.host.barrier.hostSetup,
+          ...(sameMachine ? [sameMachine.setup] : []),
+          ...(deferred ? plainDependsOn(opts?.dependsOn) : []),
+        ]
       : // Without `host`, the component's own dependsOn (e.g. the Windows KmsClient of this machine)
         // also orders the script run; passed as given (the SDK takes a resource, a list or an Output).
         opts?.dependsOn;
@@ -96,30 +109,41 @@ export class KmsClient extends pulumi.ComponentResource {
     // The client's last word: its re-activation step's result when it needed one, else its setup's.
     let final: pulumi.Output<ClientResult> | undefined;
     if (args.host && summary.activate) {
-      args.host.barrier.join(
-        { name, machine: summary.machine, family: summary.family, setup: setup.resource },
-        (countStep) => {
-          // Once every client of the host has registered and the host's count was read, the client is
-          // asked to activate again: a client whose setup ended pending (0xC004F038, the count was still
-          // below the threshold) activates now instead of after its activation interval. The step is
-          // registered here, for every member, so that a preview and a saved plan show it; for a client
-          // that activated at setup it is one cheap Activate() call. It runs again when the setup
-          // changes, and waits for the previous configuration of the same machine (Run Command runs
-          // one script at a time per VM in these components). Parameters derived from the previous
-          // configuration's result carry its steps as dependencies (no resource inside an apply).
-          const parameters = pulumi
-            .all([setupParameters, sameMachine?.done ?? pulumi.output(undefined)])
-            .apply(([p]) => clientActivateParameters(applicationId, p).parameters);
-          final = runScript(
-            `${name}-activate`,
-            { target, script: "client-activate", parameters },
-            { parent: this, dependsOn: [countStep] },
-          ).result as pulumi.Output<ClientResult>;
-          return final;
-        },
-      );
+      const member = {
+        name,
+        machine: summary.machine,
+        family: summary.family,
+        setup: setup.resource,
+      };
+      const makeFinal = (
+        countStep: pulumi.Resource,
+        after: pulumi.Output<unknown> | undefined,
+      ): pulumi.Output<ClientResult> => {
+        // Once every client of the host has registered and the host's count was read, the client is
+        // asked to activate again: a client whose setup ended pending (0xC004F038, the count was still
+        // below the threshold) activates now instead of after its activation interval. The step is
+        // registered here, for every member, so that a preview and a saved plan show it; for a client
+        // that activated at setup it is one cheap Activate() call. It runs again when the setup
+        // changes, and waits for the previous configuration of the same machine (Run Command runs
+        // one script at a time per VM in these components). Parameters derived from the previous
+        // configuration's result carry its steps as dependencies (no resource inside an apply).
+        const parameters = pulumi
+          .all([setupParameters, after ?? sameMachine?.done ?? pulumi.output(undefined)])
+          .apply(([p]) => clientActivateParameters(applicationId, p).parameters);
+        return runScript(
+          `${name}-activate`,
+          { target, script: "client-activate", parameters },
+          { parent: this, dependsOn: [countStep] },
+        ).result as pulumi.Output<ClientResult>;
+      };
+      if (deferred) {
+        // Its status stays the setup's; the explicit barrier reports the re-activation's.
+        args.host.barrier.defer({ ...member, client: this, makeFinal });
+      } else {
+        args.host.barrier.join(member, (countStep) => (final = makeFinal(countStep, undefined)));
+      }
     }
-    if (args.host && summary.machine) {
+    if (args.host && summary.machine && !deferred) {
       args.host.clientSteps.set(summary.machine, {
         setup: setup.resource,
         done: final ?? (setup.result as pulumi.Output<unknown>),
@@ -131,6 +155,14 @@ export class KmsClient extends pulumi.ComponentResource {
     this.product = pulumi.output(summary.product);
     this.registerOutputs({ status: this.status, product: this.product, summary });
   }
+}
+
+/** A deferred client's own `dependsOn` (the plugin passes a plain list) also orders its setup. */
+function plainDependsOn(
+  dependsOn: pulumi.ComponentResourceOptions["dependsOn"],
+): pulumi.Input<pulumi.Resource>[] {
+  if (dependsOn === undefined) return [];
+  return Array.isArray(dependsOn) ? dependsOn : [dependsOn as pulumi.Input<pulumi.Resource>];
 }
 
 /**
