@@ -41,15 +41,21 @@ test("the chart is an SVG document with both series and the never-activating fam
   expect(svg).toContain('xmlns="http://www.w3.org/2000/svg"');
   expect(svg).toContain("host and family: kms Windows Server; behaviour: with barrier");
   expect(svg).toContain("host and family: kms Windows Server; behaviour: default");
-  expect(svg).toContain("Never activate: kms Office");
+  expect(svg).toContain("Never activate: kms Office (count 1 of the 5 needed)");
   expect(svg).toContain("minutes after deployment");
 });
 
 describe("readability (the rendered SVG's text, as a renderer draws it)", () => {
   /** The text elements of an SVG, unescaped. */
   const texts = (svg: string) =>
-    [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) =>
-      m[1].replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">"),
+    [...svg.matchAll(/<text[^>]*>([\s\S]*?)<\/text>/g)].map((m) =>
+      m[1]
+        .replace(/<tspan[^>]*>/g, "\n")
+        .replace(/<\/tspan>/g, "")
+        .trim()
+        .replace(/&amp;/g, "&")
+        .replace(/&lt;/g, "<")
+        .replace(/&gt;/g, ">"),
     );
 
   test("legend labels and titles in full (no ellipsis), one entry per host and family", async () => {
@@ -75,9 +81,9 @@ describe("readability (the rendered SVG's text, as a renderer draws it)", () => 
 
   test("each threshold is a labelled rule; a family that never activates shows its count and threshold", async () => {
     const t = texts(await renderForecastSvg(f));
-    // Both families need 5: one label on the shared rule names both.
+    // Both families need 5: one label on the shared rule names both, one line each.
     expect(t).toContain(
-      "kms Windows Server: threshold 5; kms Office: threshold 5, count 1: never activates",
+      "kms Windows Server: threshold 5\nkms Office: threshold 5, count 1: never activates",
     );
   });
 });
