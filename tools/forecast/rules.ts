@@ -1,0 +1,27 @@
+/** The numbers and names the forecast model uses: the catalog's (Microsoft's, kms-domain.md §2). */
+import { ACTIVATION } from "../../components/catalog/activation";
+import type { ActivationFamily } from "../../components/summary";
+
+/** The numbers the model uses: the catalog's (Microsoft's, see kms-domain.md §2.1 and §2.2). */
+export const FORECAST_RULES = {
+  thresholds: ACTIVATION.thresholds,
+  countGroup: ACTIVATION.countGroup,
+  hostMemory: { windows: ACTIVATION.hostMemory, office: ACTIVATION.officeHostMemory } as Record<
+    CountGroup,
+    number
+  >,
+  countWindowDays: ACTIVATION.countWindowDays,
+  defaultActivationIntervalMinutes: ACTIVATION.defaultActivationIntervalMinutes,
+  defaultRenewalIntervalMinutes: ACTIVATION.defaultRenewalIntervalMinutes,
+  validityDays: ACTIVATION.validityDays,
+};
+
+export type CountGroup = "windows" | "office";
+
+export const FAMILY_NAMES: Record<ActivationFamily, string> = {
+  windowsClient: "Windows client OS",
+  windowsServer: "Windows Server",
+  office: "Office",
+};
+
+export const FAMILIES: ActivationFamily[] = ["windowsClient", "windowsServer", "office"];
