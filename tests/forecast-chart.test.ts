@@ -1,4 +1,4 @@
-import { chartRows, renderForecastSvg } from "../tools/chart";
+import { chartRows, countTicks, renderForecastSvg } from "../tools/chart";
 import { forecast } from "../tools/forecast";
 
 const f = forecast({
@@ -86,4 +86,28 @@ describe("readability (the rendered SVG's text, as a renderer draws it)", () => 
       "kms Windows Server: threshold 5\nkms Office: threshold 5, count 1: never activates",
     );
   });
+});
+
+test("drawing the chart prints nothing (vega-lite's WARN lines went to the user's terminal)", async () => {
+  const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+  const log = jest.spyOn(console, "log").mockImplementation(() => undefined);
+  const error = jest.spyOn(console, "error").mockImplementation(() => undefined);
+  try {
+    await renderForecastSvg(f);
+    expect([...warn.mock.calls, ...log.mock.calls, ...error.mock.calls]).toEqual([]);
+  } finally {
+    warn.mockRestore();
+    log.mockRestore();
+    error.mockRestore();
+  }
+});
+
+test.each([
+  [2, [0, 1, 2]],
+  [6, [0, 1, 2, 3, 4, 5, 6]],
+  [11, [0, 2, 4, 6, 8, 10, 12]],
+  [31, [0, 5, 10, 15, 20, 25, 30, 35]],
+  [51, [0, 10, 20, 30, 40, 50, 60]],
+])("count ticks up to %d: whole numbers from 0 past the top, at most about ten", (top, ticks) => {
+  expect(countTicks(top)).toEqual(ticks);
 });
