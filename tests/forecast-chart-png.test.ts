@@ -43,7 +43,10 @@ async function planned(dir: string, config: Record<string, string> = {}): Promis
 }
 
 const charts: [string, () => Promise<Forecast>][] = [
-  ["reference stack, default config (a host with no clients)", () => planned(root)],
+  [
+    "reference stack, no client VMs (a host with no clients)",
+    () => planned(root, { newClientCount: "0" }),
+  ],
   ["reference stack, 5 new Windows Server VMs", () => planned(root, { newClientCount: "5" })],
   [
     "reference stack, 4 new Windows Server VMs (never activate)",
@@ -245,6 +248,6 @@ test("a family that never activates is named with its count and threshold", () =
 });
 
 test("a host with no clients is named", () => {
-  const { svg } = chart("reference stack, default config (a host with no clients)");
+  const { svg } = chart("reference stack, no client VMs (a host with no clients)");
   expect(texts(svg, "role-title-subtitle").map((t) => t.text)).toEqual(["No clients: kms"]);
 });
