@@ -186,11 +186,14 @@ export function chartSpec(f: Forecast): Record<string, unknown> {
         data: { values: labels.filter((l) => l.label.length === n) },
         mark: {
           type: "text",
-          align: "left",
+          // At the right end, where the lines have reached their final count: a label there meets a
+          // line only when the final count is just above the threshold (the barrier's line is there on
+          // the left too, and the default's early count adds more on the left).
+          align: "right",
           baseline: "alphabetic",
-          dx: 4,
+          dx: -4,
           dy: -4 - (n - 1) * LABEL_LINE_HEIGHT,
-          x: 0,
+          x: { expr: "width" },
           fontSize: 11,
           lineHeight: LABEL_LINE_HEIGHT,
           color: "#333",
