@@ -1,6 +1,7 @@
 /**
  * Multi-language component plugin: `pulumi package add <this repository>` gives Python, Go, C#, Java and
- * YAML programs `kms:index:KmsHost`, `kms:index:KmsClient` and `kms:index:KmsSrvRecord`.
+ * YAML programs `kms:index:KmsHost`, `kms:index:KmsClient` and `kms:index:KmsSrvRecord`, and
+ * `kms:index:KmsThresholdBarrier`, the host's threshold barrier, which TypeScript programs have implicitly.
  *
  * The schema comes from Pulumi's TypeScript analyzer (`@pulumi/pulumi/provider/experimental`), which
  * accepts a class only when it extends `ComponentResource` directly, has one constructor with an `args`

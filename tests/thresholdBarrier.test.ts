@@ -13,6 +13,7 @@ const { KmsConfigError } = require("../components") as typeof import("../compone
 
 type Ctor = new (name: string, args: object) => { [k: string]: unknown };
 const [PluginHost, PluginClient, , Barrier] = pluginComponents as unknown as Ctor[];
+const MOCK_COMMAND_TYPE = "azure-native:compute:VirtualMachineRunCommandByVirtualMachine";
 const HOST_KEY = "BBBBB-CCCCC-DDDDD-FFFFF-KHMXV";
 const vm = (vmName: string) => ({ resourceGroupName: "rg", vmName, location: "westeurope" });
 
@@ -94,6 +95,29 @@ describe("KmsThresholdBarrier (plugin)", () => {
     expect(() => new Barrier("k3-barrier", { host, clients: list(clients) })).toThrow(message);
     await settle();
     expect(mocks.resources).toEqual([]);
+  });
+
+  test("Windows and Office on one machine: re-activated one after the other, in list order", async () => {
+    const host = new PluginHost("k5", { hostKey: HOST_KEY, azureVm: vm("k5-vm") });
+    await Promise.resolve();
+    await Promise.resolve();
+    const windows = new PluginClient("e-win", {
+      azureVm: vm("app-e"),
+      product: "Windows Server 2022 Datacenter",
+      host,
+    });
+    const office = new PluginClient("e-office", {
+      azureVm: vm("app-e"),
+      product: "Office LTSC Professional Plus 2024",
+      host,
+    });
+    const barrier = new Barrier("k5-barrier", { host, clients: [office, windows] });
+    await valueOf(barrier.activationReport as never);
+    await settle();
+    const first = mocks.one(MOCK_COMMAND_TYPE, "e-office-activate");
+    const second = mocks.one(MOCK_COMMAND_TYPE, "e-win-activate");
+    expect(second.dependencies).toContain(first.urn);
+    expect(first.dependencies).not.toContain(second.urn);
   });
 
   test("one barrier per host: a second is refused, naming the first", async () => {
