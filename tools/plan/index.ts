@@ -19,21 +19,20 @@ import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "../../components/summary";
 import type { KmsClientSummary, KmsHostSummary } from "../../components/summary";
 import { forecast, specFromSummaries } from "../forecast";
 import { createPlanMocks, unwrapSecrets } from "./mocks";
-import type { LabHook } from "./mocks";
+import { captureLog, recordRegistrations, watchForStall, whenFailedAndQuiet } from "./run";
 import {
   isSecretConfig,
   PlanOptions,
   effectiveLevel,
   PlannedResource,
-  PlanDiagnostic,
   PlanResult,
   PlanProgram,
-  Recorded,
   STACK_TYPE,
 } from "./types";
 import { configString, loadProject, programFromDirectory, qualify } from "./load";
 import { redact, scrub } from "./values";
-import { runPolicies, agreeWithPolicies, selectPolicies } from "./policies";
+import { runPolicies, selectPolicies } from "./policies";
+import { agreeWithPolicies } from "./agreement";
 
 export { effectiveLevel, isBlocking, parsePolicyConfig, secretConfig } from "./types";
 export type {
@@ -80,38 +79,6 @@ async function withoutStackCapture<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-interface MonitorLike {
-  registerResource(
-    req: RegisterRequest,
-    cb: (err: unknown, resp?: RegisterResponse) => void,
-  ): unknown;
-  registerResourceOutputs(
-    req: { getUrn(): string; getOutputs(): unknown },
-    cb: (err: unknown) => void,
-  ): unknown;
-}
-interface RegisterRequest {
-  getType(): string;
-  getName(): string;
-  getParent(): string;
-  getCustom(): boolean;
-  getObject(): unknown;
-  getDependenciesList(): string[];
-  getPropertydependenciesMap(): {
-    forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void;
-  };
-  getProvider(): string;
-  getProtect?(): boolean;
-  getIgnorechangesList?(): string[];
-  getDeletebeforereplacedefined?(): boolean;
-  getDeletebeforereplace?(): boolean;
-  getAdditionalsecretoutputsList?(): string[];
-}
-interface RegisterResponse {
-  getUrn(): string;
-  getObject(): unknown;
-}
-
 async function planOnce(program: PlanProgram, options: PlanOptions): Promise<PlanResult> {
   const loaded = typeof program === "string" ? loadProject(program, options.stack) : undefined;
   const project = options.project ?? loaded?.project ?? "project";
@@ -150,94 +117,14 @@ async function planOnce(program: PlanProgram, options: PlanOptions): Promise<Pla
     options.preview ?? false,
   );
   pulumi.runtime.setAllConfig(config, [...secretKeys]);
-  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
-  const recorded: Recorded[] = [];
-  const byUrn = new Map<string, Recorded>();
-  const deserialize = (s: unknown) =>
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    pulumi.runtime.deserializeProperties(s as any, true) as Record<string, unknown>;
-  const typeOfUrn = (urn: string) => urn.split("::")[2]?.split("$").pop();
-
-  const originalRegister = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, cb) => {
-    const propertyDependencies: Record<string, string[]> = {};
-    req.getPropertydependenciesMap().forEach((v, k) => {
-      propertyDependencies[k] = v.getUrnsList();
-    });
-    const rec: Recorded = {
-      type: req.getType(),
-      name: req.getName(),
-      custom: req.getCustom(),
-      parent: req.getParent() || undefined,
-      inputs: deserialize(req.getObject()),
-      dependencies: req.getDependenciesList(),
-      propertyDependencies,
-      provider: req.getProvider() || undefined,
-      options: {
-        protect: req.getProtect?.() ?? false,
-        ignoreChanges: req.getIgnorechangesList?.() ?? [],
-        deleteBeforeReplace: req.getDeletebeforereplacedefined?.()
-          ? req.getDeletebeforereplace?.()
-          : undefined,
-        additionalSecretOutputs: req.getAdditionalsecretoutputsList?.() ?? [],
-      },
-    };
-    recorded.push(rec);
-    mocks.setParentType(
-      rec.type,
-      rec.name,
-      rec.parent ? typeOfUrn(rec.parent) : undefined,
-      rec.parent,
-    );
-    return originalRegister(req, (err, resp) => {
-      if (!err && resp) {
-        rec.urn = resp.getUrn();
-        byUrn.set(rec.urn, rec);
-        if (rec.custom) rec.state = deserialize(resp.getObject());
-      }
-      cb(err, resp);
-    });
-  };
-  const originalOutputs = monitor.registerResourceOutputs.bind(monitor);
-  monitor.registerResourceOutputs = (req, cb) => {
-    const rec = byUrn.get(req.getUrn());
-    if (rec) rec.registeredOutputs = deserialize(req.getOutputs());
-    return originalOutputs(req, cb);
-  };
+  const recorded = recordRegistrations(mocks);
 
   // Capture pulumi.log and failures that surface only as unhandled rejections.
-  const diagnostics: PlanDiagnostic[] = [];
-  const log = pulumi.log as unknown as Record<string, unknown>;
-  const saved = { info: log.info, warn: log.warn, error: log.error };
-  for (const severity of ["info", "warn", "error"] as const) {
-    log[severity] = (msg: string, resource?: { __name?: string; __pulumiType?: string }) => {
-      diagnostics.push({
-        severity,
-        message: msg,
-        ...(resource?.__name
-          ? { resource: `${resource.__pulumiType ?? ""}::${resource.__name}` }
-          : {}),
-      });
-      return Promise.resolve();
-    };
-  }
+  const { diagnostics, restore: restoreLog } = captureLog();
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown) => rejections.push(reason);
   process.on("unhandledRejection", onRejection);
-  // If the event loop empties while registrations still wait (a dependency cycle, an output that never
-  // resolves), the run can never finish: fail instead of letting the process exit silently.
-  let onStall: () => void = () => undefined;
-  const stalled = new Promise<never>((_, reject) => {
-    onStall = () =>
-      reject(
-        new Error(
-          "the program's resource registrations never completed: a resource waits on a dependency that never " +
-            "registers (a cycle through dependsOn on a component, or an output that never resolves)",
-        ),
-      );
-  });
-  stalled.catch(() => undefined);
-  process.once("beforeExit", onStall);
+  const { stalled, stop: stopStallWatch } = watchForStall();
   const cwd = process.cwd();
   let stackOutputs: Record<string, unknown> = {};
   let programError: unknown;
@@ -271,10 +158,10 @@ async function planOnce(program: PlanProgram, options: PlanOptions): Promise<Pla
     await new Promise((r) => setImmediate(r));
   } finally {
     stopWatching?.();
-    process.off("beforeExit", onStall);
+    stopStallWatch();
     if (loaded) process.chdir(cwd);
     process.off("unhandledRejection", onRejection);
-    Object.assign(log, saved);
+    restoreLog();
   }
   if (programError !== undefined) throw programError;
   if (rejections.length > 0 && !options.lab) {
@@ -350,40 +237,4 @@ export const NOTHING_DECLARED =
 /** True when the plan has nothing besides the stack resource: no policy checked anything. */
 export function isEmptyPlan(result: Pick<PlanResult, "resources">): boolean {
   return !result.resources.some((r) => r.type !== STACK_TYPE);
-}
-
-/**
- * Resolves once a rehearsal's deployment failed (a failed step, or a rejection) and nothing moves: no step runs in the lab
- * and neither registrations nor finished steps advanced for three checks 100 ms apart. Rejects when
- * nothing moves for 10 s without a failure (a registration that waits forever). Its timer keeps the
- * process alive, so this replaces the empty-event-loop check while it runs.
- */
-function whenFailedAndQuiet(
-  lab: LabHook,
-  rejections: unknown[],
-  registrations: () => number,
-): { promise: Promise<undefined>; stop: () => void } {
-  let timer: NodeJS.Timeout | undefined;
-  const promise = new Promise<undefined>((resolve, reject) => {
-    let last = -1;
-    let quiet = 0;
-    timer = setInterval(() => {
-      const activity = lab.activity?.() ?? { running: 0, finished: 0, failed: 0 };
-      const progress = registrations() + activity.finished;
-      quiet = activity.running === 0 && progress === last ? quiet + 1 : 0;
-      last = progress;
-      const failed = rejections.length > 0 || activity.failed > 0;
-      if (failed && quiet >= 3) resolve(undefined);
-      else if (quiet >= 100) {
-        reject(
-          new Error(
-            "the program's resource registrations never completed: a resource waits on a dependency that never " +
-              "registers (a cycle through dependsOn on a component, or an output that never resolves)",
-          ),
-        );
-      }
-    }, 100);
-  });
-  promise.catch(() => undefined);
-  return { promise, stop: () => clearInterval(timer) };
 }
