@@ -129,20 +129,16 @@ export async function main(argv: string[]): Promise<number> {
     return code === 0 ? 0 : 2;
   }
   const dir = path.resolve(program.args[0] ?? ".");
-  const opts = program.opts<{
-    stack?: string;
-    json?: boolean;
-    chart?: string;
-    preview?: boolean;
-    pending?: boolean;
-    policyConfig?: string;
-    lab?: boolean;
-    labState?: string;
-    labImages?: string;
-    labSharedCmid?: boolean;
-    labMicrosoftActivation?: string;
-    labDomain?: string;
-  }>();
+  const opts = program.opts<
+    LabFlags & {
+      stack?: string;
+      json?: boolean;
+      chart?: string;
+      preview?: boolean;
+      pending?: boolean;
+      policyConfig?: string;
+    }
+  >();
   const lab = labOptions(opts);
   if (typeof lab === "string") {
     process.stderr.write(`kms-plan: ${lab}\n`);
@@ -227,17 +223,20 @@ export async function main(argv: string[]): Promise<number> {
   return EXIT.ok;
 }
 
-/** The rehearsal's options from the flags (any --lab-* flag implies --lab), or an error message. */
-function labOptions(opts: {
+/** The `--lab` and `--lab-*` flags as commander parses them. */
+interface LabFlags {
   lab?: boolean;
   labState?: string;
   labImages?: string;
   labSharedCmid?: boolean;
   labMicrosoftActivation?: string;
   labDomain?: string;
-  preview?: boolean;
-  pending?: boolean;
-}): RehearsalOptions | undefined | string {
+}
+
+/** The rehearsal's options from the flags (any --lab-* flag implies --lab), or an error message. */
+function labOptions(
+  opts: LabFlags & { preview?: boolean; pending?: boolean },
+): RehearsalOptions | undefined | string {
   const wanted =
     opts.lab === true ||
     opts.labState !== undefined ||
