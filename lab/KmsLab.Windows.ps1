@@ -439,31 +439,18 @@ function Write-LabRuleNotFound($Cmdlet, [string]$Property, [string]$Value) {
 function Find-LabRules($Machine, [string[]]$Name, [string[]]$DisplayName, [string[]]$Group, [string[]]$DisplayGroup, $Cmdlet) {
     $rules = @($Machine.firewall)
     $found = New-Object System.Collections.ArrayList
-    if ($null -ne $Name) {
-        foreach ($n in $Name) {
-            $hit = @($rules | Where-Object { $_.Name -like $n })
-            if ($hit.Count -eq 0) { Write-LabRuleNotFound $Cmdlet 'Name' $n } else { foreach ($h in $hit) { [void]$found.Add($h) } }
-        }
-        return $found
-    }
-    if ($null -ne $DisplayName) {
-        foreach ($n in $DisplayName) {
-            $hit = @($rules | Where-Object { $_.DisplayName -like $n })
-            if ($hit.Count -eq 0) { Write-LabRuleNotFound $Cmdlet 'DisplayName' $n } else { foreach ($h in $hit) { [void]$found.Add($h) } }
-        }
-        return $found
-    }
-    if ($null -ne $Group) {
-        foreach ($n in $Group) {
-            $hit = @($rules | Where-Object { $_.Group -like $n -or $_.DisplayGroup -like $n })
-            if ($hit.Count -eq 0) { Write-LabRuleNotFound $Cmdlet 'Group' $n } else { foreach ($h in $hit) { [void]$found.Add($h) } }
-        }
-        return $found
-    }
-    if ($null -ne $DisplayGroup) {
-        foreach ($n in $DisplayGroup) {
-            $hit = @($rules | Where-Object { $_.DisplayGroup -like $n })
-            if ($hit.Count -eq 0) { Write-LabRuleNotFound $Cmdlet 'DisplayGroup' $n } else { foreach ($h in $hit) { [void]$found.Add($h) } }
+    # The first filter given decides (one parameter set each on Windows); -Group also matches the display group.
+    $filters = @(
+        @{ Property = 'Name'; Values = $Name; Match = { param($r, $n) $r.Name -like $n } },
+        @{ Property = 'DisplayName'; Values = $DisplayName; Match = { param($r, $n) $r.DisplayName -like $n } },
+        @{ Property = 'Group'; Values = $Group; Match = { param($r, $n) $r.Group -like $n -or $r.DisplayGroup -like $n } },
+        @{ Property = 'DisplayGroup'; Values = $DisplayGroup; Match = { param($r, $n) $r.DisplayGroup -like $n } }
+    )
+    foreach ($f in $filters) {
+        if ($null -eq $f.Values) { continue }
+        foreach ($n in $f.Values) {
+            $hit = @($rules | Where-Object { & $f.Match $_ $n })
+            if ($hit.Count -eq 0) { Write-LabRuleNotFound $Cmdlet $f.Property $n } else { foreach ($h in $hit) { [void]$found.Add($h) } }
         }
         return $found
     }
@@ -578,24 +565,23 @@ function Set-NetFirewallRule {
     }
 }
 
+# Enable-/Disable-NetFirewallRule: the rules named, piped, or of a display group.
+function Set-LabRulesEnabled($InputObject, [string[]]$Name, [string[]]$DisplayGroup, [string]$Enabled, $Cmdlet) {
+    $names = Get-LabRuleNames $InputObject $Name
+    if ($null -ne $DisplayGroup) { $names = @(Get-NetFirewallRule -DisplayGroup $DisplayGroup | ForEach-Object { $_.Name }) }
+    Update-LabRules $names { param($r) $r.Enabled = $Enabled } $Cmdlet
+}
+
 function Enable-NetFirewallRule {
     [CmdletBinding()]
     param([Parameter(Position = 0)][Alias('ID')][string[]]$Name, [string[]]$DisplayGroup, [Parameter(ValueFromPipeline = $true)]$InputObject)
-    process {
-        $names = Get-LabRuleNames $InputObject $Name
-        if ($null -ne $DisplayGroup) { $names = @(Get-NetFirewallRule -DisplayGroup $DisplayGroup | ForEach-Object { $_.Name }) }
-        Update-LabRules $names { param($r) $r.Enabled = 'True' } $PSCmdlet
-    }
+    process { Set-LabRulesEnabled $InputObject $Name $DisplayGroup 'True' $PSCmdlet }
 }
 
 function Disable-NetFirewallRule {
     [CmdletBinding()]
     param([Parameter(Position = 0)][Alias('ID')][string[]]$Name, [string[]]$DisplayGroup, [Parameter(ValueFromPipeline = $true)]$InputObject)
-    process {
-        $names = Get-LabRuleNames $InputObject $Name
-        if ($null -ne $DisplayGroup) { $names = @(Get-NetFirewallRule -DisplayGroup $DisplayGroup | ForEach-Object { $_.Name }) }
-        Update-LabRules $names { param($r) $r.Enabled = 'False' } $PSCmdlet
-    }
+    process { Set-LabRulesEnabled $InputObject $Name $DisplayGroup 'False' $PSCmdlet }
 }
 
 function Remove-NetFirewallRule {
@@ -612,14 +598,18 @@ function Remove-NetFirewallRule {
     }
 }
 
+# The rules whose filters Get-NetFirewall*Filter reads: the piped rule, or all.
+function Get-LabFilterRules($InputObject) {
+    $rules = @((Read-LabMachine (Get-LabMachineName)).firewall)
+    if ($null -ne $InputObject) { $rules = @($rules | Where-Object { $_.Name -eq $InputObject.Name }) }
+    return $rules
+}
+
 function Get-NetFirewallPortFilter {
     [CmdletBinding()]
     param([Parameter(ValueFromPipeline = $true)][Alias('AssociatedNetFirewallRule')]$InputObject)
     process {
-        $m = Read-LabMachine (Get-LabMachineName)
-        $rules = @($m.firewall)
-        if ($null -ne $InputObject) { $rules = @($rules | Where-Object { $_.Name -eq $InputObject.Name }) }
-        foreach ($r in $rules) {
+        foreach ($r in (Get-LabFilterRules $InputObject)) {
             $ports = @(([string]$r.LocalPort).Split(','))
             $o = [pscustomobject]@{
                 InstanceID = $r.Name
@@ -639,10 +629,7 @@ function Get-NetFirewallApplicationFilter {
     [CmdletBinding()]
     param([Parameter(ValueFromPipeline = $true)][Alias('AssociatedNetFirewallRule')]$InputObject)
     process {
-        $m = Read-LabMachine (Get-LabMachineName)
-        $rules = @($m.firewall)
-        if ($null -ne $InputObject) { $rules = @($rules | Where-Object { $_.Name -eq $InputObject.Name }) }
-        foreach ($r in $rules) {
+        foreach ($r in (Get-LabFilterRules $InputObject)) {
             $o = [pscustomobject]@{ InstanceID = $r.Name; Program = $r.Program; Package = $null }
             $o.PSObject.TypeNames.Insert(0, 'Microsoft.Management.Infrastructure.CimInstance#root/standardcimv2/MSFT_NetApplicationFilter')
             $o
