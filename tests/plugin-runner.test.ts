@@ -16,7 +16,6 @@ import { encodeParameterValue } from "../components/scripts";
 
 const ROOT = path.resolve(__dirname, "..");
 const PULUMI = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [ROOT] }));
-/* eslint-disable @typescript-eslint/no-require-imports */
 const grpc = require(
   require.resolve("@grpc/grpc-js", { paths: [PULUMI] }),
 ) as typeof import("@grpc/grpc-js");
@@ -32,7 +31,6 @@ const structPb = require(
 const emptyPb = require(
   require.resolve("google-protobuf/google/protobuf/empty_pb.js", { paths: [PULUMI] }),
 );
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 type Unary = (req: unknown, cb: (err: Error | null, res?: unknown) => void) => void;
 

@@ -72,15 +72,10 @@ describe("a copy of policy/ alone, started with the SDK's run-policy-pack", () =
   let port: number;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let client: any;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const grpc = require("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const services = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const messages = require("@pulumi/pulumi/proto/analyzer_pb");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Empty } = require("google-protobuf/google/protobuf/empty_pb");
 
   beforeAll(async () => {
