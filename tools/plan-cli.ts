@@ -94,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .option(
       "--pending",
-      "mock every client setup as pending (0xC004F038): shows the threshold barrier's re-activation steps",
+      "mock every client setup as ending pending (0xC004F038), as before the host's count reaches the threshold (the --json setup results show it)",
     )
     .option(
       "--lab",

@@ -61,7 +61,7 @@ interface MockCallArgs {
 
 /** Creates a fresh, deterministic set of mock handlers. */
 export interface PlanMockOptions {
-  /** Client setups end pending (0xC004F038), so the threshold barrier's re-activation steps appear. */
+  /** Client setups end pending (0xC004F038) in the mocked results; the registered resources do not change. */
   clientsPendingAtSetup?: boolean;
   /** Remote steps run through this hook instead of being given mock results. */
   lab?: LabHook;

@@ -55,8 +55,8 @@ export interface PlanOptions {
   /** Run as a preview: outputs the mocks do not return are unknown, and policies touching them are advisory. */
   preview?: boolean;
   /**
-   * Mock every client's setup as pending (0xC004F038), as before a host's count reaches the threshold:
-   * the plan then shows the threshold barrier's re-activation steps (`<client>-activate`).
+   * Mock every client's setup as pending (0xC004F038), as before a host's count reaches the threshold. Only
+   * the mocked setup results change: every barrier member's `<client>-activate` step is registered either way.
    */
   clientsPendingAtSetup?: boolean;
   /**
