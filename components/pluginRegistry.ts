@@ -19,10 +19,13 @@ export class ComponentRegistry {
     this.components.push(component);
   }
 
-  /** The live component with this URN, if this process constructed it. */
+  /**
+   * The live component with this URN, if this process constructed it: the latest one, should the engine
+   * run two deployments (a preview, then the update) in the same plugin process.
+   */
   async find(urn: string): Promise<pulumi.ComponentResource | undefined> {
-    for (const c of this.components) {
-      if ((await valueOf(c.urn)) === urn) return c;
+    for (let i = this.components.length - 1; i >= 0; i--) {
+      if ((await valueOf(this.components[i].urn)) === urn) return this.components[i];
     }
     return undefined;
   }

@@ -551,4 +551,27 @@ describe("the plugin from a clean checkout, started by the SDK's run-plugin", ()
       expect.objectContaining({ activated: true, pending: false, cmid: "cmid-c-02" }),
     ]);
   }, 60_000);
+
+  test("a URN constructed twice in one process (a preview, then the update, if the engine kept the plugin): the reference resolves to the latest", async () => {
+    for (const fqdn of ["kms05a.corp.example.com", "kms05b.corp.example.com"]) {
+      await construct("kms:index:KmsHost", "kms5", {
+        hostKey: HOST_KEY,
+        ssh: { host: fqdn, user: "kmsadmin", password: "pw" },
+      });
+    }
+    const hostUrn = "urn:pulumi:dev::kms-yaml::kms:index:KmsHost::kms5";
+    await construct(
+      "kms:index:KmsClient",
+      "f-01",
+      {
+        ssh: { host: "10.0.5.1", user: "admin", password: "pw" },
+        product: "Windows Server 2022 Datacenter",
+        host: resourceRef(hostUrn),
+      },
+      { host: [hostUrn] },
+    );
+    const stdin = JSON.stringify(one("command:remote:Command", "f-01-setup").inputs.stdin);
+    expect(stdin).toContain("kms05b.corp.example.com");
+    expect(stdin).not.toContain("kms05a.corp.example.com");
+  }, 60_000);
 });
