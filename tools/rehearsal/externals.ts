@@ -10,7 +10,7 @@ import {
 import type { KmsHostSummary } from "../../components/summary";
 import { deterministicGuid } from "../plan/mocks";
 import { DEFAULT_CLIENT_OS, DEFAULT_HOST_VERSION, OFFICE_CLIENT_PRODUCT } from "./naming";
-import { resultLine, stringList } from "./results";
+import { addChanged, resultLine, stringList } from "./results";
 import type { LabLike, MachineInfo } from "./types";
 
 /** An external client set up in this rehearsal, with its setup parameters (for its next attempt). */
@@ -135,10 +135,7 @@ export async function retryExternals(ctx: ExternalsContext): Promise<void> {
           .parameters,
       ).map(([name, value]) => ({ name, value })),
     });
-    const list = ctx.changedByMachine.get(e.name) ?? [];
-    for (const c of stringList(resultLine(outcome.output)?.changed))
-      if (!list.includes(c)) list.push(c);
-    ctx.changedByMachine.set(e.name, list);
+    addChanged(ctx.changedByMachine, e.name, stringList(resultLine(outcome.output)?.changed));
     if (outcome.exitCode !== 0) {
       const r = resultLine(outcome.output);
       ctx.warnings.push(

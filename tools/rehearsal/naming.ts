@@ -1,4 +1,7 @@
 /** Names and products of lab machines: what a target, an image or a summary makes of them. */
+import type { RemoteStep } from "../plan/mocks";
+import type { ObservedProgram } from "./observed";
+import type { RehearsalConditions } from "./types";
 import { normalizeHostOs } from "../../components/catalog";
 import { marketplaceImage, PRODUCTS_WITH_IMAGES } from "../../components/images";
 
@@ -45,3 +48,68 @@ export const OFFICE_CLIENT_PRODUCT: Record<string, string> = {
   "2019": "Office Professional Plus 2019",
   "2016": "Office Professional Plus 2016",
 };
+
+/** The lab machine a step runs on: "azure:<rg>/<vm>" or "ssh:<host>:<port>" (lowercase). */
+export function machineKey(step: RemoteStep): string {
+  if (step.transport === "runCommand") {
+    return `azure:${step.vm!.resourceGroupName.toLowerCase()}/${step.vm!.vmName.toLowerCase()}`;
+  }
+  return `ssh:${step.ssh!.host.toLowerCase()}:${step.ssh!.port}`;
+}
+
+/**
+ * What the lab machine for `key` runs, from what the program registered: a host's Windows from its
+ * summary; a client's Windows and Office from the KmsClient summaries on it, else its VM's image. An
+ * Azure VM is licensed by Azure's KMS first unless it comes from an image id ("custom") or `images` says.
+ */
+export function machineProducts(
+  program: ObservedProgram,
+  key: string,
+  step: RemoteStep,
+  role: "host" | "client",
+  images: RehearsalConditions["images"],
+): { os: string; office?: string; marketplace: boolean } {
+  const vm = program.vms.get(key);
+  const storage = vm?.storageProfile as { imageReference?: Record<string, unknown> } | undefined;
+  const image = storage?.imageReference;
+  let osName: string;
+  let office: string | undefined;
+  if (role === "host") {
+    const summary = step.parentName ? program.hosts.get(step.parentName) : undefined;
+    osName = hostProduct(summary?.windowsServerVersion);
+  } else {
+    const mine = program.clients.filter((c) => c.machine === key);
+    const windows = mine.find((c) => c.family !== "office" && c.product);
+    office = mine.find((c) => c.family === "office" && c.product)?.product;
+    osName = windows?.product ?? imageProduct(image) ?? DEFAULT_CLIENT_OS;
+  }
+  const marketplace =
+    step.transport !== "runCommand"
+      ? false
+      : images !== undefined
+        ? images === "marketplace"
+        : !(image && typeof image.id === "string" && image.id !== "");
+  return { os: osName, ...(office ? { office } : {}), marketplace };
+}
+
+/** The names clients may use for a host: its summary fqdn, DNS name, VM or SSH name, addresses, computer name. */
+export function hostNames(program: ObservedProgram, key: string, step: RemoteStep): Set<string> {
+  const names = new Set<string>();
+  const summary = step.parentName ? program.hosts.get(step.parentName) : undefined;
+  if (summary?.fqdn) names.add(summary.fqdn);
+  if (summary?.dns?.hostFqdn) names.add(summary.dns.hostFqdn);
+  if (step.transport === "ssh") names.add(step.ssh!.host);
+  else {
+    names.add(step.vm!.vmName);
+    const vm = program.vms.get(key);
+    const nics = (vm?.networkProfile as { networkInterfaces?: { id?: unknown }[] } | undefined)
+      ?.networkInterfaces;
+    for (const n of nics ?? []) {
+      const ip = typeof n.id === "string" ? program.nicIps.get(n.id) : undefined;
+      if (ip) names.add(ip);
+    }
+    const computerName = (vm?.osProfile as { computerName?: unknown } | undefined)?.computerName;
+    if (typeof computerName === "string") names.add(computerName);
+  }
+  return names;
+}

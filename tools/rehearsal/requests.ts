@@ -3,7 +3,8 @@ import { createHash } from "crypto";
 import { normalizeHostOs } from "../../components/catalog";
 import { encodeParameterValue } from "../../components/scripts";
 import type { KmsHostSummary } from "../../components/summary";
-import type { RemoteStep } from "../plan/mocks";
+import { commandFailure, runCommandFailure } from "../plan/mocks";
+import type { RemoteOutcome, RemoteStep } from "../plan/mocks";
 import { DEFAULT_HOST_VERSION, officeVersionName } from "./naming";
 import { isPlaceholder } from "./results";
 import type { LabLike, LabRunRequest } from "./types";
@@ -90,4 +91,11 @@ export function labRequest(
     // not our bootstrap's document: passed as given
   }
   return { transport: "ssh", command: step.command!.create, stdin };
+}
+
+/** The error a failed step gives `pulumi up`, as its transport words it. */
+export function stepFailure(step: RemoteStep, outcome: RemoteOutcome): Error {
+  return step.transport === "runCommand"
+    ? runCommandFailure(step.name, step.vm!, outcome)
+    : commandFailure(step.name, step.ssh!, outcome);
 }

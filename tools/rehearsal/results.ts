@@ -50,6 +50,30 @@ export function stringList(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
 }
 
+/** Adds what a step changed on a machine to what changed there before (no repeats, in order). */
+export function addChanged(
+  byMachine: Map<string, string[]>,
+  machine: string,
+  changed: string[],
+): void {
+  const list = byMachine.get(machine) ?? [];
+  for (const c of changed) if (!list.includes(c)) list.push(c);
+  byMachine.set(machine, list);
+}
+
+/** A failed step's message: the script's own, else the error output, else the output's last lines. */
+export function failureMessage(
+  outcome: RemoteOutcome,
+  result: Record<string, unknown> | undefined,
+): string {
+  return (
+    (typeof result?.message === "string" && result.message) ||
+    outcome.error.trim() ||
+    outcome.output.trim().split(/\r?\n/).slice(-3).join("\n") ||
+    `exit code ${outcome.exitCode}`
+  );
+}
+
 export interface StoredStep {
   digest: string;
   machine: string;

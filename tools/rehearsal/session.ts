@@ -1,14 +1,14 @@
 /** One rehearsal: the lab hook given to plan(), the lab machines it makes, the steps it runs. */
 import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "../../components/summary";
-import { commandFailure, deterministicGuid, runCommandFailure } from "../plan/mocks";
+import { deterministicGuid } from "../plan/mocks";
 import type { LabHook, RemoteOutcome, RemoteStep } from "../plan/mocks";
 import { runExternals, retryExternals } from "./externals";
 import type { ExternalClient } from "./externals";
-import { DEFAULT_CLIENT_OS, hostProduct, imageProduct, labName } from "./naming";
+import { hostNames, labName, machineKey, machineProducts } from "./naming";
 import { ObservedProgram } from "./observed";
 import { machineRows } from "./report";
-import { labRequest, stepDigest } from "./requests";
-import { resultLine, stringList } from "./results";
+import { labRequest, stepDigest, stepFailure } from "./requests";
+import { addChanged, failureMessage, resultLine, stringList } from "./results";
 import type { StoredStep } from "./results";
 import type {
   LabLike,
@@ -107,13 +107,6 @@ export class Rehearsal {
 
   // ------------------------------------------------------------ machines
 
-  private machineKey(step: RemoteStep): string {
-    if (step.transport === "runCommand") {
-      return `azure:${step.vm!.resourceGroupName.toLowerCase()}/${step.vm!.vmName.toLowerCase()}`;
-    }
-    return `ssh:${step.ssh!.host.toLowerCase()}:${step.ssh!.port}`;
-  }
-
   uniqueName(base: string, alt: string): string {
     let name = labName(base);
     if (this.labNames.has(name)) name = labName(alt);
@@ -125,7 +118,7 @@ export class Rehearsal {
   }
 
   private machineFor(step: RemoteStep): Promise<MachineInfo> {
-    const key = this.machineKey(step);
+    const key = machineKey(step);
     let m = this.machines.get(key);
     if (!m) {
       m = this.addMachine(key, step);
@@ -148,27 +141,12 @@ export class Rehearsal {
             step.ssh!.port === 22 ? step.ssh!.host : `${step.ssh!.host}-${step.ssh!.port}`,
             `${step.ssh!.host}-${step.ssh!.port}`,
           );
-    const vm = this.program.vms.get(key);
-    const storage = vm?.storageProfile as { imageReference?: Record<string, unknown> } | undefined;
-    const image = storage?.imageReference;
-    let osName: string;
-    let office: string | undefined;
-    if (role === "host") {
-      const summary = step.parentName ? this.program.hosts.get(step.parentName) : undefined;
-      if (step.parentName) this.hostOfMachine.set(key, step.parentName);
-      osName = hostProduct(summary?.windowsServerVersion);
-    } else {
-      const mine = this.program.clients.filter((c) => c.machine === key);
-      const windows = mine.find((c) => c.family !== "office" && c.product);
-      office = mine.find((c) => c.family === "office" && c.product)?.product;
-      osName = windows?.product ?? imageProduct(image) ?? DEFAULT_CLIENT_OS;
-    }
-    const marketplace =
-      step.transport !== "runCommand"
-        ? false
-        : this.conditions.images !== undefined
-          ? this.conditions.images === "marketplace"
-          : !(image && typeof image.id === "string" && image.id !== "");
+    if (role === "host" && step.parentName) this.hostOfMachine.set(key, step.parentName);
+    const {
+      os: osName,
+      office,
+      marketplace,
+    } = machineProducts(this.program, key, step, role, this.conditions.images);
     const info: MachineInfo = {
       key,
       name,
@@ -198,23 +176,7 @@ export class Rehearsal {
 
   /** The names clients may use for a host: its VM name, address, summary fqdn, A records naming it. */
   private async addHostAddresses(info: MachineInfo, step: RemoteStep): Promise<void> {
-    const names = new Set<string>();
-    const summary = step.parentName ? this.program.hosts.get(step.parentName) : undefined;
-    if (summary?.fqdn) names.add(summary.fqdn);
-    if (summary?.dns?.hostFqdn) names.add(summary.dns.hostFqdn);
-    if (step.transport === "ssh") names.add(step.ssh!.host);
-    else {
-      names.add(step.vm!.vmName);
-      const vm = this.program.vms.get(info.key);
-      const nics = (vm?.networkProfile as { networkInterfaces?: { id?: unknown }[] } | undefined)
-        ?.networkInterfaces;
-      for (const n of nics ?? []) {
-        const ip = typeof n.id === "string" ? this.program.nicIps.get(n.id) : undefined;
-        if (ip) names.add(ip);
-      }
-      const computerName = (vm?.osProfile as { computerName?: unknown } | undefined)?.computerName;
-      if (typeof computerName === "string") names.add(computerName);
-    }
+    const names = hostNames(this.program, info.key, step);
     for (const n of names) {
       const a = this.program.addresses.get(n.toLowerCase());
       this.program.addresses.set(n.toLowerCase(), { ...a, machineKey: info.key });
@@ -292,24 +254,11 @@ export class Rehearsal {
       changed,
       durationMs: Date.now() - started,
     });
-    if (ran) {
-      const list = this.changedByMachine.get(machine.name) ?? [];
-      for (const c of changed) if (!list.includes(c)) list.push(c);
-      this.changedByMachine.set(machine.name, list);
-    }
+    if (ran) addChanged(this.changedByMachine, machine.name, changed);
     if (outcome.exitCode !== 0) {
-      const message =
-        (typeof result?.message === "string" && result.message) ||
-        outcome.error.trim() ||
-        outcome.output.trim().split(/\r?\n/).slice(-3).join("\n") ||
-        `exit code ${outcome.exitCode}`;
+      const message = failureMessage(outcome, result);
       this.failures.push({ step: step.name, machine: machine.name, message });
-      this.failureErrors.push(
-        (step.transport === "runCommand"
-          ? runCommandFailure(step.name, step.vm!, outcome)
-          : commandFailure(step.name, step.ssh!, outcome)
-        ).message,
-      );
+      this.failureErrors.push(stepFailure(step, outcome).message);
     } else if (ran && step.script?.kind === "host-setup" && machine.role === "host") {
       await this.afterHostSetup(machine);
     }
@@ -317,6 +266,7 @@ export class Rehearsal {
   }
 
   // ------------------------------------------------------------ clients outside the stack
+
   private async afterHostSetup(host: MachineInfo): Promise<void> {
     const hostName = this.hostOfMachine.get(host.key);
     const summary = hostName ? this.program.hosts.get(hostName) : undefined;
