@@ -137,6 +137,12 @@ function New-LabMachineRecord($Spec) {
         cmid = $cmid
         marketplaceImage = $marketplace
         rearmCount = 1001
+        # Restarts (docs/lab.md, "Rearm and restart"): the last boot, a restart shutdown.exe scheduled, and
+        # a rearm waiting for the restart that gives the machine its new client machine ID.
+        bootTime = $now
+        pendingRestart = $null
+        rearmPending = $false
+        restarts = 0
         service = $service
         effective = $effective
         sppsvc = 'Running'

@@ -133,6 +133,10 @@ function Get-LabMachineSummary($Machine) {
         changed = @($Machine.lastRun.changed)
         errorCode = $Machine.lastRun.errorCode
         cmid = $Machine.cmid
+        rearmPending = [bool]$Machine.rearmPending
+        restartPending = ($null -ne $Machine.pendingRestart)
+        restarts = [int]$Machine.restarts
+        remainingRearmCount = [int]$Machine.rearmCount
         domain = $Machine.domain
         isKmsHost = ($null -ne $hostProduct)
         partialProductKey = $(if ($null -ne $windows) { $windows.partialKey } else { $null })
@@ -167,6 +171,7 @@ function Invoke-LabRequest {
         switch ([string]$request.op) {
             'run' {
                 [void](Read-LabMachine (Get-LabMachineName))
+                Update-LabPendingRestart (Get-LabMachineName)
                 $answer = Invoke-LabRun $request
             }
             'addMachine' {
@@ -194,6 +199,9 @@ function Invoke-LabRequest {
                 $answer = @{ done = $true }
             }
             'state' {
+                $names = @([string]$request.machine)
+                if ([string]::IsNullOrEmpty([string]$request.machine)) { $names = @(Get-LabMachineNames) }
+                foreach ($name in $names) { Update-LabPendingRestart $name }
                 if ([string]::IsNullOrEmpty([string]$request.machine)) {
                     $answer = @{ machines = @(Get-LabMachineNames | ForEach-Object { Get-LabMachineSummary (Read-LabMachine $_) }) }
                 } else {

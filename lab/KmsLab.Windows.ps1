@@ -62,6 +62,8 @@ function Get-LabInstances([string]$ClassName, [string]$Filter, $Cmdlet) {
             if ($null -ne $app -and $p.applicationId -ne $app) { continue }
             [void]$list.Add((Get-LabProductInstance $m $p))
         }
+    } elseif ($ClassName -eq 'Win32_OperatingSystem') {
+        [void]$list.Add((Get-LabOperatingSystemInstance $m))
     } else {
         Write-LabCmdletError $Cmdlet (New-LabCimErrorRecord $script:E_InvalidClass 'Invalid class ' $ClassName 'GetCimInstance')
         return
@@ -220,10 +222,12 @@ function Invoke-LabServiceMethod($Machine, [string]$Name, [hashtable]$A) {
         'InstallLicense' { return (Install-LabLicense $Machine ([string]$A.License)) }
         'RefreshLicenseStatus' { return $null }
         'ReArmWindows' {
+            # SL_REMAPPING_SP_PUB_TS_MAX_REARM_REACHED: no rearm left.
             if ([int]$Machine.rearmCount -le 0) { return 0xC004D307 }
-            # A rearm gives the machine a new client machine ID (Windows: at the next restart).
+            # The count drops at once; the new client machine ID and the reset licensing state come with the
+            # next restart (Complete-LabRestart), as Microsoft's fix says: rearm, restart, then check the CMID.
             $Machine.rearmCount = [int]$Machine.rearmCount - 1
-            $Machine.cmid = Get-LabDeterministicGuid ('lab-cmid|' + $Machine.name + '|rearm|' + $Machine.rearmCount)
+            $Machine.rearmPending = $true
             Add-LabChange $Machine 'rearm'
             return $null
         }
@@ -327,6 +331,119 @@ function Invoke-LabProductMethod($Machine, $Product, [string]$Name, [hashtable]$
         'ClearKeyManagementServiceLookupDomain' { $Product.lookupDomain = $null; Add-LabChange $Machine 'lookupDomain'; return $null }
     }
     return $script:E_InvalidMethod
+}
+
+# ---------------------------------------------------------------- Win32_OperatingSystem and restarts
+
+function Get-LabOperatingSystemInstance($Machine) {
+    # The few Win32_OperatingSystem properties a script reads; LastBootUpTime moves with each restart.
+    # CIM hands DATETIME values to PowerShell as local-time DateTime values.
+    $bootText = [string]$Machine.bootTime
+    if ($bootText -eq '') { $bootText = [string]$Machine.created }
+    $boot = [DateTime]::Parse($bootText, $null, [System.Globalization.DateTimeStyles]::RoundtripKind)
+    $build = ([string]$Machine.osBuild).Split('.')
+    $p = [ordered]@{
+        Name = ('Microsoft ' + $Machine.os + '|C:\Windows|\Device\Harddisk0\Partition2')
+        Caption = ('Microsoft ' + $Machine.os)
+        Version = ($build[0] + '.' + $build[1] + '.' + $build[2])
+        BuildNumber = $build[2]
+        CSName = ([string]$Machine.name).ToUpperInvariant()
+        LastBootUpTime = $boot.ToLocalTime()
+        LocalDateTime = (Get-LabNow).ToLocalTime()
+    }
+    return (New-LabCimObject 'Win32_OperatingSystem' 'Name' $p.Name $p @{ LastBootUpTime = 'DateTime'; LocalDateTime = 'DateTime' })
+}
+
+function Complete-LabRestart($Machine) {
+    # A restart: a new boot time, sppsvc running with the settings written before it, and a pending rearm
+    # done: the machine gets a new client machine ID and the licensing state a rearm resets ("All licensing
+    # and registry data related to activation is either removed or reset. Also, any grace period timers are
+    # reset": Microsoft, KB 929828). Returns $true when the machine restarted.
+    $Machine.pendingRestart = $null
+    $Machine.bootTime = (Get-LabNow).ToString('o')
+    $Machine.restarts = [int]$Machine.restarts + 1
+    $Machine.sppsvc = 'Running'
+    $eff = @{}
+    foreach ($k in $Machine.service.Keys) { $eff[$k] = $Machine.service[$k] }
+    $Machine.effective = $eff
+    if ([bool]$Machine.rearmPending) {
+        $Machine.rearmPending = $false
+        $Machine.cmid = Get-LabDeterministicGuid ('lab-cmid|' + $Machine.name + '|rearm|' + $Machine.rearmCount)
+        foreach ($p in @($Machine.products)) {
+            if ($p.kind -ne 'windows' -or $p.channel -eq 'Volume:CSVLK' -or $null -eq $p.partialKey) { continue }
+            $p.licenseStatus = 2
+            $p.licenseStatusReason = $script:GraceReason
+            $p.grace = $script:OobGraceMinutes
+            $p.discoveredName = $null
+            $p.discoveredPort = $null
+            $p.discoveredAddress = $null
+            $p.vlActivationInterval = $null
+            $p.vlRenewalInterval = $null
+        }
+        $Machine.activatedBy = $null
+    }
+}
+
+function Update-LabPendingRestart([string]$Name) {
+    # A restart shutdown.exe scheduled has happened by the time the lab is asked about the machine again
+    # (its next script, or its state), unless the lab's conditions hold restarts back (pendingRestarts
+    # "held": the next step arrives before the restart, or someone aborted it).
+    $n = Read-LabNetwork
+    if ([string]$n.conditions.pendingRestarts -eq 'held') { return }
+    Use-LabLock {
+        if (-not (Test-LabMachine $Name)) { return }
+        $m = Read-LabMachine $Name
+        if ($null -eq $m.pendingRestart) { return }
+        Complete-LabRestart $m
+        Save-LabMachine $m
+    }
+}
+
+function shutdown.exe {
+    # shutdown.exe as the scripts call it (learn.microsoft.com, windows-commands/shutdown): /r restarts,
+    # /t <seconds> delays it (0 to 315360000), /c <comment> and /d <reason> are recorded, /a aborts a
+    # scheduled shutdown. Exit codes are Win32 errors: 0, 1190 ERROR_SHUTDOWN_IS_SCHEDULED (one is already
+    # scheduled), 1116 ERROR_NO_SHUTDOWN_IN_PROGRESS (/a with none scheduled), 87 ERROR_INVALID_PARAMETER.
+    # The restart itself happens after the script has ended (Update-LabPendingRestart).
+    $restart = $false
+    $abort = $false
+    $delay = 30
+    $comment = $null
+    for ($i = 0; $i -lt $args.Count; $i++) {
+        $a = ([string]$args[$i]).ToLowerInvariant() -replace '^-', '/'
+        switch ($a) {
+            '/r' { $restart = $true }
+            '/a' { $abort = $true }
+            '/f' { }
+            '/t' { $i++; $delay = [int64]$args[$i] }
+            '/c' { $i++; $comment = [string]$args[$i] }
+            '/d' { $i++ }
+            default { $global:LASTEXITCODE = 87; Write-Output ('Invalid parameter: ' + $args[$i]); return }
+        }
+    }
+    if ($abort) {
+        $code = Use-LabLock {
+            $m = Read-LabMachine (Get-LabMachineName)
+            if ($null -eq $m.pendingRestart) { return 1116 }
+            $m.pendingRestart = $null
+            Save-LabMachine $m
+            return 0
+        }
+        $global:LASTEXITCODE = $code
+        if ($code -ne 0) { [Console]::Error.WriteLine('Unable to abort the system shutdown because no shutdown was in progress.(1116)') }
+        return
+    }
+    if (-not $restart -or $delay -lt 0 -or $delay -gt 315360000) { $global:LASTEXITCODE = 87; return }
+    $code = Use-LabLock {
+        $m = Read-LabMachine (Get-LabMachineName)
+        if ($null -ne $m.pendingRestart) { return 1190 }
+        $m.pendingRestart = @{ at = (Get-LabNow).AddSeconds($delay).ToString('o'); comment = $comment }
+        Add-LabChange $m 'restartScheduled'
+        Save-LabMachine $m
+        return 0
+    }
+    $global:LASTEXITCODE = $code
+    if ($code -ne 0) { [Console]::Error.WriteLine('A system shutdown has already been scheduled.(1190)') }
 }
 
 # ---------------------------------------------------------------- sppsvc

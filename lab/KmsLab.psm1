@@ -1,8 +1,9 @@
 # KmsLab: Windows licensing as Microsoft documents it, for running the project's scripts unchanged in
 # PowerShell 7 on any OS. It stands in for exactly the commands the scripts call: Get-CimInstance and
 # Invoke-CimMethod over SoftwareLicensingService / SoftwareLicensingProduct, the sppsvc service cmdlets,
-# the NetSecurity firewall cmdlets, the registry (HKLM:) through the item cmdlets, Start-Sleep (instant) and
-# Invoke-WebRequest (no internet in the lab).
+# the NetSecurity firewall cmdlets, the registry (HKLM:) through the item cmdlets, Start-Sleep (instant),
+# Invoke-WebRequest (no internet in the lab), Win32_OperatingSystem's boot time and shutdown.exe /r (the
+# restart happens after the script ends).
 # Every behaviour and its source: docs/lab.md. State: one JSON file per machine (see KmsLab.State.ps1).
 
 if (-not ('KmsLab.CimInstance' -as [type])) {
@@ -39,7 +40,7 @@ Export-ModuleMember -Function @(
     'Get-Service', 'Start-Service', 'Stop-Service', 'Restart-Service',
     'Get-NetFirewallRule', 'New-NetFirewallRule', 'Set-NetFirewallRule', 'Enable-NetFirewallRule',
     'Disable-NetFirewallRule', 'Remove-NetFirewallRule', 'Get-NetFirewallPortFilter', 'Get-NetFirewallApplicationFilter',
-    'Start-Sleep', 'Invoke-WebRequest',
+    'Start-Sleep', 'Invoke-WebRequest', 'shutdown.exe',
     'Get-ItemProperty', 'Set-ItemProperty', 'New-ItemProperty', 'New-Item', 'Test-Path',
     'Invoke-LabRequest', 'Set-LabContext'
 )

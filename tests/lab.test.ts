@@ -270,14 +270,15 @@ describeWithTool("pwsh", "lab: hosts and clients on one network", () => {
         expect(r.hr).toBe("0xC004F038");
       }
       expect((await fresh.state("kms02")).currentCount).toBe(1);
-      // A rearm gives a clone its own CMID.
+      // A rearm gives a clone its own CMID, at the next restart.
       const rearm = await ps(
         fresh,
         "clone0",
-        `Invoke-CimMethod -InputObject (Get-Service0) -MethodName ReArmWindows | Out-Null; @{ cmid = (Get-Service0).ClientMachineID } | ConvertTo-Json -Compress`,
+        `Invoke-CimMethod -InputObject (Get-Service0) -MethodName ReArmWindows | Out-Null; shutdown.exe /r /t 15 | Out-Null; @{ cmid = (Get-Service0).ClientMachineID; exit = $LASTEXITCODE } | ConvertTo-Json -Compress`,
       );
-      expect(rearm.cmid).not.toBe("11111111-2222-3333-4444-555555555555");
+      expect(rearm).toEqual({ cmid: "11111111-2222-3333-4444-555555555555", exit: 0 });
       await ps(fresh, "clone0", activateAgainst("kms02"));
+      expect((await fresh.state("clone0")).cmid).not.toBe("11111111-2222-3333-4444-555555555555");
       expect((await fresh.state("kms02")).currentCount).toBe(2);
     } finally {
       await fresh.close();
@@ -422,27 +423,124 @@ describeWithTool("pwsh", "lab: the count's window and memory", () => {
       await lab.addMachine({ name: "kms01", role: "host", os: WS2022 });
       await ps(lab, "kms01", makeHost(HOST_KEY_2022));
       await lab.addMachine({ name: "rearmer", role: "client", os: WS2022_STD });
-      // One machine, 55 client machine IDs: a rearm gives it a new CMID before each request.
-      const r = await ps(
+      // One machine, 55 client machine IDs: a rearm and a restart give it a new CMID before each request
+      // (each run starts after the restart the previous one scheduled).
+      await ps(
         lab,
         "rearmer",
-        String.raw`
-$s = Get-Service0
-Invoke-CimMethod -InputObject $s -MethodName SetKeyManagementServiceMachine -Arguments @{ MachineName = 'kms01' } | Out-Null
-$ids = @()
-for ($i = 0; $i -lt 55; $i++) {
-    Invoke-CimMethod -InputObject (Get-Service0) -MethodName ReArmWindows | Out-Null
-    $ids += (Get-Service0).ClientMachineID
-    $null = Get-Hr { Invoke-CimMethod -InputObject (Get-Product0) -MethodName Activate }
-}
-@{ distinct = @($ids | Sort-Object -Unique).Count; count = (Get-Product0).KeyManagementServiceCurrentCount } | ConvertTo-Json -Compress`,
+        `Invoke-CimMethod -InputObject (Get-Service0) -MethodName SetKeyManagementServiceMachine -Arguments @{ MachineName = 'kms01' } | Out-Null; '{}'`,
       );
-      expect(r.distinct).toBe(55);
+      const ids: string[] = [];
+      for (let i = 0; i < 55; i++) {
+        const r = await ps<{ cmid: string }>(
+          lab,
+          "rearmer",
+          String.raw`
+$null = Get-Hr { Invoke-CimMethod -InputObject (Get-Product0) -MethodName Activate }
+$cmid = (Get-Service0).ClientMachineID
+Invoke-CimMethod -InputObject (Get-Service0) -MethodName ReArmWindows | Out-Null
+shutdown.exe /r /t 0 | Out-Null
+@{ cmid = $cmid } | ConvertTo-Json -Compress`,
+        );
+        ids.push(r.cmid);
+      }
+      expect(new Set(ids).size).toBe(55);
       expect((await lab.state("kms01")).currentCount).toBe(50);
       await lab.setConditions({ clockOffsetDays: 29 });
       expect((await lab.state("kms01")).currentCount).toBe(50);
       await lab.setConditions({ clockOffsetDays: 31 });
       expect((await lab.state("kms01")).currentCount).toBe(0);
+    } finally {
+      await lab.close();
+    }
+  });
+});
+
+describeWithTool("pwsh", "lab: rearm and restart", () => {
+  const SHARED = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+  test("ReArmWindows changes the CMID at the next restart, which shutdown.exe /r schedules after the script", async () => {
+    const lab = await Lab.open();
+    try {
+      await lab.addMachine({
+        name: "vm01",
+        role: "client",
+        os: WS2022,
+        marketplaceImage: true,
+        cmid: SHARED,
+      });
+      const boot = await ps<{ boot: string }>(
+        lab,
+        "vm01",
+        `@{ boot = (Get-CimInstance -ClassName Win32_OperatingSystem).LastBootUpTime.ToUniversalTime().ToString('o') } | ConvertTo-Json -Compress`,
+      );
+      const during = await ps(
+        lab,
+        "vm01",
+        String.raw`
+$before = (Get-Service0).RemainingWindowsReArmCount
+Invoke-CimMethod -InputObject (Get-Service0) -MethodName ReArmWindows | Out-Null
+$after = Get-Service0
+shutdown.exe /r /t 15 /c 'rearm' | Out-Null
+$first = $LASTEXITCODE
+shutdown.exe /r /t 15 2>$null | Out-Null
+$second = $LASTEXITCODE
+@{ cmid = $after.ClientMachineID; used = $before - $after.RemainingWindowsReArmCount; first = $first; second = $second; status = [int](Get-Product0).LicenseStatus } | ConvertTo-Json -Compress`,
+      );
+      // Until the restart nothing but the rearm count changes; a second restart is refused with 1190.
+      expect(during).toEqual({ cmid: SHARED, used: 1, first: 0, second: 1190, status: 1 });
+      const state = await lab.state("vm01");
+      expect(state.cmid).not.toBe(SHARED);
+      expect(state).toMatchObject({ restarts: 1, rearmPending: false, restartPending: false });
+      const after = await ps<{ boot: string; status: number; cmid: string }>(
+        lab,
+        "vm01",
+        `@{ boot = (Get-CimInstance Win32_OperatingSystem).LastBootUpTime.ToUniversalTime().ToString('o'); status = [int](Get-Product0).LicenseStatus; cmid = (Get-Service0).ClientMachineID } | ConvertTo-Json -Compress`,
+      );
+      expect(Date.parse(after.boot)).toBeGreaterThan(Date.parse(boot.boot));
+      // The rearm reset the licensing state: initial grace, until the next activation.
+      expect(after.status).toBe(2);
+      expect(after.cmid).toBe(state.cmid);
+    } finally {
+      await lab.close();
+    }
+  });
+
+  test("a restart held back leaves the shared CMID; shutdown.exe /a aborts it; no rearm left is 0xC004D307", async () => {
+    const lab = await Lab.open();
+    try {
+      await lab.addMachine({ name: "vm02", role: "client", os: WS2022, cmid: SHARED });
+      await lab.setConditions({ pendingRestarts: "held" });
+      await ps(
+        lab,
+        "vm02",
+        `Invoke-CimMethod -InputObject (Get-Service0) -MethodName ReArmWindows | Out-Null; shutdown.exe /r /t 15 | Out-Null; '{}'`,
+      );
+      expect(await lab.state("vm02")).toMatchObject({
+        cmid: SHARED,
+        rearmPending: true,
+        restartPending: true,
+      });
+      const abort = await ps(
+        lab,
+        "vm02",
+        `shutdown.exe /a | Out-Null; $a = $LASTEXITCODE; shutdown.exe /a 2>$null | Out-Null; @{ a = $a; again = $LASTEXITCODE } | ConvertTo-Json -Compress`,
+      );
+      expect(abort).toEqual({ a: 0, again: 1116 });
+      await lab.setConditions({ pendingRestarts: "happen" });
+      expect(await lab.state("vm02")).toMatchObject({
+        cmid: SHARED,
+        rearmPending: true,
+        restartPending: false,
+      });
+      const none = await ps(
+        lab,
+        "vm02",
+        String.raw`
+$hr = 'ok'
+for ($i = 0; $i -lt 1002 -and $hr -eq 'ok'; $i++) { $hr = Get-Hr { Invoke-CimMethod -InputObject (Get-Service0) -MethodName ReArmWindows } }
+@{ hr = $hr; left = [int](Get-Service0).RemainingWindowsReArmCount } | ConvertTo-Json -Compress`,
+      );
+      expect(none).toEqual({ hr: "0xC004D307", left: 0 });
     } finally {
       await lab.close();
     }

@@ -47,6 +47,12 @@ export interface LabConditions {
   microsoftActivation?: "up" | "down" | "flaky";
   /** Moves the lab clock, in days (for the 30-day count window). @default 0 */
   clockOffsetDays?: number;
+  /**
+   * A restart a script scheduled (`shutdown.exe /r /t <seconds>`) has happened by the time the lab is next
+   * asked about the machine ("happen"), or not yet ("held": the next step arrived first, or the restart
+   * was aborted). @default "happen"
+   */
+  pendingRestarts?: "happen" | "held";
 }
 
 export type LabCall =
