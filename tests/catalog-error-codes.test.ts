@@ -10,7 +10,8 @@ import { ERROR_CODES_DOC_PATH, renderErrorCodesDoc } from "../scripts/gen-error-
 
 /**
  * Every code in kms-domain.md §5, combined rows split, plus the two from §8 and the DNS notes, and the
- * WinHTTP codes of a KMS host that cannot reach Microsoft's activation service (issue 11.9).
+ * WinHTTP codes of a KMS host that cannot reach Microsoft's activation service (issue 11.9), and the
+ * rearm limit a client rearmed by the components can hit (0xC004D307, issue 13).
  */
 const EXPECTED_CODES = [
   "0xC004F038",
@@ -25,6 +26,7 @@ const EXPECTED_CODES = [
   "0xC004F015",
   "0xC004F014",
   "0xC004F00F",
+  "0xC004D307",
   "0xC004C008",
   "0xC004C003",
   "0xC004C001",

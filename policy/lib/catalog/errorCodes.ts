@@ -110,6 +110,15 @@ export const ERROR_CODES: readonly ErrorCode[] = [
     source: ERR,
   },
   {
+    code: "0xC004D307",
+    symbol: "SL_REMAPPING_SP_PUB_TS_MAX_REARM_REACHED",
+    meaning:
+      "Windows cannot be rearmed again: the machine has used all its rearms (RemainingWindowsReArmCount is 0)",
+    fix: "A rearm cannot give this machine a new client machine ID. Redeploy it from an image generalized with sysprep /generalize and SkipRearm=0 (or a fresh Marketplace VM, rearmed once), then activate again; or activate it with Azure's own KMS or a MAK.",
+    source:
+      'MicrosoftDocs/SupportArticles-docs:support/windows-client/setup-upgrade-and-drivers/fatal-error-occurred-sysprep-machine.md (KB 929828: SLReArmWindows fails with 0xc004d307; "The Rearm process can be run a maximum of three times in a Windows image"); the symbol from the Software Licensing error table ("the maximum allowed number of re-arms has been exceeded")',
+  },
+  {
     code: "0xC004C008",
     meaning:
       "The product key could not be used: this KMS host key has been activated too often (10 activations, on at most 6 hosts)",
