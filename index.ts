@@ -1,7 +1,9 @@
 /**
  * Reference stack: a KMS host in its own VNet, a private DNS zone linked to the VNet with the host's A
- * record and the `_vlmcs._tcp` SRV record, and KMS clients from config. `npm run plan` evaluates it
- * offline with the defaults in Pulumi.yaml; `pulumi up` deploys it (see README).
+ * record and the `_vlmcs._tcp` SRV record, and KMS clients from config: by default five new Windows
+ * Server 2022 Datacenter VMs from the Marketplace image, rearmed for client machine IDs of their own, which
+ * reach the Windows Server threshold (5). `npm run plan` evaluates it offline with the defaults in
+ * Pulumi.yaml; `pulumi up` deploys it (see README).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
@@ -18,6 +20,8 @@ interface ExistingClientConfig {
   resourceGroupName: string;
   location?: string;
   product: string;
+  /** Rearm it once for a client machine ID of its own (clones of one image). @default false */
+  rearm?: boolean;
 }
 
 const cfg = new pulumi.Config();
@@ -26,7 +30,10 @@ const rgName = cfg.get("resourceGroupName") ?? "kms-activation";
 const zoneName = cfg.get("dnsZoneName") ?? "kms.internal";
 const clientAddressPrefixes = cfg.getObject<string[]>("clientAddressPrefixes") ?? ["10.50.0.0/16"];
 const adminUsername = cfg.get("adminUsername") ?? "kmsadmin";
-const newClientCount = cfg.getNumber("newClientCount") ?? 0;
+// Five new Windows Server VMs: the Windows Server threshold, so the default deployment ends activated.
+const newClientCount = cfg.getNumber("newClientCount") ?? 5;
+// Marketplace images share one client machine ID until rearmed: rearm each new VM once (a restart).
+const newClientRearm = cfg.getBoolean("newClientRearm") ?? true;
 const newClientProduct = cfg.get("newClientProduct") ?? "Windows Server 2022 Datacenter";
 const existingClients = cfg.getObject<ExistingClientConfig[]>("existingClients") ?? [];
 const hostKey = cfg.requireSecret("hostKey");
@@ -106,6 +113,7 @@ existingClients.forEach((c, i) => {
       },
       product: c.product,
       host,
+      rearm: c.rearm ?? false,
     }),
   );
 });
@@ -155,7 +163,12 @@ if (newClientCount > 0) {
     clients.push(
       new KmsClient(
         name,
-        { azureVm: { resourceGroupName: rgName, vmName: name, location }, product, host },
+        {
+          azureVm: { resourceGroupName: rgName, vmName: name, location },
+          product,
+          host,
+          rearm: newClientRearm,
+        },
         { dependsOn: [vm, rg] },
       ),
     );

@@ -324,7 +324,7 @@ export class ActivationBarrier {
     const warnings: string[] = [];
     for (const d of duplicateCmids) {
       warnings.push(
-        `KmsHost "${this.hostName}": clients ${d.clients.join(", ")} share the client machine ID ${d.cmid}, so the host counts them as one client. They come from an image generalized with SkipRearm=1 (Azure Marketplace images are). Fix: on each machine rearm Windows (slmgr /rearm, or the ReArmWindows CIM method), restart it and activate again; or rebuild the image with sysprep /generalize and SkipRearm=0.`,
+        `KmsHost "${this.hostName}": clients ${d.clients.join(", ")} share the client machine ID ${d.cmid}, so the host counts them as one client. They come from an image generalized with SkipRearm=1 (Azure Marketplace images are). Fix: give their KmsClient rearm: true (each is rearmed once and restarted before its setup, which then activates it with a CMID of its own), or on each machine rearm Windows (slmgr /rearm, or the ReArmWindows CIM method), restart it and activate again; or rebuild the image with sysprep /generalize and SkipRearm=0.`,
       );
     }
     const windowsMachines = new Set(
@@ -337,7 +337,7 @@ export class ActivationBarrier {
       currentCount < Math.min(windowsMachines, ACTIVATION.hostMemory)
     ) {
       warnings.push(
-        `KmsHost "${this.hostName}": its count is ${currentCount} after ${windowsMachines} distinct Windows machines registered. Machines with the same client machine ID (CMID) are counted once: images generalized with SkipRearm=1 (Azure Marketplace images) share one. Check each client's CMID (status.cmid); fix by rearming (slmgr /rearm) and restarting the duplicates.`,
+        `KmsHost "${this.hostName}": its count is ${currentCount} after ${windowsMachines} distinct Windows machines registered. Machines with the same client machine ID (CMID) are counted once: images generalized with SkipRearm=1 (Azure Marketplace images) share one. Check each client's CMID (status.cmid); fix by rearming and restarting the duplicates (KmsClient rearm: true, or slmgr /rearm by hand).`,
       );
     }
     for (const w of warnings) pulumi.log.warn(w, this.host);

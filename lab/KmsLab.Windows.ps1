@@ -359,8 +359,14 @@ function Complete-LabRestart($Machine) {
     # done: the machine gets a new client machine ID and the licensing state a rearm resets ("All licensing
     # and registry data related to activation is either removed or reset. Also, any grace period timers are
     # reset": Microsoft, KB 929828). Returns $true when the machine restarted.
+    # The machine boots when the restart was due (the lab's clock does not wait for it), or now if later.
+    $boot = Get-LabNow
+    if ($null -ne $Machine.pendingRestart -and -not [string]::IsNullOrEmpty([string]$Machine.pendingRestart.at)) {
+        $due = [DateTime]::Parse([string]$Machine.pendingRestart.at, $null, [System.Globalization.DateTimeStyles]::RoundtripKind)
+        if ($due -gt $boot) { $boot = $due }
+    }
     $Machine.pendingRestart = $null
-    $Machine.bootTime = (Get-LabNow).ToString('o')
+    $Machine.bootTime = $boot.ToString('o')
     $Machine.restarts = [int]$Machine.restarts + 1
     $Machine.sppsvc = 'Running'
     $eff = @{}

@@ -51,8 +51,11 @@ const EXPECTED: string[] = [
   "kms:index:KmsClient$azure-native:compute:VirtualMachineRunCommandByVirtualMachine::client-app01-activate",
   "kms:index:KmsClient$azure-native:compute:VirtualMachineRunCommandByVirtualMachine::client-app01-setup",
   "kms:index:KmsClient$azure-native:compute:VirtualMachineRunCommandByVirtualMachine::kms-client-01-activate",
+  // New in issue 13: the rearm step of the new client VMs (Marketplace images share one CMID).
+  "kms:index:KmsClient$azure-native:compute:VirtualMachineRunCommandByVirtualMachine::kms-client-01-rearm",
   "kms:index:KmsClient$azure-native:compute:VirtualMachineRunCommandByVirtualMachine::kms-client-01-setup",
   "kms:index:KmsClient$azure-native:compute:VirtualMachineRunCommandByVirtualMachine::kms-client-02-activate",
+  "kms:index:KmsClient$azure-native:compute:VirtualMachineRunCommandByVirtualMachine::kms-client-02-rearm",
   "kms:index:KmsClient$azure-native:compute:VirtualMachineRunCommandByVirtualMachine::kms-client-02-setup",
   "kms:index:KmsClient::client-app01",
   "kms:index:KmsClient::kms-client-01",

@@ -94,6 +94,18 @@ describe("thresholds", () => {
     expect(f.reason).toContain("(1 client(s) share a machine and count once)");
   });
 
+  test("VMs from one image that share a client machine ID count once, and the reason says to rearm", () => {
+    const cs = clients(5, "windowsServer").map((c) => ({ ...c, sharedCmid: "image-a" }));
+    const f = family(one(cs), "windowsServer");
+    expect(f.finalCount).toBe(1);
+    expect(f.reached).toBe(false);
+    expect(f.distinctMachines).toBe(1);
+    expect(f.reason).toContain(
+      "(5 client(s) are VMs from one generalized image that share a client machine ID until rearmed, so the host counts them once: give their KmsClient rearm: true)",
+    );
+    expect(f.perClient.map((c) => c.withBarrierMinutes)).toEqual([null, null, null, null, null]);
+  });
+
   test("the host's activation interval is the default retry time", () => {
     const f = family(
       one(clients(5, "windowsServer"), { activationIntervalMinutes: 15 }),

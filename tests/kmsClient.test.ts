@@ -323,6 +323,7 @@ describe("KmsClient with host: threshold barrier", () => {
     );
     expect(report?.warnings[0]).toContain("SkipRearm=1");
     expect(report?.warnings[0]).toContain("slmgr /rearm");
+    expect(report?.warnings[0]).toContain("Fix: give their KmsClient rearm: true");
   });
 
   test("Windows and Office configuration of one machine count as one machine", async () => {
@@ -487,6 +488,100 @@ describe("clients wired to a host by its outputs wait for the host's setup", () 
     const order = mocks.scriptCalls.map((x) => x.name);
     expect(order.indexOf("kms-setup")).toBe(0);
     expect(order.indexOf("kms-count")).toBeGreaterThan(order.indexOf("c1-setup"));
+  });
+});
+
+describe("KmsClient rearm (VMs from one image share a CMID)", () => {
+  const hostArgs = { hostKey: HOST_KEY, azureVm: vm("kms01"), fqdn: "kms01.corp.contoso.com" };
+  const RC = "azure-native:compute:VirtualMachineRunCommandByVirtualMachine";
+
+  test("rearm: true adds <name>-rearm (client-rearm.ps1, 15 s) before the setup; the rearm does not wait for the host", async () => {
+    const host = new KmsHost("kms", hostArgs);
+    const c = new KmsClient("c1", {
+      azureVm: vm("app01"),
+      product: "Windows Server 2022 Datacenter",
+      host,
+      rearm: true,
+    });
+    await valueOf(c.status);
+    await valueOf(host.activationReport);
+    await settle();
+    expect(setupCall("c1-rearm")).toEqual({
+      name: "c1-rearm",
+      script: "client-rearm",
+      machine: "azure:rg/app01",
+      parameters: { RestartDelaySeconds: "15" },
+    });
+    const rearm = mocks.one(RC, "c1-rearm");
+    const setup = mocks.one(RC, "c1-setup");
+    const hostSetup = mocks.one(RC, "kms-setup");
+    expect(rearm.parent).toMatch(/kms:index:KmsClient::c1$/);
+    expect(rearm.plain).toMatchObject({ vmName: "app01", runCommandName: "c1-rearm" });
+    expect(setup.dependencies).toEqual(expect.arrayContaining([rearm.urn, hostSetup.urn]));
+    expect(rearm.dependencies ?? []).not.toContain(hostSetup.urn);
+    const order = mocks.scriptCalls.map((x) => x.name);
+    expect(order.indexOf("c1-rearm")).toBeLessThan(order.indexOf("c1-setup"));
+    // The client's status is its last step's, not the rearm's.
+    expect(await valueOf(c.status)).toMatchObject({ activated: true, cmid: "cmid-azure:rg/app01" });
+  });
+
+  test("without host the rearm waits for the component's dependsOn, and the setup for the rearm", async () => {
+    const first = new KmsClient("w", {
+      azureVm: vm("app02"),
+      product: "Windows Server 2022 Datacenter",
+    });
+    const c = new KmsClient(
+      "c2",
+      { azureVm: vm("app03"), product: "Windows Server 2022 Datacenter", rearm: true },
+      { dependsOn: [first] },
+    );
+    await valueOf(c.status);
+    await settle();
+    const rearm = mocks.one(RC, "c2-rearm");
+    expect(mocks.one(RC, "c2-setup").dependencies).toContain(rearm.urn);
+    const order = mocks.scriptCalls.map((x) => x.name);
+    expect(order.indexOf("w-setup")).toBeLessThan(order.indexOf("c2-rearm"));
+  });
+
+  test("no rearm step by default, and the summary says whether the client rearms", async () => {
+    new KmsClient("c3", { azureVm: vm("app04"), product: "Windows Server 2022 Datacenter" });
+    new KmsClient("c4", {
+      azureVm: vm("app05"),
+      product: "Windows Server 2022 Datacenter",
+      rearm: true,
+    });
+    await settle();
+    expect(mocks.resources.map((r) => r.name).filter((n) => n.endsWith("-rearm"))).toEqual([
+      "c4-rearm",
+    ]);
+    const summaries = mocks
+      .byType("kms:index:KmsClient")
+      .map((r) => [r.name, (r.plain.summary as { rearm: boolean }).rearm]);
+    expect(summaries).toEqual([
+      ["c3", false],
+      ["c4", true],
+    ]);
+  });
+
+  test.each([
+    ["a string", "true", 'KmsClient "c5": rearm must be a plain true or false; received "true".'],
+    [
+      "an Office product",
+      true,
+      'KmsClient "c5": rearm must be false for an Office product (Office LTSC Professional Plus 2024): a rearm gives the machine a new client machine ID for Windows. Set rearm on the KmsClient of the machine\'s Windows product; its setup runs first, after the restart; received true.',
+    ],
+  ])("rearm as %s is a KmsConfigError before anything registers", (_what, value, message) => {
+    const product =
+      value === true ? "Office LTSC Professional Plus 2024" : "Windows Server 2022 Datacenter";
+    expect(
+      () =>
+        new KmsClient("c5", {
+          azureVm: vm("app06"),
+          product,
+          rearm: value as boolean,
+        }),
+    ).toThrow(message);
+    expect(mocks.resources).toHaveLength(0);
   });
 });
 

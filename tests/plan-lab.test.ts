@@ -201,12 +201,34 @@ describeWithTool("pwsh", "kms-plan --lab on the real lab", () => {
     expectPromisedEndState(r);
   });
 
-  test("images that share a CMID: the host counts them once, the clients stay pending and the report names the duplicates", async () => {
+  test("Marketplace images that share a CMID, rearmed (the defaults): each -rearm step runs first, and every client ends activated by the host", async () => {
+    const r = await rehearse(ROOT, { images: "marketplace", sharedCmid: true });
+    expectPromisedEndState(r);
+    const clients = r.lab.machines.filter((m) => m.role === "client");
+    expect(clients).toHaveLength(5);
+    // Each machine now has a CMID of its own, so the host counts five.
+    expect(new Set(clients.map((c) => c.cmid)).size).toBe(5);
+    expect(r.lab.machines.find((m) => m.role === "host")!.currentCount).toBe(5);
+    for (const c of clients) {
+      const steps = r.lab.steps.filter((s) => s.machine === c.name).map((s) => s.name);
+      expect(steps.slice(0, 2)).toEqual([`${c.name}-rearm`, `${c.name}-setup`]);
+      expect(r.lab.steps.find((s) => s.name === `${c.name}-rearm`)).toMatchObject({
+        ran: true,
+        exitCode: 0,
+        changed: ["rearm", "restartScheduled"],
+      });
+    }
+    const report = r.outputs.activationReport as { duplicateCmids: unknown[]; pending: number };
+    expect(report).toMatchObject({ duplicateCmids: [], pending: 0 });
+  });
+
+  test("images that share a CMID, not rearmed: the host counts them once, the clients stay pending and the report names the duplicates", async () => {
     const r = await rehearse(
       ROOT,
       { sharedCmid: true },
-      { config: { newClientCount: 6, externalWindowsServers: 0 } },
+      { config: { newClientCount: 6, newClientRearm: false, externalWindowsServers: 0 } },
     );
+    expect(r.lab.steps.filter((s) => s.name.endsWith("-rearm"))).toEqual([]);
     expect(r.lab.failures).toEqual([]);
     const host = r.lab.machines.find((m) => m.role === "host")!;
     expect(host.currentCount).toBe(1);

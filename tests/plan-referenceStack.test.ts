@@ -54,3 +54,13 @@ test("clients pending at setup: each gets the barrier's second ask after the hos
   const countUrn = result.resources.find((r) => r.name === "kms-count")!.urn;
   for (const step of activate) expect(step.dependencies).toContain(countUrn);
 });
+
+test("5 new clients from one Marketplace image without rearm: the forecast does not activate them, and says to rearm", async () => {
+  const result = await planReferenceStack({ newClientCount: "5", newClientRearm: "false" });
+  expect(result.resources.filter((r) => r.name.endsWith("-rearm"))).toEqual([]);
+  const server = result.forecast.hosts[0].families.find((f) => f.family === "windowsServer")!;
+  expect(server).toMatchObject({ clients: 5, finalCount: 1, reached: false });
+  expect(server.allActivated.withBarrierMinutes).toBeNull();
+  expect(server.reason).toContain("share a client machine ID until rearmed");
+  expect(server.reason).toContain("rearm: true");
+});

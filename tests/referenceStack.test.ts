@@ -39,10 +39,25 @@ function names(resources: Recorded[]): string[] {
   return resources.map((r) => `${r.type}::${r.name}`).sort();
 }
 
-test("defaults: VNet, private zone linked to it, host with A and SRV records, no clients", async () => {
+/** The resources of one new client VM of the reference stack, rearmed (the default). */
+const newClient = (i: number): string[] => {
+  const name = `kms-client-0${i}`;
+  return [
+    `azure-native:compute:VirtualMachine::${name}-vm`,
+    `azure-native:network:NetworkInterface::${name}-nic`,
+    `kms:index:KmsClient::${name}`,
+    ...["rearm", "setup", "activate"].map(
+      (step) => `azure-native:compute:VirtualMachineRunCommandByVirtualMachine::${name}-${step}`,
+    ),
+  ];
+};
+
+test("defaults: VNet, private zone linked to it, host with A and SRV records, five new Windows Server clients rearmed", async () => {
   const { stack, resources } = await runStack();
   expect(names(resources)).toEqual(
     [
+      ...[1, 2, 3, 4, 5].flatMap(newClient),
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine::kms-count",
       "azure-native:compute:VirtualMachine::kms-vm",
       "azure-native:compute:VirtualMachineRunCommandByVirtualMachine::kms-setup",
       "azure-native:network:NetworkInterface::kms-nic",
@@ -64,6 +79,20 @@ test("defaults: VNet, private zone linked to it, host with A and SRV records, no
   expect(await valueOf(stack.srvRecordName)).toBe("_vlmcs._tcp.kms.internal");
   expect(await valueOf(stack.hostPrivateIp)).toBe("10.50.1.4");
   expect(stack.dnsZoneName).toBe("kms.internal");
+  // Five Windows Server 2022 Datacenter VMs from the Marketplace image, each rearmed before its setup.
+  for (const i of [1, 2, 3, 4, 5]) {
+    const vm = resources.find((r) => r.name === `kms-client-0${i}-vm`)!;
+    expect(vm.plain.storageProfile).toMatchObject({
+      imageReference: { publisher: "MicrosoftWindowsServer", offer: "WindowsServer" },
+    });
+    expect(vm.plain.hardwareProfile).toEqual({ vmSize: "Standard_B2s" });
+    const client = resources.find((r) => r.name === `kms-client-0${i}`)!;
+    expect(client.plain.summary).toMatchObject({
+      product: "Windows Server 2022 Datacenter",
+      discovery: "host",
+      rearm: true,
+    });
+  }
   const link = resources.find((r) => r.name === "kms-zone-link")!;
   expect(link.plain).toMatchObject({
     location: "global",

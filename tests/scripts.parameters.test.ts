@@ -10,6 +10,7 @@ import {
   SCRIPT_PARAMETERS,
   WINDOWS_APPLICATION_ID,
   clientActivateParameters,
+  clientRearmParameters,
   clientSetupParameters,
   encodeParameterValue,
   hostSetupParameters,
@@ -313,6 +314,7 @@ describe("clientActivateParameters", () => {
 test("every built parameter is in the script's param() block; only the secret and empty ones are left out", () => {
   const built = {
     "host-setup": hostSetupParameters(),
+    "client-rearm": clientRearmParameters(),
     "client-setup": clientSetupParameters(),
     "client-activate": clientActivateParameters(WINDOWS_APPLICATION_ID, { SetupKey: "X" }),
     status: statusParameters("host"),
@@ -325,6 +327,7 @@ test("every built parameter is in the script's param() block; only the secret an
     // host-setup.ps1's Office parameters are only in an Office run (officeHostSetupParameters).
     const optional = {
       "host-setup": ["OfficeVersion", "VolumeLicensePack"],
+      "client-rearm": [],
       "client-setup": ["SetupKey", "KmsServer", "LookupDomain"],
       "client-activate": [],
       status: ["Clients"],
@@ -375,7 +378,7 @@ describe("loadScript", () => {
 
   test("an unknown script name is refused", () => {
     expect(() => loadScript("setup" as "status")).toThrow(
-      'Unknown script "setup"; expected one of host-setup, client-setup, client-activate, status.',
+      'Unknown script "setup"; expected one of host-setup, client-rearm, client-setup, client-activate, status.',
     );
   });
 

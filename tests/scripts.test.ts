@@ -149,6 +149,7 @@ function keyLeaks(tree: Tree, variable: string): string[] {
 }
 
 const DOCUMENTED_CIM_METHODS = [
+  "ReArmWindows",
   "InstallProductKey",
   "InstallLicense",
   "Activate",
@@ -188,6 +189,7 @@ const EXPECTED_METHODS: Record<ScriptName, string[]> = {
     "SetKeyManagementServiceMachine",
     "SetKeyManagementServicePort",
   ],
+  "client-rearm": ["ReArmWindows"],
   // Activate() itself is called in common.ps1 (Invoke-ClientActivation), shared with client-setup.
   "client-activate": ["RefreshLicenseStatus"],
   status: [],
@@ -211,6 +213,7 @@ const EXPECTED_SLMGR_COMMENTS: Record<ScriptName, string[]> = {
     "net stop sppsvc && net start sppsvc",
     "/ilc",
   ],
+  "client-rearm": ["/rearm", "/dlv"],
   "client-setup": ["/ipk", "/ato", "/skms", "/ckms", "/skms-domain", "/ckms-domain", "/dlv"],
   "client-activate": ["/ato", "/dlv"],
   status: ["/dlv"],
@@ -290,7 +293,7 @@ describe.each([
       .filter((n) => /^\[int\]\s*[$(]/i.test(n.text) && n.type !== "script_parameter")
       .filter(
         (n) =>
-          !/^\[int\]\$(Port|ActivationIntervalMinutes|RenewalIntervalMinutes|ActivationRetries|RetryDelaySeconds|KmsPort|ListeningPort)\b/.test(
+          !/^\[int\]\$(Port|ActivationIntervalMinutes|RenewalIntervalMinutes|ActivationRetries|RetryDelaySeconds|RestartDelaySeconds|KmsPort|ListeningPort)\b/.test(
             n.text,
           ),
       )
@@ -354,6 +357,7 @@ describe.each(SCRIPT_NAMES.map((n) => [n]))("%s.ps1", (name) => {
         "Activate:bool",
         "ApplicationId:string",
       ],
+      "client-rearm": ["RestartDelaySeconds:int"],
       "client-activate": ["ApplicationId:string", "SetupDigest:string"],
       status: ["Role:string", "ApplicationId:string", "Clients:string"],
     };
@@ -552,6 +556,7 @@ describe("parameter checks in the scripts use the TypeScript wording", () => {
       "host-setup:RenewalIntervalMinutes",
       "host-setup:ActivationRetries",
       "host-setup:RetryDelaySeconds",
+      "client-rearm:RestartDelaySeconds",
       "client-setup:KmsPort",
     ]);
   });
@@ -563,6 +568,7 @@ describe("parameter checks in the scripts use the TypeScript wording", () => {
     RenewalIntervalMinutes: PARAMETER_RULES.intervalMinutes,
     ActivationRetries: PARAMETER_RULES.activationRetries,
     RetryDelaySeconds: PARAMETER_RULES.retryDelaySeconds,
+    RestartDelaySeconds: PARAMETER_RULES.restartDelaySeconds,
   };
 
   test.each(rangeCalls)(

@@ -1,6 +1,6 @@
 /**
- * KmsClient, read top to bottom: validate the args → the client-setup step (after the host's setup, and
- * after another client of the same host on the same machine) → with `host`, the threshold barrier and
+ * KmsClient, read top to bottom: validate the args → with `rearm`, the rearm step → the client-setup step
+ * (after the rearm, the host's setup, and another client of the same host on the same machine) → with `host`, the threshold barrier and
  * the re-activation step → the status parsed from the last script's result.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -10,6 +10,7 @@ import { runScript } from "../remote";
 import {
   ClientResult,
   clientActivateParameters,
+  clientRearmParameters,
   clientSetupParameters,
   OFFICE_APPLICATION_ID,
   WINDOWS_APPLICATION_ID,
@@ -101,10 +102,35 @@ export class KmsClient extends pulumi.ComponentResource {
       : // Without `host`, the component's own dependsOn (e.g. the Windows KmsClient of this machine)
         // also orders the script run; passed as given (the SDK takes a resource, a list or an Output).
         opts?.dependsOn;
+    // A rearm first (`rearm: true`): the machine restarts with a client machine ID of its own, and the
+    // setup checks that before it activates. It needs no host, so it runs while the host is built; it waits
+    // for an earlier client of the same machine (one script at a time per VM).
+    const rearm = summary.rearm
+      ? runScript(
+          `${name}-rearm`,
+          { target, script: "client-rearm", parameters: clientRearmParameters().parameters },
+          {
+            parent: this,
+            dependsOn: args.host ? (sameMachine ? [sameMachine.setup] : []) : opts?.dependsOn,
+          },
+        )
+      : undefined;
     const setup = runScript(
       `${name}-setup`,
       { target, script: "client-setup", parameters: setupParameters },
-      { parent: this, dependsOn: setupDependsOn },
+      {
+        parent: this,
+        // After the rearm; without `host`, the rearm already waited for the component's dependsOn.
+        dependsOn: rearm
+          ? args.host
+            ? [
+                args.host.barrier.hostSetup,
+                ...(sameMachine ? [sameMachine.setup] : []),
+                rearm.resource,
+              ]
+            : [rearm.resource]
+          : setupDependsOn,
+      },
     );
     // The client's last word: its re-activation step's result when it needed one, else its setup's.
     let final: pulumi.Output<ClientResult> | undefined;

@@ -90,6 +90,16 @@ export function validateKmsClientArgs(
     if (args.activate !== undefined && typeof args.activate !== "boolean") {
       throw new KmsConfigError("activate", showValue(args.activate), "a plain true or false");
     }
+    if (args.rearm !== undefined && typeof args.rearm !== "boolean") {
+      throw new KmsConfigError("rearm", showValue(args.rearm), "a plain true or false");
+    }
+    if (args.rearm === true && product?.family === "office") {
+      throw new KmsConfigError(
+        "rearm",
+        "true",
+        `false for an Office product (${product.name}): a rearm gives the machine a new client machine ID for Windows. Set rearm on the KmsClient of the machine's Windows product; its setup runs first, after the restart`,
+      );
+    }
     const hostSummary = args.host?.summaryValue;
     const summary: KmsClientSummary = {
       name,
@@ -112,6 +122,7 @@ export function validateKmsClientArgs(
         : kmsServer,
       lookupDomain,
       activate: args.activate ?? true,
+      rearm: args.rearm ?? false,
     };
     return { summary, target, product };
   });

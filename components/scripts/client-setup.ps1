@@ -26,10 +26,15 @@
     SetVLRenewalInterval fail on a machine that is not a KMS host); clients take them from the host's
     answer. With DNS discovery the port reads 1688 when unset, so 1688 counts as unset.
 
+    After client-rearm.ps1 rearmed the machine, this script first checks that the machine restarted since and
+    that the restart gave it a new client machine ID; if not, it activates nothing and fails with the fix
+    (activating with the CMID the machine shares with its image's other clones would count it as them).
+
     The helpers shared with the other scripts are in common.ps1, next to this file. Parameters are named
     only (PositionalBinding = $false). A value "base64:<text>" is the base64 of the UTF-8 text.
     Everything before the last line is a log for people. The LAST line is one JSON object for tools.
-    Exit code 0: activated, pending, or Activate false. 1: activation failed (the message gives the fix).
+    Exit code 0: activated, pending, or Activate false. 1: activation failed, or a rearm is not complete (the
+    message gives the fix).
     2: a parameter is out of range.
 
 .EXAMPLE
@@ -102,6 +107,20 @@ try {
     $product = Get-ClientProduct $keyTail
     if ($null -ne $product) {
         Write-Log ("Installed: " + $product.Name + ", channel " + $product.ProductKeyChannel + ", key ending in " + $product.PartialProductKey + ", status " + (Get-LicenseStatusName $product.LicenseStatus) + '.')
+    }
+
+    # --- After a rearm (client-rearm.ps1): restarted, with a client machine ID of its own? ------------------
+    $rearm = Read-RearmRecord
+    if ($null -ne $rearm -and [string]$rearm.state -eq 'restart-pending') {
+        $check = Confirm-RearmRestart $rearm $service
+        if ($check.state -ne 'done') {
+            if ($null -ne $product) { Set-ClientResult $result $service $product $isOffice $LookupDomain } else { $result.cmid = [string]$service.ClientMachineID }
+            $result.message = $check.message
+            Write-Log $result.message
+            Write-Result $result $changed
+            exit 1
+        }
+        Write-Log $check.message
     }
 
     # --- Install the setup key only if it differs (slmgr /ipk <setup key>) -----------------------------

@@ -1,9 +1,11 @@
 /** The scripts' names, their parameter names and what their numeric parameters allow. */
 import { ACTIVATION } from "../catalog/activation";
 
-export type ScriptName = "host-setup" | "client-setup" | "client-activate" | "status";
+export type ScriptName =
+  "host-setup" | "client-rearm" | "client-setup" | "client-activate" | "status";
 export const SCRIPT_NAMES: readonly ScriptName[] = [
   "host-setup",
+  "client-rearm",
   "client-setup",
   "client-activate",
   "status",
@@ -37,6 +39,8 @@ export const SCRIPT_PARAMETERS: Readonly<Record<ScriptName, readonly string[]>> 
     "OfficeVersion",
     "VolumeLicensePack",
   ],
+  // Rearm once, then restart this many seconds after the script (KmsClient `rearm`).
+  "client-rearm": ["RestartDelaySeconds"],
   // No intervals: they are the KMS host's settings, and clients take them from the host's answer.
   "client-setup": ["SetupKey", "KmsServer", "KmsPort", "LookupDomain", "Activate", "ApplicationId"],
   // The threshold barrier's second ask. `SetupDigest` is only logged: a changed setup runs it again.
@@ -62,4 +66,13 @@ export const PARAMETER_RULES = {
   },
   activationRetries: { min: 0, max: 10, allowed: "an integer from 0 to 10" },
   retryDelaySeconds: { min: 0, max: 600, allowed: "a whole number of seconds from 0 to 600" },
+  restartDelaySeconds: { min: 5, max: 600, allowed: "a whole number of seconds from 5 to 600" },
 } as const;
+
+/**
+ * Seconds between the end of `client-rearm.ps1` and the restart it schedules (`shutdown /r /t`): long
+ * enough for the script to print its result and exit, so that its Run Command ends with a result (Run
+ * Command does not run or finish a script again after a restart), short enough that the restart comes
+ * before the client's setup is delivered. docs/acceptance.md says what a first deployment confirms.
+ */
+export const REARM_RESTART_DELAY_SECONDS = 15;

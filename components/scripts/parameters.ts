@@ -2,7 +2,12 @@
 import { createHash } from "crypto";
 import { KmsConfigError, showValue } from "../errors";
 import { boolText, encodeParameterValue, intText } from "./encoding";
-import { HOST_KEY_PARAMETER, PARAMETER_RULES, WINDOWS_APPLICATION_ID } from "./names";
+import {
+  HOST_KEY_PARAMETER,
+  PARAMETER_RULES,
+  REARM_RESTART_DELAY_SECONDS,
+  WINDOWS_APPLICATION_ID,
+} from "./names";
 import { HOST_SETUP_DEFAULTS } from "./settings";
 import type {
   ClientSetupSettings,
@@ -149,6 +154,22 @@ export function clientSetupParameters(settings: ClientSetupSettings = {}): Scrip
       KmsPort: kmsPort === 0 ? "0" : intText("kmsPort", kmsPort, PARAMETER_RULES.port),
       Activate: boolText("activate", settings.activate ?? true),
       ApplicationId: encodeParameterValue(settings.applicationId ?? WINDOWS_APPLICATION_ID),
+    },
+    secretParameterNames: [],
+  };
+}
+
+/** Parameters of `client-rearm.ps1`: rearm Windows once and restart after `restartDelaySeconds`. */
+export function clientRearmParameters(
+  restartDelaySeconds: number = REARM_RESTART_DELAY_SECONDS,
+): ScriptParameters {
+  return {
+    parameters: {
+      RestartDelaySeconds: intText(
+        "restartDelaySeconds",
+        restartDelaySeconds,
+        PARAMETER_RULES.restartDelaySeconds,
+      ),
     },
     secretParameterNames: [],
   };

@@ -5,6 +5,7 @@ import { WINDOWS_APPLICATION_ID } from "./names";
 import type { ScriptName } from "./names";
 import { KmsScriptError } from "./results";
 import type {
+  ClientResult,
   HostRequestCounters,
   HostResult,
   LicenseStatusName,
@@ -159,7 +160,7 @@ export function parseScriptResult(output: string, script: ScriptName): ScriptRes
   const role =
     script === "host-setup"
       ? "host"
-      : script === "client-setup"
+      : script === "client-setup" || script === "client-rearm"
         ? "client"
         : raw.role === "host" || raw.role === "client"
           ? raw.role
@@ -186,7 +187,7 @@ export function parseScriptResult(output: string, script: ScriptName): ScriptRes
     if ("officeHosts" in raw) host.officeHosts = officeHostsOf(raw.officeHosts);
     return host;
   }
-  return {
+  const client: ClientResult = {
     ...base,
     role: "client",
     activated: bool(raw.activated) ?? false,
@@ -198,6 +199,12 @@ export function parseScriptResult(output: string, script: ScriptName): ScriptRes
     remainingRearmCount: num(raw.remainingRearmCount),
     applicationId: str(raw.applicationId) ?? WINDOWS_APPLICATION_ID,
   };
+  if (script === "client-rearm") {
+    client.rearm = str(raw.rearm);
+    client.cmidBefore = str(raw.cmidBefore);
+    client.restartScheduled = bool(raw.restartScheduled) ?? false;
+  }
+  return client;
 }
 
 /**

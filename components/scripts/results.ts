@@ -88,6 +88,15 @@ export interface ClientResult extends ScriptResultBase {
   lookupDomain: string | null;
   remainingRearmCount: number | null;
   applicationId: string;
+  /**
+   * Only from `client-rearm.ps1`: "restart-pending" (rearmed, restart scheduled), "done" (rearmed and
+   * restarted with a new CMID), or the failure ("failed", "unchanged", "restart-failed").
+   */
+  rearm?: string | null;
+  /** Only from `client-rearm.ps1`: the client machine ID before the rearm (the image's). */
+  cmidBefore?: string | null;
+  /** Only from `client-rearm.ps1`: a restart is scheduled (or was already). */
+  restartScheduled?: boolean;
 }
 
 export type ScriptResult = HostResult | ClientResult;

@@ -80,6 +80,11 @@ export interface KmsClientSummary {
   activationIntervalMinutes?: number;
   renewalIntervalMinutes?: number;
   activate: boolean;
+  /**
+   * The client rearms Windows (a CMID of its own after a restart) before its setup. Unset in summaries
+   * written before the option existed: read as false.
+   */
+  rearm?: boolean;
 }
 
 export interface KmsSrvRecordSummary {

@@ -22,7 +22,7 @@ export interface Recorded {
 export interface ScriptCall {
   /** Resource name of the run command / remote command, e.g. "kms-setup", "c1-activate". */
   name: string;
-  script: "host-setup" | "client-setup" | "client-activate" | "status";
+  script: "host-setup" | "client-rearm" | "client-setup" | "client-activate" | "status";
   parameters: Record<string, string>;
   machine: string;
 }
@@ -31,6 +31,23 @@ export interface ScriptCall {
 export type ScriptResponder = (call: ScriptCall) => Record<string, unknown>;
 
 export const defaultResponder: ScriptResponder = (call) => {
+  if (call.script === "client-rearm") {
+    return {
+      script: call.script,
+      ok: true,
+      changed: ["rearm", "restartScheduled"],
+      errorCode: null,
+      licenseStatus: "Licensed",
+      licenseStatusCode: 1,
+      activated: false,
+      pending: false,
+      pendingReason: null,
+      cmid: "cmid-image",
+      cmidBefore: "cmid-image",
+      rearm: "restart-pending",
+      restartScheduled: true,
+    };
+  }
   if (call.script === "client-setup" || call.script === "client-activate") {
     return {
       script: call.script,
@@ -108,6 +125,7 @@ function scriptOf(text: unknown): ScriptCall["script"] | undefined {
   if (/\$SetupKey\b/.test(text)) return "client-setup";
   if (/\$SetupDigest\b/.test(text)) return "client-activate";
   if (/\$Role\b/.test(text)) return "status";
+  if (/\$RestartDelaySeconds\b/.test(text)) return "client-rearm";
   return undefined;
 }
 

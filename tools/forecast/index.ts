@@ -20,5 +20,6 @@ export type {
   HostForecast,
 } from "./types";
 export { forecast } from "./model";
-export { specFromSummaries } from "./spec";
+export { specFromSummaries, withSharedCmids } from "./spec";
+export type { PlannedVm } from "./spec";
 export { formatForecast } from "./format";

@@ -103,7 +103,8 @@ function forecastHost(h: ForecastHostSpec, clients: ForecastClientSpec[]): HostF
   const active = clients.filter((c) => c.activate !== false);
   for (const c of active) {
     const g = groups[R.countGroup[c.family!]];
-    const machine = c.machine ?? c.name;
+    // The host counts client machine IDs: clones of one image that share theirs count once.
+    const machine = c.sharedCmid !== undefined ? `cmid:${c.sharedCmid}` : (c.machine ?? c.name);
     if (!g.seen.has(machine)) {
       g.seen.add(machine);
       g.count = Math.min(R.hostMemory[R.countGroup[c.family!]], g.count + 1);
@@ -126,11 +127,24 @@ function forecastHost(h: ForecastHostSpec, clients: ForecastClientSpec[]): HostF
       reason = "the host has no Office host key, so it cannot activate Office";
     } else if (!reached) {
       const dup = mine.length - new Set(mine.map((c) => c.machine ?? c.name)).size;
+      // Clients whose shared CMID is also another machine's (a single VM of an image counts as itself).
+      const machinesOf = new Map<string, Set<string>>();
+      for (const c of mine.filter((x) => x.sharedCmid !== undefined)) {
+        const set = machinesOf.get(c.sharedCmid!) ?? new Set<string>();
+        set.add(c.machine ?? c.name);
+        machinesOf.set(c.sharedCmid!, set);
+      }
+      const clones = mine.filter(
+        (c) => c.sharedCmid !== undefined && machinesOf.get(c.sharedCmid)!.size > 1,
+      ).length;
       reason =
         `the host's ${group === "windows" ? "Windows" : "Office"} count would reach ${finalCount} of the ${threshold} needed ` +
         `for ${FAMILY_NAMES[family]}: add ${threshold - finalCount} more distinct machine(s) active within 30 days, ` +
         `or declare the clients outside this stack in externalClients` +
-        (dup > 0 ? ` (${dup} client(s) share a machine and count once)` : "");
+        (dup > 0 ? ` (${dup} client(s) share a machine and count once)` : "") +
+        (clones > 0
+          ? ` (${clones} client(s) are VMs from one generalized image that share a client machine ID until rearmed, so the host counts them once: give their KmsClient rearm: true)`
+          : "");
     }
     const perClient: ClientForecast[] = mine.map((c) => {
       const machine = c.machine ?? c.name;

@@ -38,6 +38,12 @@ export interface ForecastClientSpec {
   lookupDomain?: string;
   /** Machine identity; clients with the same machine count once. Default: the client's name. */
   machine?: string;
+  /**
+   * The client machine ID the machine shares with others: VMs made from one generalized image (Azure
+   * Marketplace images are generalized with SkipRearm=1) report the same CMID until rearmed, and the host
+   * counts distinct CMIDs, so clients with the same value count once. Undefined: a CMID of its own.
+   */
+  sharedCmid?: string;
   /** `false` when the client is configured but not asked to activate. Default true. */
   activate?: boolean;
   /**

@@ -17,7 +17,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "../../components/summary";
 import type { KmsClientSummary, KmsHostSummary } from "../../components/summary";
-import { forecast, specFromSummaries } from "../forecast";
+import { forecast, specFromSummaries, withSharedCmids } from "../forecast";
 import { createPlanMocks, unwrapSecrets } from "./mocks";
 import { captureLog, recordRegistrations, watchForStall, whenFailedAndQuiet } from "./run";
 import {
@@ -197,9 +197,23 @@ async function planOnce(program: PlanProgram, options: PlanOptions): Promise<Pla
       .filter((r) => r.type === type)
       .map((r) => unwrapSecrets(r.inputs.summary) as T)
       .filter((s) => s !== undefined && s !== null && typeof s === "object");
-  const spec = specFromSummaries(
-    summaries<KmsHostSummary>(KMS_HOST_TYPE),
-    summaries<KmsClientSummary>(KMS_CLIENT_TYPE),
+  const clientSummaries = summaries<KmsClientSummary>(KMS_CLIENT_TYPE);
+  // VMs the program makes from one Marketplace image share a client machine ID unless rearmed.
+  const vms = done
+    .filter((r) => r.type === "azure-native:compute:VirtualMachine")
+    .map((r) => {
+      const i = unwrapSecrets(r.inputs) as Record<string, unknown>;
+      const storage = i.storageProfile as { imageReference?: unknown } | undefined;
+      return {
+        vmName: i.vmName,
+        resourceGroupName: i.resourceGroupName,
+        imageReference: storage?.imageReference,
+      };
+    });
+  const spec = withSharedCmids(
+    specFromSummaries(summaries<KmsHostSummary>(KMS_HOST_TYPE), clientSummaries),
+    clientSummaries,
+    vms,
   );
   const fc = forecast(agreeWithPolicies(spec, done, violations));
 

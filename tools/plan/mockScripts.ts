@@ -1,7 +1,8 @@
 /** Which of our scripts a step runs, and the result a mocked run of it prints. */
 import { deterministicGuid } from "./mockValues";
 
-export type ScriptKind = "host-setup" | "client-setup" | "client-activate" | "status";
+export type ScriptKind =
+  "host-setup" | "client-rearm" | "client-setup" | "client-activate" | "status";
 
 /** What a mocked script run knows about its surroundings. */
 export interface ScriptContext {
@@ -21,8 +22,8 @@ export interface ScriptContext {
 
 /**
  * Which script a run command or command runs: the `# <script>.ps1` comment header of its text first,
- * then the resource name (`-count` → host status, `-activate` → client re-activation, `-setup` → host
- * or client setup, depending on the parent component).
+ * then the resource name (`-count` → host status, `-activate` → client re-activation, `-rearm` → client
+ * rearm, `-setup` → host or client setup, depending on the parent component).
  */
 export function detectScript(
   name: string,
@@ -46,6 +47,7 @@ export function detectScript(
       return { kind, role: role(/-count$/.test(name) ? "host" : (parentRole ?? "client")) };
     }
   }
+  if (/-rearm$/.test(name)) return { kind: "client-rearm", role: "client" };
   if (/-count$/.test(name)) return { kind: "status", role: role("host") };
   if (/-status$/.test(name)) return { kind: "status", role: role(parentRole ?? "client") };
   if (/-activate$/.test(name)) return { kind: "client-activate", role: "client" };
@@ -97,6 +99,19 @@ export function mockScriptResult(ctx: ScriptContext): Record<string, unknown> {
       activated: false,
       pending: true,
       pendingReason: "The KMS host's count is too low",
+    };
+  }
+  if (ctx.kind === "client-rearm") {
+    // Rearmed, restart scheduled: until then the machine still reports the CMID it had.
+    return {
+      ...base,
+      ...client,
+      changed: ["rearm", "restartScheduled"],
+      activated: false,
+      cmidBefore: client.cmid,
+      rearm: "restart-pending",
+      restartScheduled: true,
+      restartDelaySeconds: int(p.RestartDelaySeconds, 15),
     };
   }
   if (ctx.kind === "status")
