@@ -84,6 +84,7 @@ describe("npm package", () => {
       .sort();
     expect(ps1).toEqual([
       "client-activate.ps1",
+      "client-rearm.ps1",
       "client-setup.ps1",
       "common.ps1",
       "host-setup.ps1",
