@@ -11,15 +11,17 @@ export interface EnforceActivationThresholdConfig {
 }
 
 /**
- * Per KMS host, counts the distinct machines of the clients in the stack that activate against it, plus
- * its externalClients, and reports the clients that would never reach their threshold.
+ * Per KMS host, counts the distinct machines of the clients in the stack that activate against it (clones
+ * of one Marketplace image without rearm once), plus its externalClients, and reports the clients that
+ * would never reach their threshold.
  */
 export const enforceActivationThreshold: StackValidationPolicy = {
   name: "enforce-activation-threshold",
   description:
     "Every KMS client in the stack must reach its activation threshold: a KMS host activates Windows client OS " +
     "only when it counts at least 25 distinct Windows machines, Windows Server at 5, and Office at 5 distinct " +
-    "Office machines (its own count). Clients of several hosts of one DNS domain are judged by SRV priority and weight. Clients whose host " +
+    "Office machines (its own count). VMs the stack creates from one Azure Marketplace image without rearm share " +
+    "one client machine ID and count once. Clients of several hosts of one DNS domain are judged by SRV priority and weight. Clients whose host " +
     "cannot be told are reported as undecided, never passed; when the host is outside the stack, that finding " +
     "is advisory and says what to add.",
   enforcementLevel: "mandatory",

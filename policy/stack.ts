@@ -6,6 +6,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { KMS_SRV_SERVICE } from "./lib/srv";
+import { sharedCmidClients, type CreatedVm } from "./lib/catalog";
 import {
   KMS_CLIENT_TYPE,
   KMS_HOST_TYPE,
@@ -51,6 +52,11 @@ export interface ClientEntry {
    * dependencies): `kmsServer: host.kmsServer` from another language arrives as such a dependency.
    */
   dependencyHosts?: string[];
+  /**
+   * Set when the client is on a VM this stack creates from an Azure Marketplace image and is not rearmed:
+   * the image's key. Clients with the same key share one client machine ID, and a host counts them once.
+   */
+  sharedCmid?: string;
 }
 
 /** A `_vlmcs._tcp` SRV record set, from a KmsSrvRecord summary or a raw record set resource. */
@@ -158,8 +164,19 @@ function srvFromSummary(r: StackResource): SrvRecordEntry {
 export function readStack(resources: readonly StackResource[]): StackView {
   const view: StackView = { hosts: [], clients: [], srvRecords: [] };
   const rawUnderComponent = new Map<string, SrvRecordEntry>();
+  const vms: CreatedVm[] = [];
   for (const r of resources) {
     switch (r.type) {
+      case AZURE_TYPES.virtualMachine: {
+        const p = toPlain(r.props) as Record<string, unknown>;
+        const storage = p.storageProfile as Record<string, unknown> | undefined;
+        vms.push({
+          vmName: p.vmName,
+          resourceGroupName: p.resourceGroupName,
+          imageReference: storage?.imageReference,
+        });
+        break;
+      }
       case KMS_HOST_TYPE: {
         const summary = summaryOf<KmsHostSummary>(r);
         view.hosts.push({ name: summary?.name ?? r.name, urn: r.urn, summary });
@@ -221,6 +238,14 @@ export function readStack(resources: readonly StackResource[]): StackView {
       }
     }
     if (found.size > 0) c.dependencyHosts = [...found].sort();
+  }
+  const shared = sharedCmidClients(
+    view.clients.map((c) => ({ ...c.summary, name: c.name })),
+    vms,
+  );
+  for (const c of view.clients) {
+    const image = shared.get(c.name);
+    if (image !== undefined) c.sharedCmid = image;
   }
   for (const e of view.srvRecords) {
     const raw = e.kind === "KmsSrvRecord" ? rawUnderComponent.get(e.name) : undefined;

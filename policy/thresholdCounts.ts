@@ -42,6 +42,8 @@ interface GroupCount {
   unknownMachine: ClientEntry[];
   /** Clients on a machine already counted. */
   duplicates: number;
+  /** Clients on VMs made from one Marketplace image and not rearmed, counted once per image. */
+  clones: ClientEntry[];
   external: number;
   /** Lowest and highest possible count. */
   low: number;
@@ -52,18 +54,33 @@ function countGroup(host: HostEntry, clients: ClientEntry[], group: CountGroup):
   const machines = new Set<string>();
   const unknownMachine: ClientEntry[] = [];
   let duplicates = 0;
+  const clones: ClientEntry[] = [];
   for (const c of clients) {
-    const m = c.summary?.machine;
+    const m = c.sharedCmid !== undefined ? `cmid:${c.sharedCmid}` : c.summary?.machine;
+    if (c.sharedCmid !== undefined) clones.push(c);
     if (!isKnownString(m)) unknownMachine.push(c);
     else if (machines.has(m.toLowerCase())) duplicates++;
     else machines.add(m.toLowerCase());
   }
+  // Only an image with several clones changes the count.
+  const cloneClients = clones.filter(
+    (c) => clones.filter((o) => o.sharedCmid === c.sharedCmid).length > 1,
+  );
   const external = externalCount(host, group);
   const distinct = machines.size;
   // Unknown machines may all be one machine already counted (or one machine when none is known).
   const low = distinct + (distinct === 0 && unknownMachine.length > 0 ? 1 : 0) + external;
   const high = distinct + unknownMachine.length + external;
-  return { clients, distinct, unknownMachine, duplicates, external, low, high };
+  return {
+    clients,
+    distinct,
+    unknownMachine,
+    duplicates,
+    clones: cloneClients,
+    external,
+    low,
+    high,
+  };
 }
 
 function needPhrase(family: ActivationFamily, need: number, margin: number, count: number): string {
@@ -110,11 +127,19 @@ export function checkHost(
         count.duplicates > 0
           ? `; ${count.duplicates} ${count.duplicates === 1 ? "KmsClient is on a machine" : "KmsClients are on machines"} already counted`
           : "";
+      const clones =
+        count.clones.length > 0
+          ? `${clientsPhrase(count.clones.map((c) => c.name))} ${count.clones.length === 1 ? "is a VM" : "are VMs"} ` +
+            "this stack creates from one Azure Marketplace image, generalized with SkipRearm=1: they share one " +
+            "client machine ID until rearmed, and the host counts them once. Give their KmsClient rearm: true " +
+            "(the reference stack: newClientRearm). "
+          : "";
       report(
         `KMS host "${host.name}" would count${atMost} ${machines(count.high, group)} ` +
           `(${count.high - count.external} in this stack + ${count.external} in externalClients${dup}), but ` +
           `${failing.map((f) => needPhrase(f, ACTIVATION.thresholds[f] + margin, margin, count.high)).join(" and ")}. ` +
           `These clients would never activate (0xC004F038, count insufficient): ${quoteList(never, "and")}. ` +
+          clones +
           WAYS_OUT[group],
         host.urn,
       );

@@ -19,6 +19,7 @@ export const POLICY_LIB_FILES = [
   "errors.ts",
   "catalog/index.ts",
   "catalog/activation.ts",
+  "catalog/clones.ts",
   "catalog/errorCodes.ts",
   "catalog/gvlk.json",
   "catalog/keyGroups.ts",

@@ -63,4 +63,20 @@ test("5 new clients from one Marketplace image without rearm: the forecast does 
   expect(server.allActivated.withBarrierMinutes).toBeNull();
   expect(server.reason).toContain("share a client machine ID until rearmed");
   expect(server.reason).toContain("rearm: true");
+  // The threshold policy agrees with the forecast: the stack could never activate them.
+  expect(result.violations.map((v) => [v.policyName, v.enforcementLevel])).toEqual([
+    ["enforce-activation-threshold", "mandatory"],
+  ]);
+  const message = result.violations[0].message;
+  expect(message).toContain('KMS host "kms" would count 1 distinct Windows machine');
+  expect(message).toContain("4 KmsClients are on machines already counted");
+  expect(message).toContain("from one Azure Marketplace image");
+  expect(message).toContain("rearm: true");
+});
+
+test("5 new clients from one Marketplace image, rearmed (the defaults): counted as 5 machines", async () => {
+  const result = await planReferenceStack({ newClientCount: "5" });
+  expect(result.violations).toEqual([]);
+  const server = result.forecast.hosts[0].families.find((f) => f.family === "windowsServer")!;
+  expect(server).toMatchObject({ clients: 5, finalCount: 5, reached: true });
 });

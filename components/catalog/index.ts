@@ -32,3 +32,9 @@ export {
   lookupErrorCode,
   describeErrorCode,
 } from "./errorCodes";
+export {
+  type CreatedVm,
+  type CloneCandidate,
+  marketplaceImageKey,
+  sharedCmidClients,
+} from "./clones";

@@ -1,6 +1,7 @@
 /** The forecast's input from what kms-plan records: the components' summaries. */
 import type { KmsClientSummary, KmsHostSummary } from "../../components/summary";
 import type { ForecastSpec } from "./types";
+import { type CreatedVm, sharedCmidClients } from "../../components/catalog/clones";
 
 /** Builds a forecast spec from the component summaries (components/summary.ts), in declaration order. */
 export function specFromSummaries(
@@ -31,42 +32,19 @@ export function specFromSummaries(
 }
 
 /** A VM the program creates, as the forecast needs it: its name and the image it is made from. */
-export interface PlannedVm {
-  vmName?: unknown;
-  resourceGroupName?: unknown;
-  imageReference?: unknown;
-}
+export type PlannedVm = CreatedVm;
 
 /**
- * Marks the clients on VMs made from one Azure Marketplace image and not rearmed: Marketplace images are
- * generalized with SkipRearm=1, so their VMs share one client machine ID until rearmed (Microsoft,
- * "Windows activation - duplicate Client Machine ID"), and the host counts them once. A VM made from an
- * image id (a custom image) is left alone: how it was generalized is unknown here.
+ * Marks the clients on VMs made from one Azure Marketplace image and not rearmed (they share one client
+ * machine ID until rearmed, so the host counts them once); the same rule as the threshold policy's
+ * (components/catalog/clones.ts).
  */
 export function withSharedCmids(
   spec: ForecastSpec,
   clients: KmsClientSummary[],
   vms: PlannedVm[],
 ): ForecastSpec {
-  const imageOf = new Map<string, string>();
-  for (const vm of vms) {
-    const ref = vm.imageReference as Record<string, unknown> | undefined;
-    if (typeof vm.vmName !== "string" || ref === undefined || ref === null) continue;
-    if (typeof ref.id === "string" && ref.id !== "") continue;
-    const parts = [ref.publisher, ref.offer, ref.sku, ref.version ?? "latest"];
-    if (!parts.every((p) => typeof p === "string" && p !== "")) continue;
-    const image = `marketplace:${(parts as string[]).join(":").toLowerCase()}`;
-    const rg = typeof vm.resourceGroupName === "string" ? vm.resourceGroupName.toLowerCase() : "*";
-    imageOf.set(`${rg}/${vm.vmName.toLowerCase()}`, image);
-  }
-  const shared = new Map<string, string>();
-  for (const c of clients) {
-    if (c.rearm === true || c.transport !== "runCommand" || c.machine === undefined) continue;
-    const m = /^azure:([^/]+)\/(.+)$/.exec(c.machine);
-    if (!m) continue;
-    const image = imageOf.get(`${m[1]}/${m[2]}`) ?? imageOf.get(`*/${m[2]}`);
-    if (image !== undefined) shared.set(c.name, image);
-  }
+  const shared = sharedCmidClients(clients, vms);
   if (shared.size === 0) return spec;
   return {
     hosts: spec.hosts,
