@@ -22,7 +22,7 @@ const SOURCES = [
   "components/kmsClient/status.ts",
   "components/kmsSrvRecord.ts",
   "components/remote/targets.ts",
-  "components/barrier.ts",
+  "components/barrier/types.ts",
 ];
 
 interface Section {

@@ -1,76 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
-import { runScript, Target } from "./remote";
-import { ClientResult, HostResult, statusParameters } from "./scripts";
-import { ActivationFamily } from "./summary";
-import { ACTIVATION } from "./catalog";
-import { compareCodePoints } from "./order";
-import { KmsConfigError } from "./errors";
+import { runScript, Target } from "../remote";
+import { ClientResult, HostResult, statusParameters } from "../scripts";
+import { compareCodePoints } from "../order";
+import { KmsConfigError } from "../errors";
+import { concludeReport } from "./report";
+import {
+  type ActivationReport,
+  type BarrierMember,
+  type DeferredMember,
+  EMPTY_REPORT,
+} from "./types";
 
-/** What the threshold barrier found once every client of the host had registered. */
-export interface ActivationReport {
-  /** Clients in this stack that joined the host's barrier (`host: <this KmsHost>`). */
-  clients: number;
-  /** Distinct machines among them. */
-  distinctMachines: number;
-  /** The host's count read after all of them registered; undefined when no client joined. */
-  currentCount?: number;
-  /** Clients activated at the end of the deployment. */
-  activated: number;
-  /** Clients still waiting for the count (0xC004F038). */
-  pending: number;
-  /** CMIDs reported by more than one machine: the host counts each such group as one client. */
-  duplicateCmids: { cmid: string; clients: string[] }[];
-  /** What the barrier warned about, also logged as Pulumi warnings. */
-  warnings: string[];
-}
-
-/** A client that joined the barrier. */
-export interface BarrierMember {
-  name: string;
-  machine?: string;
-  family?: ActivationFamily;
-  /** The client's setup step: the host's count is read after all of them. */
-  setup: pulumi.Resource;
-  /** The client's final result (after its re-activation step). */
-  final: pulumi.Output<ClientResult>;
-}
-
-/**
- * A client of a host whose member list had closed when the client was constructed: the multi-language
- * plugin constructs each component in its own Construct call, after the host's has ended. It waits for an
- * explicit barrier (`ActivationBarrier.explicit`, the plugin's KmsThresholdBarrier) that lists it.
- */
-export interface DeferredMember extends Omit<BarrierMember, "final"> {
-  /** The client component, to match the explicit barrier's list. */
-  client: pulumi.Resource;
-  /**
-   * Creates the client's re-activation step after `countStep`, and after `after` (the previous listed
-   * client on the same machine), and returns its result.
-   */
-  makeFinal: (
-    countStep: pulumi.Resource,
-    after: pulumi.Output<unknown> | undefined,
-  ) => pulumi.Output<ClientResult>;
-}
-
-/** The steps of a client on one machine; the next configuration of that machine runs after them. */
-export interface ClientSteps {
-  setup: pulumi.Resource;
-  /**
-   * The client's final result: it depends on every step that produced it (the re-activation step when
-   * one was needed), so depending on it orders after them without handling resources in an apply.
-   */
-  done: pulumi.Output<unknown>;
-}
-
-export const EMPTY_REPORT: ActivationReport = {
-  clients: 0,
-  distinctMachines: 0,
-  activated: 0,
-  pending: 0,
-  duplicateCmids: [],
-  warnings: [],
-};
+export { EMPTY_REPORT } from "./types";
+export type { ActivationReport, BarrierMember, ClientSteps, DeferredMember } from "./types";
 
 /**
  * The threshold barrier of one KMS host. A client that gets 0xC004F038 before the count is reached would
@@ -129,7 +71,7 @@ export class ActivationBarrier {
         ? pulumi.output(EMPTY_REPORT)
         : pulumi
             .all([this.countResult, pulumi.all(this.members.map((m) => m.final))])
-            .apply(([count, finals]) => this.conclude(this.members, count, finals)),
+            .apply(([count, finals]) => this.conclude(count, finals)),
     );
   }
 
@@ -297,58 +239,9 @@ export class ActivationBarrier {
     return this.countStep;
   }
 
-  private conclude(
-    members: BarrierMember[],
-    count: HostResult | undefined,
-    finals: ClientResult[],
-  ): ActivationReport {
-    const machines = new Map<string, string>();
-    members.forEach((m, i) => machines.set(m.machine ?? `client:${m.name}`, members[i].name));
-    const byCmid = new Map<string, Map<string, string>>();
-    finals.forEach((r, i) => {
-      const cmid = r?.cmid;
-      if (!cmid) return;
-      const machine = members[i].machine ?? `client:${members[i].name}`;
-      const group = byCmid.get(cmid) ?? new Map<string, string>();
-      if (!group.has(machine)) group.set(machine, members[i].name);
-      byCmid.set(cmid, group);
-    });
-    const duplicateCmids = [...byCmid.entries()]
-      .filter(([, group]) => group.size > 1)
-      .map(([cmid, group]) => ({ cmid, clients: [...group.values()].sort(compareCodePoints) }))
-      .sort((a, b) => compareCodePoints(a.cmid, b.cmid));
-    const activated = finals.filter((r) => r?.activated === true).length;
-    const pending = finals.filter((r) => r?.pending === true).length;
-    const distinctMachines = machines.size;
-    const currentCount = typeof count?.currentCount === "number" ? count.currentCount : undefined;
-    const warnings: string[] = [];
-    for (const d of duplicateCmids) {
-      warnings.push(
-        `KmsHost "${this.hostName}": clients ${d.clients.join(", ")} share the client machine ID ${d.cmid}, so the host counts them as one client. They come from an image generalized with SkipRearm=1 (Azure Marketplace images are). Fix: give their KmsClient rearm: true (each is rearmed once and restarted before its setup, which then activates it with a CMID of its own), or on each machine rearm Windows (slmgr /rearm, or the ReArmWindows CIM method), restart it and activate again; or rebuild the image with sysprep /generalize and SkipRearm=0.`,
-      );
-    }
-    const windowsMachines = new Set(
-      members.filter((m) => m.family !== "office").map((m) => m.machine ?? `client:${m.name}`),
-    ).size;
-    if (
-      duplicateCmids.length === 0 &&
-      currentCount !== undefined &&
-      currentCount >= 0 &&
-      currentCount < Math.min(windowsMachines, ACTIVATION.hostMemory)
-    ) {
-      warnings.push(
-        `KmsHost "${this.hostName}": its count is ${currentCount} after ${windowsMachines} distinct Windows machines registered. Machines with the same client machine ID (CMID) are counted once: images generalized with SkipRearm=1 (Azure Marketplace images) share one. Check each client's CMID (status.cmid); fix by rearming and restarting the duplicates (KmsClient rearm: true, or slmgr /rearm by hand).`,
-      );
-    }
-    for (const w of warnings) pulumi.log.warn(w, this.host);
-    return {
-      clients: members.length,
-      distinctMachines,
-      currentCount,
-      activated,
-      pending,
-      duplicateCmids,
-      warnings,
-    };
+  private conclude(count: HostResult | undefined, finals: ClientResult[]): ActivationReport {
+    const report = concludeReport(this.hostName, this.members, count, finals);
+    for (const w of report.warnings) pulumi.log.warn(w, this.host);
+    return report;
   }
 }
