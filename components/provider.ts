@@ -16,19 +16,19 @@
  * provider host starts only through `startPluginHost()`, which `main.js` calls when Pulumi's plugin runner
  * loads the package (never when a program imports the library).
  */
-import * as fs from "fs";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { KmsConfigError } from "./errors";
 import * as lib from "./index";
 import { clientStatus } from "./kmsClient";
 import { pluginConstructed } from "./pluginRegistry";
+import { packageRoot, packageVersion, pluginSchemaDir } from "./pluginPackage";
 import type { KmsClientArgs, KmsClientStatus } from "./kmsClient";
 import type { KmsHostArgs, KmsHostStatus } from "./kmsHost";
 import type { KmsSrvRecordArgs } from "./kmsSrvRecord";
 import type { AzureVmTargetArgs, SshTargetArgs } from "./remote";
 
 export * from "./index";
+export { packageRoot, packageVersion, pluginSchemaDir } from "./pluginPackage";
 
 /** Package name in the plugin's type tokens: `kms:index:<Class>`. */
 export const PLUGIN_NAME = "kms";
@@ -262,32 +262,6 @@ class KmsThresholdBarrier extends pulumi.ComponentResource {
 
 /** The classes the plugin serves (named like the TypeScript classes: the name is the type token). */
 export const pluginComponents = [KmsHost, KmsClient, KmsSrvRecord, KmsThresholdBarrier];
-
-/** The repository root: the directory with PulumiPlugin.yaml (from components/ or bin/components/). */
-export function packageRoot(from: string = __dirname): string {
-  let dir = from;
-  while (!fs.existsSync(path.join(dir, "PulumiPlugin.yaml"))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`PulumiPlugin.yaml not found above ${from}`);
-    dir = up;
-  }
-  return dir;
-}
-
-/**
- * Where the analyzer starts: plugin/package.json (`main`: this file's TypeScript source) and
- * plugin/tsconfig.json. The analyzer reads sources, so the plugin runs from a checkout of the repository.
- */
-export function pluginSchemaDir(root: string = packageRoot()): string {
-  return path.join(root, "plugin");
-}
-
-/** The package version, used as the plugin's version. */
-export function packageVersion(root: string = packageRoot()): string {
-  return (
-    JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { version: string }
-  ).version;
-}
 
 /** Options for `componentProviderHost` / `ComponentProvider`. */
 export function pluginOptions(root: string = packageRoot()) {
