@@ -43,6 +43,32 @@ const steps = () =>
   mocks.resources.filter((r) => r.name.endsWith("-count") || r.name.endsWith("-activate"));
 
 describe("KmsThresholdBarrier (plugin)", () => {
+  test("a late client with rearm keeps its own dependsOn (e.g. its VM): its rearm and setup wait for it", async () => {
+    const { host } = await hostAndLateClients("k0");
+    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    const Custom = pulumi.CustomResource as unknown as new (
+      type: string,
+      name: string,
+      props: object,
+    ) => import("@pulumi/pulumi").Resource;
+    const machine = new Custom("test:index:Machine", "z-machine", {});
+    const Client = PluginClient as unknown as new (
+      name: string,
+      args: object,
+      opts: object,
+    ) => unknown;
+    new Client(
+      "z-1",
+      { azureVm: vm("z-vm"), product: "Windows Server 2022 Datacenter", host, rearm: true },
+      { dependsOn: [machine] },
+    );
+    await settle();
+    const urn = (name: string) => mocks.resources.find((r) => r.name === name)!.urn;
+    const deps = (name: string) => mocks.resources.find((r) => r.name === name)!.dependencies ?? [];
+    expect(deps("z-1-rearm")).toContain(urn("z-machine"));
+    expect(deps("z-1-setup")).toEqual(expect.arrayContaining([urn("z-machine"), urn("z-1-rearm")]));
+  });
+
   test("clients of a plugin host constructed after its turn are accepted and wait: no count or activate step until a barrier lists them", async () => {
     const { clients } = await hostAndLateClients("k1", ["a-1"], ["a-2"]);
     await settle();

@@ -91,14 +91,16 @@ export class KmsClient extends pulumi.ComponentResource {
       args.host && summary.machine && !deferred
         ? args.host.clientSteps.get(summary.machine)
         : undefined;
+    // With `host`: the earlier client of this machine, and a deferred client's own dependsOn (the plugin
+    // has no other way to order it).
+    const machineOrder = [
+      ...(sameMachine ? [sameMachine.setup] : []),
+      ...(deferred ? plainDependsOn(opts?.dependsOn) : []),
+    ];
     const setupDependsOn: pulumi.CustomResourceOptions["dependsOn"] = args.host
       ? // With `host`, wait for the host's setup steps only: depending on the whole host component would
         // also wait for its count step, which waits for this client.
-        [
-          args.host.barrier.hostSetup,
-          ...(sameMachine ? [sameMachine.setup] : []),
-          ...(deferred ? plainDependsOn(opts?.dependsOn) : []),
-        ]
+        [args.host.barrier.hostSetup, ...machineOrder]
       : // Without `host`, the component's own dependsOn (e.g. the Windows KmsClient of this machine)
         // also orders the script run; passed as given (the SDK takes a resource, a list or an Output).
         opts?.dependsOn;
@@ -111,7 +113,7 @@ export class KmsClient extends pulumi.ComponentResource {
           { target, script: "client-rearm", parameters: clientRearmParameters().parameters },
           {
             parent: this,
-            dependsOn: args.host ? (sameMachine ? [sameMachine.setup] : []) : opts?.dependsOn,
+            dependsOn: args.host ? machineOrder : opts?.dependsOn,
           },
         )
       : undefined;
@@ -123,11 +125,7 @@ export class KmsClient extends pulumi.ComponentResource {
         // After the rearm; without `host`, the rearm already waited for the component's dependsOn.
         dependsOn: rearm
           ? args.host
-            ? [
-                args.host.barrier.hostSetup,
-                ...(sameMachine ? [sameMachine.setup] : []),
-                rearm.resource,
-              ]
+            ? [args.host.barrier.hostSetup, ...machineOrder, rearm.resource]
             : [rearm.resource]
           : setupDependsOn,
       },
