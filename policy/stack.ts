@@ -226,10 +226,18 @@ export function readStack(resources: readonly StackResource[]): StackView {
     }
     return typeFromUrn(urn) === KMS_HOST_TYPE ? nameFromUrn(urn) : undefined;
   };
+  // Children by parent URN, once (a scan of every resource per client was quadratic).
+  const children = new Map<string, StackResource[]>();
+  for (const r of resources) {
+    const parent = r.parent?.urn;
+    if (parent === undefined) continue;
+    const list = children.get(parent);
+    if (list) list.push(r);
+    else children.set(parent, [r]);
+  }
   for (const c of view.clients) {
     const found = new Set<string>();
-    for (const r of resources) {
-      if (r.parent?.urn !== c.urn) continue;
+    for (const r of children.get(c.urn) ?? []) {
       for (const deps of Object.values(r.propertyDependencies ?? {})) {
         for (const d of deps ?? []) {
           const h = d?.urn ? hostOf(d.urn) : undefined;
