@@ -7,41 +7,16 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { ROOT, run, stagePackage } from "./helpers/packTarball";
 
-const ROOT = path.resolve(__dirname, "..");
 let work: string;
 let packed: string[];
 
-function run(cmd: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): string {
-  return execFileSync(cmd, args, {
-    cwd,
-    env: env ?? process.env,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-}
-
 beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "kms-pack-"));
-  for (const f of [
-    "package.json",
-    "main.js",
-    "README.md",
-    "LICENSE",
-    "CHANGELOG.md",
-    "PulumiPlugin.yaml",
-  ]) {
-    if (fs.existsSync(path.join(ROOT, f))) fs.copyFileSync(path.join(ROOT, f), path.join(work, f));
-  }
-  for (const d of ["docs", "plugin"])
-    fs.cpSync(path.join(ROOT, d), path.join(work, d), { recursive: true });
+  // What `files` names, built into bin/ (the same staging as the install test's tarball).
+  stagePackage(work);
   const out = path.join(work, "bin");
-  run(
-    process.execPath,
-    [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json", "--outDir", out],
-    ROOT,
-  );
-  run(process.execPath, [path.join(ROOT, "scripts", "copy-assets.js"), "--outDir", out], ROOT);
   // Strays that must never be published: a test tree, compiled tests (e.g. from a `tsc -p tsconfig.json`
   // without --noEmit) and a node_modules folder.
   fs.mkdirSync(path.join(work, "tests"), { recursive: true });
