@@ -48,6 +48,14 @@ function parseObject(untrimmed: string): Record<string, unknown> | undefined {
   }
 }
 
+/**
+ * A script's result object: the last JSON object in its output, as the components read it (kms-plan's
+ * rehearsal and lab errors read it the same way).
+ */
+export function resultObject(output: string): Record<string, unknown> | undefined {
+  return lastJsonObject(outputLines(output));
+}
+
 /** The last JSON object in the output: one line, or one line a console wrapped into several. */
 function lastJsonObject(lines: string[]): Record<string, unknown> | undefined {
   for (let i = lines.length - 1; i >= 0; i--) {
@@ -65,7 +73,8 @@ function lastJsonObject(lines: string[]): Record<string, unknown> | undefined {
 const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 const bool = (v: unknown): boolean | null => (typeof v === "boolean" ? v : null);
-const LICENSE_STATUS_NAMES: readonly LicenseStatusName[] = [
+/** `LicenseStatus` values 0–6 by name, as SoftwareLicensingProduct reports them. */
+export const LICENSE_STATUS_NAMES: readonly LicenseStatusName[] = [
   "Unlicensed",
   "Licensed",
   "OOBGrace",

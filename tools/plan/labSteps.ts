@@ -5,6 +5,7 @@
 import { detectScript } from "./mockScripts";
 import type { ScriptKind } from "./mockScripts";
 import { paramsOf, strings, unwrapSecrets } from "./mockValues";
+import { resultObject } from "../../components/scripts";
 
 /** A remote step (a script run) as its transport carries it, handed to a lab that runs it. */
 export interface RemoteStep {
@@ -70,25 +71,13 @@ export interface LabHook {
   activity?(): { running: number; finished: number; failed: number };
 }
 
-/** The last line of a script's output that is one JSON object with a `message`, if any. */
+/** The script's own message from its result object, with its error code, if it printed one. */
 function scriptMessage(output: string): string | undefined {
-  const lines = output.split(/\r?\n/).filter((l) => l.trim() !== "");
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const l = lines[i].trim();
-    if (!l.startsWith("{")) continue;
-    try {
-      const doc = JSON.parse(l) as { message?: unknown; errorCode?: unknown };
-      if (typeof doc.message === "string" && doc.message !== "") {
-        return typeof doc.errorCode === "string" && !doc.message.includes(doc.errorCode)
-          ? `${doc.errorCode}: ${doc.message}`
-          : doc.message;
-      }
-    } catch {
-      // not JSON
-    }
-    return undefined;
-  }
-  return undefined;
+  const doc = resultObject(output);
+  if (typeof doc?.message !== "string" || doc.message === "") return undefined;
+  return typeof doc.errorCode === "string" && !doc.message.includes(doc.errorCode)
+    ? `${doc.errorCode}: ${doc.message}`
+    : doc.message;
 }
 
 /** The tail of an output for an error message (the script's own message first when it printed one). */

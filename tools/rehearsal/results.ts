@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { RemoteOutcome } from "../plan/mocks";
 import { placeholder } from "../plan";
+import { LICENSE_STATUS_NAMES, resultObject } from "../../components/scripts";
 
 const PLACEHOLDER_PREFIX = placeholder("").replace(/\)$/, "");
 const STEPS_FILE = "rehearsal-steps.json";
@@ -13,38 +14,14 @@ export function isPlaceholder(v: string): boolean {
   return text.startsWith(PLACEHOLDER_PREFIX);
 }
 
-const LICENSE_STATUS = [
-  "Unlicensed",
-  "Licensed",
-  "OOBGrace",
-  "OOTGrace",
-  "NonGenuineGrace",
-  "Notification",
-  "ExtendedGrace",
-];
-
 export function licenseStatusName(v: unknown): string | undefined {
   if (typeof v === "string" && v !== "") return v;
-  if (typeof v === "number") return LICENSE_STATUS[v] ?? "Unknown";
+  if (typeof v === "number") return LICENSE_STATUS_NAMES[v] ?? "Unknown";
   return undefined;
 }
 
-/** The JSON result line of a script output (the last line that is a JSON object). */
-export function resultLine(output: string): Record<string, unknown> | undefined {
-  const lines = output.split(/\r?\n/);
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const l = lines[i].trim();
-    if (l === "") continue;
-    if (!l.startsWith("{")) return undefined;
-    try {
-      const doc = JSON.parse(l) as unknown;
-      return doc !== null && typeof doc === "object" ? (doc as Record<string, unknown>) : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
-}
+/** The result object of a script output, read as the components read it. */
+export const resultLine = resultObject;
 
 export function stringList(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
