@@ -6,7 +6,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { KMS_SRV_SERVICE } from "./lib/srv";
-import { sharedCmidClients, type CreatedVm } from "./lib/catalog";
+import { createdVmOf, sharedCmidClients, type CreatedVm } from "./lib/catalog";
 import {
   KMS_CLIENT_TYPE,
   KMS_HOST_TYPE,
@@ -168,13 +168,7 @@ export function readStack(resources: readonly StackResource[]): StackView {
   for (const r of resources) {
     switch (r.type) {
       case AZURE_TYPES.virtualMachine: {
-        const p = toPlain(r.props) as Record<string, unknown>;
-        const storage = p.storageProfile as Record<string, unknown> | undefined;
-        vms.push({
-          vmName: p.vmName,
-          resourceGroupName: p.resourceGroupName,
-          imageReference: storage?.imageReference,
-        });
+        vms.push(createdVmOf(toPlain(r.props) as Record<string, unknown>));
         break;
       }
       case KMS_HOST_TYPE: {

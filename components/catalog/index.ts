@@ -35,6 +35,7 @@ export {
 export {
   type CreatedVm,
   type CloneCandidate,
+  createdVmOf,
   marketplaceImageKey,
   sharedCmidClients,
 } from "./clones";

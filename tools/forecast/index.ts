@@ -21,5 +21,4 @@ export type {
 } from "./types";
 export { forecast } from "./model";
 export { specFromSummaries, withSharedCmids } from "./spec";
-export type { PlannedVm } from "./spec";
 export { formatForecast } from "./format";

@@ -31,9 +31,6 @@ export function specFromSummaries(
   };
 }
 
-/** A VM the program creates, as the forecast needs it: its name and the image it is made from. */
-export type PlannedVm = CreatedVm;
-
 /**
  * Marks the clients on VMs made from one Azure Marketplace image and not rearmed (they share one client
  * machine ID until rearmed, so the host counts them once); the same rule as the threshold policy's
@@ -42,7 +39,7 @@ export type PlannedVm = CreatedVm;
 export function withSharedCmids(
   spec: ForecastSpec,
   clients: KmsClientSummary[],
-  vms: PlannedVm[],
+  vms: readonly CreatedVm[],
 ): ForecastSpec {
   const shared = sharedCmidClients(clients, vms);
   if (shared.size === 0) return spec;

@@ -18,6 +18,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "../../components/summary";
 import type { KmsClientSummary, KmsHostSummary } from "../../components/summary";
 import { forecast, specFromSummaries, withSharedCmids } from "../forecast";
+import { createdVmOf } from "../../components/catalog/clones";
 import { createPlanMocks, unwrapSecrets } from "./mocks";
 import { captureLog, recordRegistrations, watchForStall, whenFailedAndQuiet } from "./run";
 import {
@@ -201,15 +202,7 @@ async function planOnce(program: PlanProgram, options: PlanOptions): Promise<Pla
   // VMs the program makes from one Marketplace image share a client machine ID unless rearmed.
   const vms = done
     .filter((r) => r.type === "azure-native:compute:VirtualMachine")
-    .map((r) => {
-      const i = unwrapSecrets(r.inputs) as Record<string, unknown>;
-      const storage = i.storageProfile as { imageReference?: unknown } | undefined;
-      return {
-        vmName: i.vmName,
-        resourceGroupName: i.resourceGroupName,
-        imageReference: storage?.imageReference,
-      };
-    });
+    .map((r) => createdVmOf(unwrapSecrets(r.inputs) as Record<string, unknown>));
   const spec = withSharedCmids(
     specFromSummaries(summaries<KmsHostSummary>(KMS_HOST_TYPE), clientSummaries),
     clientSummaries,

@@ -17,6 +17,16 @@ export interface CreatedVm {
   imageReference?: unknown;
 }
 
+/** A `compute.VirtualMachine`'s plain inputs (or state), as far as this needs them. */
+export function createdVmOf(props: Record<string, unknown>): CreatedVm {
+  const storage = props.storageProfile as { imageReference?: unknown } | null | undefined;
+  return {
+    vmName: props.vmName,
+    resourceGroupName: props.resourceGroupName,
+    imageReference: storage?.imageReference,
+  };
+}
+
 /** A client, as far as this needs it (a `KmsClientSummary` fits). */
 export interface CloneCandidate {
   name: string;

@@ -36,6 +36,7 @@ export {
 export {
   type CreatedVm,
   type CloneCandidate,
+  createdVmOf,
   marketplaceImageKey,
   sharedCmidClients,
 } from "./clones";
