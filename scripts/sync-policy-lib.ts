@@ -22,8 +22,12 @@ export const POLICY_LIB_FILES = [
   "catalog/clones.ts",
   "catalog/errorCodes.ts",
   "catalog/gvlk.json",
+  "catalog/keyGroupData.ts",
+  "catalog/keyGroupRules.ts",
   "catalog/keyGroups.ts",
   "catalog/names.ts",
+  "catalog/productData.ts",
+  "catalog/productRows.ts",
   "catalog/products.ts",
 ] as const;
 
