@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { ACTIVATION } from "./lib/catalog";
-import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "./lib/summary";
+import { KMS_HOST_TYPE } from "./lib/summary";
 import { UNKNOWN, plainProperty, toPlain } from "./values";
 
 const FIELDS = [
@@ -21,26 +21,23 @@ function show(v: unknown): string {
 }
 
 /**
- * Activation and renewal intervals on KmsHost and KmsClient must be whole minutes from 15 to 43200,
- * the range Windows accepts.
+ * Activation and renewal intervals on a KmsHost must be whole minutes from 15 to 43200, the range Windows
+ * accepts. Clients are out of scope: a KMS client takes its intervals from its host's answer (the interval
+ * setters work only on a KMS host, and KmsClient refuses interval arguments).
  */
 export const enforceIntervalRange: ResourceValidationPolicy = {
   name: "enforce-interval-range",
   description:
-    "Activation and renewal intervals on KmsHost and KmsClient must be whole minutes from 15 to 43200 (30 days), " +
-    "the range Windows accepts for slmgr /sai and /sri.",
+    "Activation and renewal intervals on a KmsHost must be whole minutes from 15 to 43200 (30 days), " +
+    "the range Windows accepts for slmgr /sai and /sri. KMS clients take their intervals from their host's answer.",
   enforcementLevel: "mandatory",
   severity: "medium",
   remediationSteps:
-    "Set activationIntervalMinutes and renewalIntervalMinutes to whole minutes from 15 to 43200, or leave them " +
-    "out for Windows' defaults (120 and 10080). A KmsClient without an interval keeps its own until its host's " +
-    "answer replaces it, so a client interval that is absent (or given as an Output) is left to the client " +
-    "script, which checks it with the same wording; a KmsHost always has one, so an unknown host interval is " +
-    "reported as undecided.",
+    "Set the KmsHost's activationIntervalMinutes and renewalIntervalMinutes to whole minutes from 15 to 43200, " +
+    "or leave them out for Windows' defaults (120 and 10080). An interval given as an Output is not known at " +
+    "preview: it is reported as undecided, and the host setup script checks it on the machine.",
   validateResource: (args, report) => {
-    const isHost = args.type === KMS_HOST_TYPE;
-    if (!isHost && args.type !== KMS_CLIENT_TYPE) return;
-    const kind = isHost ? "KmsHost" : "KmsClient";
+    if (args.type !== KMS_HOST_TYPE) return;
     const summary = plainProperty(args.props, "summary");
     if (
       summary === UNKNOWN ||
@@ -49,21 +46,20 @@ export const enforceIntervalRange: ResourceValidationPolicy = {
       typeof summary !== "object"
     ) {
       report(
-        `Cannot decide whether ${kind} "${args.name}" sets valid intervals: its summary is not known at preview.`,
+        `Cannot decide whether KmsHost "${args.name}" sets valid intervals: its summary is not known at preview.`,
       );
       return;
     }
     const s = toPlain(summary) as Record<string, unknown>;
     for (const f of FIELDS) {
       const v = s[f.key];
-      if (v === UNKNOWN || (v === undefined && isHost)) {
+      if (v === UNKNOWN || v === undefined) {
         report(
-          `Cannot decide whether ${kind} "${args.name}" sets a valid ${f.key}: the value is not known at ` +
+          `Cannot decide whether KmsHost "${args.name}" sets a valid ${f.key}: the value is not known at ` +
             "preview; the setup script checks it on the machine.",
         );
         continue;
       }
-      if (v === undefined) continue;
       const ok =
         typeof v === "number" &&
         Number.isInteger(v) &&
@@ -71,7 +67,7 @@ export const enforceIntervalRange: ResourceValidationPolicy = {
         v <= ACTIVATION.maxIntervalMinutes;
       if (!ok) {
         report(
-          `${kind} "${args.name}" sets ${f.key} to ${show(v)}; Windows accepts whole minutes from ` +
+          `KmsHost "${args.name}" sets ${f.key} to ${show(v)}; Windows accepts whole minutes from ` +
             `${ACTIVATION.minIntervalMinutes} to ${ACTIVATION.maxIntervalMinutes} (${f.slmgr}). ` +
             `The default is ${f.fallback}.`,
         );

@@ -77,8 +77,6 @@ export interface KmsClientSummary {
   /** `kmsServer` as given ("name" or "name:port"), or the host's when `host` is given and known. */
   kmsServer?: string;
   lookupDomain?: string;
-  activationIntervalMinutes?: number;
-  renewalIntervalMinutes?: number;
   activate: boolean;
   /**
    * The client rearms Windows (a CMID of its own after a restart) before its setup. Unset in summaries
