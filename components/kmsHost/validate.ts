@@ -2,7 +2,7 @@
  * KmsHost's validation, in the order the arguments are checked: everything known of the args is checked
  * before anything registers (a KmsConfigError names the argument, the value and what is allowed), and
  * the plain summary the kms-guard policies read is built from the checked values. The machine, DNS and
- * Office checks have files of their own; the value checks they share are in ../validate.ts.
+ * Office checks have files of their own; the value checks they share are in ../validate/.
  */
 import { ACTIVATION, canHost, defaultKeyGroupForHost, requireKeyGroup } from "../catalog";
 import { KmsConfigError, showValue } from "../errors";
