@@ -57,12 +57,22 @@ describe("npm package", () => {
       .readdirSync(path.join(ROOT, "components", "scripts"))
       .filter((f) => f.endsWith(".ps1"))
       .sort();
+    // The five scripts and the helper files they include (components/scripts/load.ts inlines those).
     expect(ps1).toEqual([
+      "activation-outcome.ps1",
+      "activation-record.ps1",
       "client-activate.ps1",
       "client-rearm.ps1",
+      "client-result.ps1",
       "client-setup.ps1",
       "common.ps1",
+      "host-activation.ps1",
+      "host-firewall.ps1",
+      "host-office.ps1",
       "host-setup.ps1",
+      "host-state.ps1",
+      "product-key.ps1",
+      "rearm-record.ps1",
       "status.ps1",
     ]);
     expect(packed).toEqual(

@@ -9,11 +9,13 @@ import {
   SCRIPT_NAMES,
   SCRIPT_PARAMETERS,
   WINDOWS_APPLICATION_ID,
+  assembleScript,
   clientActivateParameters,
   clientRearmParameters,
   clientSetupParameters,
   encodeParameterValue,
   hostSetupParameters,
+  includedFiles,
   loadScript,
   loadScriptFrom,
   officeHostSetupParameters,
@@ -339,18 +341,75 @@ test("every built parameter is in the script's param() block; only the secret an
 });
 
 describe("loadScript", () => {
-  test("returns the script with common.ps1 inlined in place of its dot-source line, cached", () => {
+  test("returns the script with each helper file inlined in place of its dot-source line, cached", () => {
     const dir = path.dirname(scriptPath("host-setup"));
     const own = fs.readFileSync(path.join(dir, "host-setup.ps1"), "utf8");
-    const common = fs.readFileSync(path.join(dir, "common.ps1"), "utf8");
-    expect(own).toContain('. "$PSScriptRoot\\common.ps1"');
+    const helpers = includedFiles(own);
+    expect(helpers[0]).toBe("common.ps1");
+    expect(helpers.length).toBeGreaterThan(1);
     const text = loadScript("host-setup");
     expect(text).not.toMatch(/^\. "\$PSScriptRoot/m);
-    expect(text).toContain(common.replace(/\n+$/, ""));
-    const [before, after] = own.split('. "$PSScriptRoot\\common.ps1"');
+    const [before] = own.split('. "$PSScriptRoot\\common.ps1"');
     expect(text.startsWith(before)).toBe(true);
-    expect(text.endsWith(after)).toBe(true);
+    let at = before.length;
+    for (const file of helpers) {
+      const helper = fs.readFileSync(path.join(dir, file), "utf8").replace(/\n+$/, "");
+      const header = `# ---- ${file}, inlined by the loader (components/scripts/index.ts) ----\n`;
+      // In the order the script includes them, each once.
+      expect(text.indexOf(header + helper, at)).toBeGreaterThanOrEqual(at);
+      expect(text.indexOf(header, text.indexOf(header + helper, at) + 1)).toBe(-1);
+      at = text.indexOf(header + helper, at) + header.length + helper.length;
+    }
+    const last = `. "$PSScriptRoot\\${helpers[helpers.length - 1]}"`;
+    expect(text.endsWith(own.slice(own.indexOf(last) + last.length))).toBe(true);
     expect(loadScript("host-setup")).toBe(text);
+  });
+
+  describe("refuses a script whose helpers it cannot inline as they are", () => {
+    const include = (f: string) => `. "$PSScriptRoot\\${f}"`;
+    const read = (files: Record<string, string>) => (f: string) => {
+      if (!(f in files)) throw new Error(`no ${f}`);
+      return files[f];
+    };
+
+    test("a helper file included twice", () => {
+      const script = ["param()", include("common.ps1"), include("common.ps1"), "Main"].join("\n");
+      expect(() => assembleScript(script, read({ "common.ps1": "function A {}\n" }))).toThrow(
+        "common.ps1 is included twice; a script includes each helper file once",
+      );
+    });
+
+    test("a script included as a helper", () => {
+      const script = ["param()", include("status.ps1")].join("\n");
+      expect(() => assembleScript(script, read({ "status.ps1": "param()\n" }))).toThrow(
+        "status.ps1 is a script, not a helper file; a script cannot include another script.",
+      );
+    });
+
+    test("a helper that includes another", () => {
+      const script = ["param()", include("a.ps1")].join("\n");
+      expect(() =>
+        assembleScript(script, read({ "a.ps1": include("b.ps1") + "\n", "b.ps1": "" })),
+      ).toThrow("a.ps1 includes another file; helper files are included one level deep only.");
+    });
+
+    test("a helper file missing from the folder, named with the script and the folder", () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kms-missing-"));
+      try {
+        const from = path.dirname(scriptPath("status"));
+        fs.copyFileSync(path.join(from, "status.ps1"), path.join(dir, "status.ps1"));
+        fs.copyFileSync(path.join(from, "common.ps1"), path.join(dir, "common.ps1"));
+        const missing = includedFiles(fs.readFileSync(path.join(from, "status.ps1"), "utf8")).find(
+          (f) => f !== "common.ps1",
+        );
+        expect(missing).toBeDefined();
+        expect(() => loadScriptFrom(dir, "status")).toThrow(
+          `status.ps1 includes the helper file ${missing}, which is not in ${dir}; it belongs next to the script.`,
+        );
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 
   test("a CRLF checkout (Windows) sends the same text, byte for byte, as an LF one (issue 11.7)", () => {

@@ -11,6 +11,7 @@ import {
   SCRIPT_PARAMETERS,
   PARAMETER_RULES,
   ScriptName,
+  includedFiles,
   loadScript,
   normalizeScriptText,
   scriptPath,
@@ -167,7 +168,9 @@ const DOCUMENTED_CIM_METHODS = [
   "ClearKeyManagementServiceLookupDomain",
 ];
 
+/** The CIM methods each script calls by literal name, in the text as sent (its helpers included). */
 const EXPECTED_METHODS: Record<ScriptName, string[]> = {
+  // Activate in host-activation.ps1, InstallLicense in host-office.ps1, InstallProductKey in product-key.ps1.
   "host-setup": [
     "Activate",
     "DisableKeyManagementServiceDnsPublishing",
@@ -179,7 +182,9 @@ const EXPECTED_METHODS: Record<ScriptName, string[]> = {
     "SetVLActivationInterval",
     "SetVLRenewalInterval",
   ],
+  // Activate in activation-outcome.ps1 (Invoke-ClientActivation), shared with client-activate.
   "client-setup": [
+    "Activate",
     "ClearKeyManagementServiceLookupDomain",
     "ClearKeyManagementServiceMachine",
     "ClearKeyManagementServicePort",
@@ -190,13 +195,9 @@ const EXPECTED_METHODS: Record<ScriptName, string[]> = {
     "SetKeyManagementServicePort",
   ],
   "client-rearm": ["ReArmWindows"],
-  // Activate() itself is called in common.ps1 (Invoke-ClientActivation), shared with client-setup.
-  "client-activate": ["RefreshLicenseStatus"],
+  "client-activate": ["Activate", "RefreshLicenseStatus"],
   status: [],
 };
-
-/** CIM methods common.ps1 calls by name (client activation, for client-setup and client-activate). */
-const COMMON_METHODS = ["Activate"];
 
 const EXPECTED_SLMGR_COMMENTS: Record<ScriptName, string[]> = {
   "host-setup": [
@@ -261,11 +262,15 @@ const SCRIPTS_DIR = path.dirname(scriptPath("status"));
 const ownText = (file: string) =>
   normalizeScriptText(fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8"));
 const COMMON_TEXT = ownText("common.ps1");
+/** The helper files the scripts include (common.ps1, product-key.ps1, client-result.ps1, ...). */
+const HELPER_FILES = [
+  ...new Set(SCRIPT_NAMES.flatMap((n) => includedFiles(ownText(`${n}.ps1`)))),
+].sort();
 
 describe.each([
   ...SCRIPT_NAMES.map((n) => [`${n}.ps1 as sent (helpers inlined)`, loadScript(n)] as const),
   ...SCRIPT_NAMES.map((n) => [`${n}.ps1 as in the repository`, ownText(`${n}.ps1`)] as const),
-  ["common.ps1", COMMON_TEXT] as const,
+  ...HELPER_FILES.map((f) => [`${f} (a helper file)`, ownText(f)] as const),
 ])("%s", (_label, text) => {
   let tree: Tree;
   beforeAll(() => {
@@ -316,13 +321,16 @@ describe.each(SCRIPT_NAMES.map((n) => [n]))("%s.ps1", (name) => {
     expect(own).toMatch(/^\[CmdletBinding\(PositionalBinding = \$false\)\]\r?\nparam\(/m);
   });
 
-  test("dot-sources common.ps1 once, after its param block, so an admin can run it from the folder", () => {
-    const includes: string[] = own.match(/^\. "\$PSScriptRoot\\common\.ps1"$/gm) ?? [];
-    expect(includes).toHaveLength(1);
+  test("dot-sources common.ps1 first and each helper once, after its param block, so an admin can run it from the folder", () => {
+    const includes: string[] = own.match(/^\. "\$PSScriptRoot\\[\w.-]+\.ps1"$/gm) ?? [];
+    expect(includes[0]).toBe('. "$PSScriptRoot\\common.ps1"');
+    expect(new Set(includes).size).toBe(includes.length);
     expect(own.indexOf(includes[0] ?? "")).toBeGreaterThan(
       own.indexOf("$ErrorActionPreference = 'Stop'"),
     );
-    expect(text).toContain(COMMON_TEXT.replace(/\n+$/, ""));
+    for (const file of includedFiles(own)) {
+      expect(text).toContain(ownText(file).replace(/\n+$/, ""));
+    }
   });
 
   test("has a param() block with exactly the contract's parameters", () => {
@@ -388,10 +396,7 @@ describe.each(SCRIPT_NAMES.map((n) => [n]))("%s.ps1", (name) => {
         .filter((m): m is string => m !== undefined && m !== "$MethodName");
     const literal = methodsOf(tree);
     expect(literal.filter((m) => !DOCUMENTED_CIM_METHODS.includes(m))).toEqual([]);
-    expect([...new Set(methodsOf(ownTree))].sort()).toEqual(EXPECTED_METHODS[name]);
-    expect([...new Set(literal)].sort()).toEqual(
-      [...new Set([...EXPECTED_METHODS[name], ...COMMON_METHODS])].sort(),
-    );
+    expect([...new Set(literal)].sort()).toEqual(EXPECTED_METHODS[name]);
   });
 
   test("a comment names the slmgr switch each step replaces", () => {
@@ -419,38 +424,59 @@ describe.each(SCRIPT_NAMES.map((n) => [n]))("%s.ps1", (name) => {
   });
 
   test("exits with a code on every path that reports", () => {
-    const writes = (text.match(/^\s*Write-Result \$result\b.*$/gm) ?? []).length;
-    const exits = (text.match(/^\s*Write-Result \$result\b.*\n\s*exit ([0-9]|\$exitCode)$/gm) ?? [])
-      .length;
-    expect(writes).toBeGreaterThan(0);
+    // The result line is printed only by Exit-WithResult (common.ps1), which exits right after it.
+    const writes = (text.match(/^\s*Write-Result \$\w+\b.*$/gm) ?? []).length;
+    const exits = (text.match(/^\s*Write-Result \$\w+\b.*\n\s*exit ([0-9]|\$\w+)$/gm) ?? []).length;
+    expect(writes).toBe(1);
     expect(exits).toBe(writes);
+    expect(text).toMatch(
+      /^function Exit-WithResult\b[^\n]*\n(\s*#[^\n]*\n)*\s*Write-Log \$Result\.message\n\s*Write-Result \$Result \$Changed\n\s*exit \$ExitCode\n\}$/m,
+    );
+    // The script's own paths end with it, at its top level: from inside a function whose output a
+    // variable keeps, the result line would go into that variable.
+    const ends = commands(ownTree).filter((c) => /^Exit-With/.test(commandName(c)));
+    expect(ends.length).toBeGreaterThan(0);
+    const inFunction = ends.filter((c) => {
+      for (let a = c.parent; a; a = a.parent) if (a.type === "function_statement") return true;
+      return false;
+    });
+    expect(inFunction.map((c) => c.text)).toEqual([]);
   });
 });
 
 describe("read-only status.ps1", () => {
+  const WRITES =
+    /^(Invoke-CimMethod|Invoke-SppMethod|Invoke-ClientActivation|Save-ActivationRecord|Set-|New-|Enable-|Disable-|Stop-|Start-|Restart-|Remove-|Add-Content|Out-File)/i;
+  /** Helpers status.ps1 calls that only fill the in-memory result (their bodies are checked below). */
+  const FILL_THE_RESULT = [
+    "Set-ClientResult",
+    "Set-HostServiceState",
+    "Set-HostProductState",
+    "New-Result",
+  ];
+
   test("changes nothing: no CIM method calls, no Set-/New-/Enable-/Disable-/Stop-/Start-/Restart- commands, no helper that writes", () => {
     const tree = parse(ownText("status.ps1"));
     const names = commands(tree).map(commandName);
     expect(
-      names.filter(
-        (n) =>
-          /^(Invoke-CimMethod|Invoke-SppMethod|Invoke-ClientActivation|Save-ActivationRecord|Set-|New-|Enable-|Disable-|Stop-|Start-|Restart-|Remove-)/i.test(
-            n,
-          ) &&
-          n !== "Set-ClientResult" &&
-          n !== "New-Object",
-      ),
+      names.filter((n) => WRITES.test(n) && !FILL_THE_RESULT.includes(n) && n !== "New-Object"),
     ).toEqual([]);
   });
-});
 
-describe("common.ps1", () => {
-  test("mentions no script's own parameter, so tools that tell scripts apart by them still can", () => {
-    expect(COMMON_TEXT).not.toMatch(/\$(HostKey|SetupKey|SetupDigest|Role)\b/);
-    expect(COMMON_TEXT).not.toMatch(
-      /^\s*#\s*(host-setup|client-setup|client-activate|status)\.ps1\b/im,
-    );
-  });
+  test.each(FILL_THE_RESULT.map((f) => [f]))(
+    "%s, which it calls, writes nothing either",
+    (name) => {
+      const tree = parse(loadScript("status"));
+      const definition = [...walk(tree.rootNode)].find(
+        (n) => n.type === "function_statement" && new RegExp(`^function ${name}\\b`).test(n.text),
+      );
+      expect(definition).toBeDefined();
+      const names = commands(parse(definition!.text)).map(commandName);
+      expect(
+        names.filter((n) => WRITES.test(n) && !FILL_THE_RESULT.includes(n) && n !== "New-Object"),
+      ).toEqual([]);
+    },
+  );
 });
 
 describe("error codes embedded in the scripts", () => {
@@ -582,12 +608,17 @@ describe("parameter checks in the scripts use the TypeScript wording", () => {
     "%s.ps1 words a malformed key as validateProductKeyFormat does",
     (name) => {
       const text = loadScript(name);
-      const m = /'(HostKey|SetupKey) must be ([^']*); received ' \+ \(Show-Key \$\1\) \+ '\.'/.exec(
+      const parameter = name === "host-setup" ? "HostKey" : "SetupKey";
+      // product-key.ps1's Get-ProductKeyError words it; the script names its parameter.
+      expect(text).toContain(`(Get-ProductKeyError '${parameter}' $${parameter})`);
+      const m = /\(\$Name \+ ' must be ([^']*); received ' \+ \(Show-Key \$Key\) \+ '\.'\)/.exec(
         text,
       );
       expect(m).not.toBeNull();
-      expect(m![2]).toBe(allowedOf(() => validateProductKeyFormat(m![1], "ABC")));
-      const alphabet = /-cnotmatch '\^\[([A-Z0-9]+)\]\{5\}/.exec(text);
+      expect(m![1]).toBe(allowedOf(() => validateProductKeyFormat(parameter, "ABC")));
+      expect(text).toMatch(/-cmatch \$ProductKeyPattern\b/);
+      const alphabet =
+        /^\$ProductKeyPattern = '\^\[([A-Z0-9]+)\]\{5\}\(-\[\1\]\{5\}\)\{4\}\$'$/m.exec(text);
       expect(alphabet?.[1]).toBe(PRODUCT_KEY_ALPHABET);
     },
   );

@@ -13,7 +13,8 @@
     (120 minutes by default). Once all clients of the host have asked, this script asks again. It asks
     even when Windows reports the product as licensed: Azure's own KMS licenses Marketplace images before
     any script runs, which says nothing about this host. The result is kept where client-setup.ps1 keeps
-    it (%ProgramData%\pulumi-kms-activation\activation-<application ID>.json). Helpers: common.ps1.
+    it (%ProgramData%\pulumi-kms-activation\activation-<application ID>.json). Helpers, next to this
+    file: common.ps1, client-result.ps1, activation-record.ps1, activation-outcome.ps1.
 
     Everything before the last line is a log for people. The LAST line is one JSON object for tools,
     with the same fields as client-setup.ps1.
@@ -43,17 +44,19 @@ $ProgressPreference = 'SilentlyContinue'
 $ScriptName = 'client-activate'
 $SecretTexts = @()
 . "$PSScriptRoot\common.ps1"
+. "$PSScriptRoot\client-result.ps1"
+. "$PSScriptRoot\activation-record.ps1"
+. "$PSScriptRoot\activation-outcome.ps1"
 
 $ApplicationId = (ConvertFrom-ParameterValue $ApplicationId).Trim()
 $result = New-ClientResult
 $changed = New-Object System.Collections.Generic.List[string]
 
 # --- Check the parameters -------------------------------------------------------------------------------
-if ($ApplicationId -notmatch $GuidPattern) {
-    $result.message = 'ApplicationId must be a GUID such as ' + $WindowsApplicationId + ' (Windows) or ' + $OfficeApplicationId + ' (Office); received "' + $ApplicationId + '".'
-    Write-Log $result.message
-    Write-Result $result $changed
-    exit 2
+$problem = Get-ApplicationIdError $ApplicationId
+if ($null -ne $problem) {
+    $result.message = $problem
+    Exit-WithResult $result $changed 2
 }
 
 $isOffice = ($ApplicationId -eq $OfficeApplicationId)
@@ -67,9 +70,7 @@ try {
     if ($null -eq $product) {
         $result.errorCode = '0xC004F014'
         $result.message = 'No product key is installed for application ' + $ApplicationId + '. ' + (Get-ErrorDescription '0xC004F014')
-        Write-Log $result.message
-        Write-Result $result $changed
-        exit 1
+        Exit-WithResult $result $changed 1
     }
 
     # --- Activate, whatever the license status says (slmgr /ato) ---------------------------------------------
@@ -89,16 +90,7 @@ try {
     Save-ActivationRecord $ApplicationId $outcome $code $result.kmsServer $target
 
     $exitCode = Complete-ClientResult $result $outcome $code
-    Write-Log $result.message
-    Write-Result $result $changed
-    exit $exitCode
+    Exit-WithResult $result $changed $exitCode
 } catch {
-    $code = Get-ErrorCode $_
-    $result.errorCode = $code
-    $text = 'Unexpected failure: ' + [string]$_.Exception.Message
-    if ($null -ne $code) { $text = $text + ' ' + (Get-ErrorDescription $code) }
-    $result.message = $text
-    Write-Log $result.message
-    Write-Result $result $changed
-    exit 1
+    Exit-WithUnexpectedFailure $result $changed $_
 }

@@ -27,8 +27,9 @@
     the restart it schedules the restart again (someone may have aborted it); once "done" it does nothing.
     Deleting the file makes the next run rearm again (each rearm uses one of a finite number).
 
-    The helpers shared with the other scripts are in common.ps1, next to this file. Parameters are named
-    only (PositionalBinding = $false). Everything before the last line is a log for people. The LAST line
+    The helpers are in files next to this one, dot-sourced below: common.ps1, client-result.ps1 and
+    rearm-record.ps1 (the record and the check after the restart). Parameters are named only
+    (PositionalBinding = $false). Everything before the last line is a log for people. The LAST line
     is one JSON object for tools. Exit code 0: rearmed and restart scheduled, or rearmed before. 1: the
     rearm or the restart failed, or the CMID did not change (the message gives the fix). 2: a parameter is
     out of range.
@@ -49,6 +50,8 @@ $SecretTexts = @()
 # A rearm is a Windows operation: the result reports the Windows product.
 $ApplicationId = '55c92734-d682-4d71-983e-d6ec3f16059f'
 . "$PSScriptRoot\common.ps1"
+. "$PSScriptRoot\client-result.ps1"
+. "$PSScriptRoot\rearm-record.ps1"
 
 $result = New-ClientResult
 $result.rearm = $null
@@ -60,9 +63,7 @@ $changed = New-Object System.Collections.Generic.List[string]
 $problem = Get-RangeError 'RestartDelaySeconds' $RestartDelaySeconds 5 600 'a whole number of seconds from 5 to 600'
 if ($null -ne $problem) {
     $result.message = $problem
-    Write-Log $result.message
-    Write-Result $result $changed
-    exit 2
+    Exit-WithResult $result $changed 2
 }
 
 function Complete-Read($Result) {
@@ -86,9 +87,7 @@ try {
         Complete-Read $result
         $result.ok = $true
         $result.message = 'Rearmed before (client machine ID ' + $result.cmidBefore + ' until then, ' + $result.cmid + ' now); nothing to do.'
-        Write-Log $result.message
-        Write-Result $result $changed
-        exit 0
+        Exit-WithResult $result $changed 0
     }
 
     if ($null -ne $record -and [string]$record.state -eq 'restart-pending') {
@@ -99,17 +98,13 @@ try {
             Complete-Read $result
             $result.ok = $true
             $result.message = $check.message
-            Write-Log $result.message
-            Write-Result $result $changed
-            exit 0
+            Exit-WithResult $result $changed 0
         }
         if ($check.state -eq 'unchanged') {
             $result.rearm = 'unchanged'
             Complete-Read $result
             $result.message = $check.message
-            Write-Log $result.message
-            Write-Result $result $changed
-            exit 1
+            Exit-WithResult $result $changed 1
         }
         # Rearmed, but the machine has not restarted since: the restart was aborted or never came.
         Write-Log ('Rearmed at ' + [string]$record.rearmedAt + ' but not restarted since; scheduling the restart again.')
@@ -126,9 +121,7 @@ try {
             if ($null -ne $code) { $text = $text + ' ' + (Get-ErrorDescription $code) } else { $text = $text + ' ' + [string]$_.Exception.Message }
             $result.message = $text
             Complete-Read $result
-            Write-Log $result.message
-            Write-Result $result $changed
-            exit 1
+            Exit-WithResult $result $changed 1
         }
         $changed.Add('rearm')
         Save-RearmRecord ([ordered]@{
@@ -154,22 +147,11 @@ try {
         $result.restartScheduled = $true
         $result.ok = $true
         $result.message = 'Rearmed; the machine restarts in ' + $RestartDelaySeconds + ' seconds and then has a client machine ID of its own (it shares ' + $cmid + ' until then). The setup step checks it before activating.'
-        Write-Log $result.message
-        Write-Result $result $changed
-        exit 0
+        Exit-WithResult $result $changed 0
     }
     $result.rearm = 'restart-failed'
     $result.message = 'Rearmed, but the restart could not be scheduled (shutdown.exe exit code ' + $exitCode + '), and the new client machine ID comes only with a restart. Fix: restart the VM (az vm restart, or the portal), then run pulumi up again.'
-    Write-Log $result.message
-    Write-Result $result $changed
-    exit 1
+    Exit-WithResult $result $changed 1
 } catch {
-    $code = Get-ErrorCode $_
-    $result.errorCode = $code
-    $text = 'Unexpected failure: ' + [string]$_.Exception.Message
-    if ($null -ne $code) { $text = $text + ' ' + (Get-ErrorDescription $code) }
-    $result.message = $text
-    Write-Log $result.message
-    Write-Result $result $changed
-    exit 1
+    Exit-WithUnexpectedFailure $result $changed $_
 }

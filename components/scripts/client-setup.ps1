@@ -30,8 +30,10 @@
     that the restart gave it a new client machine ID; if not, it activates nothing and fails with the fix
     (activating with the CMID the machine shares with its image's other clones would count it as them).
 
-    The helpers shared with the other scripts are in common.ps1, next to this file. Parameters are named
-    only (PositionalBinding = $false). A value "base64:<text>" is the base64 of the UTF-8 text.
+    The helpers are in files next to this one, dot-sourced below (common.ps1, product-key.ps1, and the
+    client's: client-result.ps1, activation-record.ps1, activation-outcome.ps1, rearm-record.ps1).
+    Parameters are named only (PositionalBinding = $false). A value "base64:<text>" is the base64 of the
+    UTF-8 text.
     Everything before the last line is a log for people. The LAST line is one JSON object for tools.
     Exit code 0: activated, pending, or Activate false. 1: activation failed, or a rearm is not complete (the
     message gives the fix).
@@ -58,6 +60,11 @@ $ProgressPreference = 'SilentlyContinue'
 $ScriptName = 'client-setup'
 $SecretTexts = @()
 . "$PSScriptRoot\common.ps1"
+. "$PSScriptRoot\product-key.ps1"
+. "$PSScriptRoot\client-result.ps1"
+. "$PSScriptRoot\activation-record.ps1"
+. "$PSScriptRoot\activation-outcome.ps1"
+. "$PSScriptRoot\rearm-record.ps1"
 
 $result = New-ClientResult
 $changed = New-Object System.Collections.Generic.List[string]
@@ -73,11 +80,8 @@ if ($KmsPort -ne 0) {
     $p = Get-RangeError 'KmsPort' $KmsPort 1 65535 'an integer from 1 to 65535 (the KMS default is 1688)'
     if ($null -ne $p) { $problems.Add($p) }
 }
-if ($SetupKey -ne '' -and $SetupKey -cnotmatch '^[BCDFGHJKMNPQRTVWXY2346789]{5}(-[BCDFGHJKMNPQRTVWXY2346789]{5}){4}$') {
-    $problems.Add('SetupKey must be a product key of five groups of five characters separated by hyphens (XXXXX-XXXXX-XXXXX-XXXXX-XXXXX); received ' + (Show-Key $SetupKey) + '.')
-}
-if ($ApplicationId -notmatch $GuidPattern) {
-    $problems.Add('ApplicationId must be a GUID such as ' + $WindowsApplicationId + ' (Windows) or ' + $OfficeApplicationId + ' (Office); received "' + $ApplicationId + '".')
+foreach ($p in @((Get-ProductKeyError 'SetupKey' $SetupKey), (Get-ApplicationIdError $ApplicationId))) {
+    if ($null -ne $p) { $problems.Add($p) }
 }
 if ($KmsServer -ne '' -and $KmsServer -notmatch '^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.:-]+)$') {
     $problems.Add('KmsServer must be a host name or IP address; received "' + $KmsServer + '".')
@@ -90,9 +94,7 @@ if ($KmsServer -ne '' -and $LookupDomain -ne '') {
 }
 if ($problems.Count -gt 0) {
     $result.message = ($problems.ToArray() -join ' ')
-    Write-Log $result.message
-    Write-Result $result $changed
-    exit 2
+    Exit-WithResult $result $changed 2
 }
 
 $isOffice = ($ApplicationId -eq $OfficeApplicationId)
@@ -116,38 +118,23 @@ try {
         if ($check.state -ne 'done') {
             if ($null -ne $product) { Set-ClientResult $result $service $product $isOffice $LookupDomain } else { $result.cmid = [string]$service.ClientMachineID }
             $result.message = $check.message
-            Write-Log $result.message
-            Write-Result $result $changed
-            exit 1
+            Exit-WithResult $result $changed 1
         }
         Write-Log $check.message
     }
 
     # --- Install the setup key only if it differs (slmgr /ipk <setup key>) -----------------------------
     if ($SetupKey -ne '' -and ($null -eq $product -or $product.PartialProductKey -ne $keyTail)) {
-        Write-Log ("Installing the KMS client setup key ending in " + $keyTail + '.')
-        try {
-            Invoke-SppMethod $service -MethodName InstallProductKey -Arguments @{ ProductKey = $SetupKey }
-        } catch {
-            $code = Get-ErrorCode $_
-            if ($null -eq $code) { $code = '0xC004F050' }
-            $result.errorCode = $code
-            $result.message = 'Installing the KMS client setup key failed. ' + (Get-ErrorDescription $code)
-            Write-Log $result.message
-            Write-Result $result $changed
-            exit 1
+        if (-not (Install-ProductKey $service $SetupKey 'KMS client setup key' $result $changed '')) {
+            Exit-WithResult $result $changed 1
         }
-        $changed.Add('productKey')
-        Invoke-SppMethod $service -MethodName RefreshLicenseStatus
         $service = Get-LicensingService
         $product = Get-ClientProduct $keyTail
     }
     if ($null -eq $product) {
         $result.errorCode = '0xC004F014'
         $result.message = 'No product key is installed for application ' + $ApplicationId + '. ' + (Get-ErrorDescription '0xC004F014')
-        Write-Log $result.message
-        Write-Result $result $changed
-        exit 1
+        Exit-WithResult $result $changed 1
     }
 
     # --- Where to activate -------------------------------------------------------------------------------
@@ -251,21 +238,10 @@ try {
         $result.ok = $true
         $result.activated = ($licensed -and $recordedSuccess)
         $result.message = 'Configured; activation was not requested (license status ' + $result.licenseStatus + ').'
-        Write-Log $result.message
-        Write-Result $result $changed
-        exit 0
+        Exit-WithResult $result $changed 0
     }
     $exitCode = Complete-ClientResult $result $outcome $code
-    Write-Log $result.message
-    Write-Result $result $changed
-    exit $exitCode
+    Exit-WithResult $result $changed $exitCode
 } catch {
-    $code = Get-ErrorCode $_
-    $result.errorCode = $code
-    $text = 'Unexpected failure: ' + [string]$_.Exception.Message
-    if ($null -ne $code) { $text = $text + ' ' + (Get-ErrorDescription $code) }
-    $result.message = $text
-    Write-Log $result.message
-    Write-Result $result $changed
-    exit 1
+    Exit-WithUnexpectedFailure $result $changed $_
 }

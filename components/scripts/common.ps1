@@ -1,11 +1,14 @@
 <#
-    common.ps1 (pulumi-kms-activation): the helpers every script of this folder uses, kept in one place.
+    common.ps1 (pulumi-kms-activation): the helpers every script of this folder needs. A helper file has
+    no parameters and does nothing on its own; a script dot-sources the ones it uses (this one first), so
+    an admin runs it from this folder as it is. Azure Run Command and the SSH transport send one text per
+    run, so the loader (components/scripts/index.ts, loadScript) replaces each such line with the file's
+    text. docs/dev/contracts.md lists the helper files and who includes them.
 
-    An admin runs a script from this folder as it is: the script dot-sources this file
-    (. "$PSScriptRoot\common.ps1"). Azure Run Command and the SSH transport send one text per run, so the
-    TypeScript loader (components/scripts/index.ts, loadScript) replaces that line with this file's text.
-    Windows PowerShell 5.1 syntax only. The helpers read the calling script's variables: $ScriptName,
-    $ApplicationId (client scripts) and $SecretTexts (values that must never be printed).
+    Here: the licensing constants and the catalog's error table; the log, the one-line JSON result and the
+    end of a run (Exit-WithResult); reading parameter values; a failed call's error code and its meaning;
+    the licensing service's CIM methods and numbers. Windows PowerShell 5.1 syntax only. The helpers read
+    the calling script's $ScriptName, $ApplicationId (client scripts) and $SecretTexts (never printed).
 #>
 
 $WindowsApplicationId = '55c92734-d682-4d71-983e-d6ec3f16059f'
@@ -14,7 +17,6 @@ $OfficeApplicationId = '0ff1ce15-a989-479d-af46-f275c6370663'
 $OfficeApplicationIdPattern = '0ff1ce1?-a989-479d-af46-f275c6370663'
 $LicenseStatusNames = @('Unlicensed', 'Licensed', 'OOBGrace', 'OOTGrace', 'NonGenuineGrace', 'Notification', 'ExtendedGrace')
 $GuidPattern = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'
-$ProductKeyPattern = '^[BCDFGHJKMNPQRTVWXY2346789]{5}(-[BCDFGHJKMNPQRTVWXY2346789]{5}){4}$'
 if ($null -eq $SecretTexts) { $SecretTexts = @() }
 
 # BEGIN error codes (copied from components/catalog/errorCodes.ts; tests/scripts.test.ts keeps them equal)
@@ -49,11 +51,6 @@ $KmsErrorCodes = @{
 }
 # END error codes
 
-# Errors that mean "this machine could not reach the other side" (Microsoft's activation service for a
-# host, the KMS host for a client): worth another try, never key errors. WinHTTP/WinINet codes
-# (0x80072Exx, 0x80072Fxx) are matched by range in Test-NetworkErrorCode.
-$NetworkErrorCodes = @('0xC004F074', '0x800705B4', '0x800706BA', '0x800706BE', '0x8007232A', '0x80070079')
-
 function Protect-Text([string]$Text) {
     # A secret (the host key) must never reach a log or the result, even inside an error message.
     if ($null -eq $Text) { return $Text }
@@ -81,6 +78,44 @@ function Write-Result($Result, $Changed) {
     Write-Output ($Result | ConvertTo-Json -Compress -Depth 4)
 }
 
+function Exit-WithResult($Result, $Changed, [int]$ExitCode) {
+    # How every run ends: its message in the log, the result as the last line, and the exit code
+    # (0 done or pending, 1 failed, 2 a parameter is not valid). Call it from the script's top level, never
+    # from a function whose output is kept: the result line must reach the script's output.
+    Write-Log $Result.message
+    Write-Result $Result $Changed
+    exit $ExitCode
+}
+
+function Exit-WithUnexpectedFailure($Result, $Changed, $ErrorRecord) {
+    # The end of a run that failed where no step expected it: the error, with its meaning and fix when it
+    # carries a licensing error code. Exit code 1.
+    $code = Get-ErrorCode $ErrorRecord
+    $Result.errorCode = $code
+    $text = 'Unexpected failure: ' + [string]$ErrorRecord.Exception.Message
+    if ($null -ne $code) { $text = $text + ' ' + (Get-ErrorDescription $code) }
+    $Result.message = $text
+    Exit-WithResult $Result $Changed 1
+}
+
+function New-Result([string]$RoleName) {
+    # The fields every script's result starts with, in this order; each script adds its own after them.
+    $result = [ordered]@{
+        script = $ScriptName
+        role = $RoleName
+        ok = $false
+        changed = @()
+        errorCode = $null
+        message = ''
+        licenseStatus = $null
+        licenseStatusCode = $null
+        partialProductKey = $null
+        productName = $null
+        productKeyChannel = $null
+    }
+    return $result
+}
+
 function ConvertFrom-ParameterValue([string]$Value) {
     # Run Command cuts a parameter value at its first space (Azure/azure-powershell#7269,
     # Azure/azure-cli#25042), so the TypeScript side sends any value with characters other than letters,
@@ -90,6 +125,12 @@ function ConvertFrom-ParameterValue([string]$Value) {
         return [System.Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($Value.Substring(7)))
     }
     return $Value
+}
+
+function Get-ApplicationIdError([string]$Value) {
+    # The problem with an ApplicationId parameter, in the words of the other parameter checks; $null if none.
+    if ($Value -match $GuidPattern) { return $null }
+    return ('ApplicationId must be a GUID such as ' + $WindowsApplicationId + ' (Windows) or ' + $OfficeApplicationId + ' (Office); received "' + $Value + '".')
 }
 
 function Get-SppNumber($Value) {
@@ -163,13 +204,6 @@ function Get-ErrorMeaning([string]$Code) {
     return $Code
 }
 
-function Test-NetworkErrorCode([string]$Code) {
-    if ($null -eq $Code -or $Code -eq '') { return $false }
-    if ($NetworkErrorCodes -contains $Code) { return $true }
-    # WinINet/WinHTTP errors (0x80072EE2 timeout, 0x80072EE7 name not resolved, 0x80072EFD no connection).
-    return ($Code -match '^0x80072E[0-9A-F]{2}$' -or $Code -match '^0x80072F[0-9A-F]{2}$')
-}
-
 function Invoke-SppMethod($InputObject, [string]$MethodName, [hashtable]$Arguments) {
     # Invoke-CimMethod throws on most failures; a non-zero ReturnValue is the HRESULT of the others.
     if ($null -eq $Arguments) {
@@ -201,75 +235,12 @@ function Get-LicenseStatusName($Code) {
     return 'Unknown'
 }
 
-function Test-KmsHostProduct($Product) {
-    # slmgr (Windows 7 and later) reads "is this a KMS host" from the product, not from the service.
-    if ($null -eq $Product) { return $false }
-    return ((Get-SppNumber $Product.IsKeyManagementServiceMachine) -eq 1)
-}
-
 function Get-RangeError([string]$Name, [int64]$Value, [int64]$Min, [int64]$Max, [string]$Allowed) {
     # Same wording as the KmsConfigError of components/validate.ts: "<name> must be <allowed>; received <value>."
     if ($Value -lt $Min -or $Value -gt $Max) {
         return ('{0} must be {1}; received {2}.' -f $Name, $Allowed, $Value)
     }
     return $null
-}
-
-function Show-Key([string]$Key) {
-    # Like showKey() in components/errors.ts: only the last five characters are ever shown.
-    $k = $Key.Trim()
-    if ($k.Length -le 5) { return ('a ' + $k.Length + '-character value') }
-    return ('a key ending in "' + $k.Substring($k.Length - 5) + '"')
-}
-
-function ConvertTo-ProductKey([string]$Key) {
-    # The normal form validateProductKeyFormat() accepts: no spaces, upper case, hyphens every five.
-    $k = ($Key -replace '\s+', '').ToUpperInvariant()
-    if ($k -match '^[A-Z0-9]{25}$') { $k = $k.Substring(0, 5) + '-' + $k.Substring(5, 5) + '-' + $k.Substring(10, 5) + '-' + $k.Substring(15, 5) + '-' + $k.Substring(20, 5) }
-    return $k
-}
-
-# ------------------------------------------------------------------ clients
-
-function Get-ClientProduct([string]$KeyTail) {
-    # The product of $ApplicationId holding a key: the one with the setup key when given, else the main
-    # (non add-on) product, preferring the KMS client channel.
-    $filter = "ApplicationID='$ApplicationId' AND PartialProductKey IS NOT NULL"
-    $products = @(Get-CimInstance -ClassName SoftwareLicensingProduct -Filter $filter)
-    if ($KeyTail -ne '') {
-        $byKey = @($products | Where-Object { $_.PartialProductKey -eq $KeyTail })
-        if ($byKey.Count -gt 0) { return $byKey[0] }
-    }
-    $main = @($products | Where-Object { -not $_.LicenseIsAddon })
-    $kmsClient = @($main | Where-Object { $_.ProductKeyChannel -eq 'Volume:GVLK' -or $_.Description -like '*VOLUME_KMSCLIENT*' })
-    if ($kmsClient.Count -gt 0) { return $kmsClient[0] }
-    if ($main.Count -gt 0) { return $main[0] }
-    return $null
-}
-
-function New-ClientResult {
-    $result = [ordered]@{
-        script = $ScriptName
-        role = 'client'
-        ok = $false
-        changed = @()
-        errorCode = $null
-        message = ''
-        licenseStatus = $null
-        licenseStatusCode = $null
-        partialProductKey = $null
-        productName = $null
-        productKeyChannel = $null
-        activated = $false
-        pending = $false
-        pendingReason = $null
-        cmid = $null
-        kmsServer = $null
-        lookupDomain = $null
-        remainingRearmCount = $null
-        applicationId = $ApplicationId
-    }
-    return $result
 }
 
 function Get-PortOrDefault($Value) {
@@ -279,194 +250,9 @@ function Get-PortOrDefault($Value) {
     return $n
 }
 
-function Get-ClientKmsServer($Service, $Product, [bool]$IsOffice) {
-    # "name:port" of the KMS host the client uses: the fixed one, else the one DNS discovery found; or $null.
-    $target = $Service
-    if ($IsOffice) { $target = $Product }
-    $machine = [string](Get-PropertyValue $target 'KeyManagementServiceMachine')
-    if ($machine -ne '') { return ($machine + ':' + (Get-PortOrDefault (Get-PropertyValue $target 'KeyManagementServicePort'))) }
-    $found = [string](Get-PropertyValue $Product 'DiscoveredKeyManagementServiceMachineName')
-    $foundPort = Get-PropertyValue $Product 'DiscoveredKeyManagementServiceMachinePort'
-    if ($found -eq '') {
-        $found = [string](Get-PropertyValue $Service 'DiscoveredKeyManagementServiceMachineName')
-        $foundPort = Get-PropertyValue $Service 'DiscoveredKeyManagementServiceMachinePort'
-    }
-    if ($found -ne '') { return ($found + ':' + (Get-PortOrDefault $foundPort)) }
-    return $null
-}
-
-function Set-ClientResult($Result, $Service, $Product, [bool]$IsOffice, [string]$FallbackLookupDomain) {
-    # The client's state as slmgr /dlv shows it: license status, key, CMID, the KMS host used. Whether
-    # OUR host activated it is decided by the caller from the Activate() result, not from LicenseStatus:
-    # Azure's own KMS licenses Marketplace images before any script runs.
-    $target = $Service
-    if ($IsOffice) { $target = $Product }
-    $Result.licenseStatusCode = Get-SppNumber $Product.LicenseStatus
-    $Result.licenseStatus = Get-LicenseStatusName $Product.LicenseStatus
-    $Result.partialProductKey = $Product.PartialProductKey
-    $Result.productName = $Product.Name
-    $Result.productKeyChannel = $Product.ProductKeyChannel
-    $Result.cmid = [string]$Service.ClientMachineID
-    $Result.kmsServer = Get-ClientKmsServer $Service $Product $IsOffice
-    $domain = [string](Get-PropertyValue $target 'KeyManagementServiceLookupDomain')
-    if ($domain -ne '') { $Result.lookupDomain = $domain } elseif ($FallbackLookupDomain -ne '') { $Result.lookupDomain = $FallbackLookupDomain }
-    $rearm = Get-PropertyValue $Service 'RemainingWindowsReArmCount'
-    if ($IsOffice) { $rearm = Get-PropertyValue $Product 'RemainingSkuReArmCount' }
-    $Result.remainingRearmCount = Get-SppNumber $rearm
-}
-
-# ------------------------------------------------------------------ the last activation result
-
-# Windows keeps no record of the last Activate() error (LicenseStatusReason is the reason for the current
-# license status, never 0xC004F038), so the client scripts write the result of every Activate() call they
-# make to a small file they own, and status.ps1 reads it:
-#   %ProgramData%\pulumi-kms-activation\activation-<application ID>.json
-#   { "applicationId", "result": "activated" | "pending" | "failed", "errorCode", "kmsServer", "target" }
-# Deleting the file is safe: the next client-setup run then calls Activate() again.
-
-function Get-ActivationRecordPath([string]$AppId) {
+function Get-RecordPath([string]$FileName) {
+    # Where the scripts keep a record of what they did: %ProgramData%\pulumi-kms-activation\<file>.
     $base = $env:ProgramData
     if ([string]::IsNullOrEmpty($base)) { $base = [Environment]::GetFolderPath('CommonApplicationData') }
-    return (Join-Path (Join-Path $base 'pulumi-kms-activation') ('activation-' + $AppId.ToLowerInvariant() + '.json'))
-}
-
-function Read-ActivationRecord([string]$AppId) {
-    # The last recorded Activate() result for this application, or $null (none yet, or unreadable).
-    try {
-        $file = Get-ActivationRecordPath $AppId
-        if (-not (Test-Path -LiteralPath $file -PathType Leaf)) { return $null }
-        return (Get-Content -LiteralPath $file -Raw | ConvertFrom-Json)
-    } catch {
-        Write-Log ('The last activation result could not be read: ' + [string]$_.Exception.Message)
-        return $null
-    }
-}
-
-function Save-ActivationRecord([string]$AppId, [string]$Outcome, [string]$Code, [string]$KmsServer, [string]$Target) {
-    try {
-        $file = Get-ActivationRecordPath $AppId
-        $folder = Split-Path -Parent $file
-        if (-not (Test-Path -LiteralPath $folder -PathType Container)) { New-Item -ItemType Directory -Force -Path $folder | Out-Null }
-        $record = [ordered]@{ applicationId = $AppId; result = $Outcome; errorCode = $Code; kmsServer = $KmsServer; target = $Target }
-        Set-Content -LiteralPath $file -Value ($record | ConvertTo-Json -Compress) -Encoding Ascii
-    } catch {
-        # Not fatal: the activation itself happened; the next run asks again.
-        Write-Log ('The activation result could not be saved: ' + [string]$_.Exception.Message)
-    }
-}
-
-function Invoke-ClientActivation($Product) {
-    # slmgr /ato. Its result decides, not LicenseStatus: Azure's own KMS licenses Marketplace images before
-    # any script of ours runs. Returns $null on success, else the error code ('' when Windows gave none).
-    try {
-        Invoke-SppMethod $Product -MethodName Activate
-        return $null
-    } catch {
-        Write-Log ('Activation did not succeed: ' + [string]$_.Exception.Message)
-        $code = Get-ErrorCode $_
-        if ($null -eq $code) { return '' }
-        return $code
-    }
-}
-
-function Get-ActivationOutcome($Code) {
-    # 'activated' ($null: Activate() succeeded), 'pending' (0xC004F038: the host answered, its count is
-    # below the threshold) or 'failed' (any other error).
-    if ($null -eq $Code) { return 'activated' }
-    if ($Code -eq '0xC004F038') { return 'pending' }
-    return 'failed'
-}
-
-function Complete-ClientResult($Result, [string]$Outcome, [string]$Code) {
-    # ok, activated, pending, errorCode and message from the outcome of Activate(); returns the exit code.
-    if ($Outcome -eq 'activated') {
-        $Result.ok = $true
-        $Result.activated = $true
-        $Result.message = 'Activated (' + $Result.productName + ') by ' + $Result.kmsServer + '; CMID ' + $Result.cmid + '.'
-        return 0
-    }
-    if ($Outcome -eq 'pending') {
-        # Below the threshold: pending, not failed. The client asks again every activation interval.
-        $Result.ok = $true
-        $Result.pending = $true
-        $Result.errorCode = $Code
-        $Result.pendingReason = Get-ErrorMeaning $Code
-        $Result.message = 'Pending: the KMS host answered but its count is below the threshold for this product. ' + (Get-ErrorDescription $Code)
-        if ($Result.licenseStatusCode -eq 1) {
-            $Result.message = $Result.message + ' Windows reports the product as licensed meanwhile, by another KMS (on Azure: Azure''s own KMS); that does not count toward this host.'
-        }
-        return 0
-    }
-    if ($null -eq $Code -or $Code -eq '') {
-        $Result.message = 'Activation failed (license status ' + $Result.licenseStatus + ') and Windows gave no error code. Run slmgr /dlv on the machine.'
-    } else {
-        $Result.errorCode = $Code
-        $Result.message = 'Activation failed. ' + (Get-ErrorDescription $Code)
-    }
-    return 1
-}
-
-# ------------------------------------------------------------------ rearm and restart
-
-# The rearm script rearms Windows once and schedules the restart that gives the machine a client machine ID
-# of its own; it records what it did in %ProgramData%\pulumi-kms-activation\rearm.json (see that script).
-# The client setup reads the record before it activates: a machine rearmed but not restarted still has the
-# CMID it shares with its image's other clones, and activating it then would count it as one of them.
-
-function Get-LastBootTime {
-    # Win32_OperatingSystem.LastBootUpTime, in UTC (CIM hands it over in local time).
-    return (Get-CimInstance -ClassName Win32_OperatingSystem).LastBootUpTime.ToUniversalTime()
-}
-
-function Get-RearmRecordPath {
-    $base = $env:ProgramData
-    if ([string]::IsNullOrEmpty($base)) { $base = [Environment]::GetFolderPath('CommonApplicationData') }
-    return (Join-Path (Join-Path $base 'pulumi-kms-activation') 'rearm.json')
-}
-
-function Read-RearmRecord {
-    # The rearm record, or $null (never rearmed by these scripts, or unreadable).
-    try {
-        $file = Get-RearmRecordPath
-        if (-not (Test-Path -LiteralPath $file -PathType Leaf)) { return $null }
-        return (Get-Content -LiteralPath $file -Raw | ConvertFrom-Json)
-    } catch {
-        Write-Log ('The rearm record could not be read: ' + [string]$_.Exception.Message)
-        return $null
-    }
-}
-
-function Save-RearmRecord($Record) {
-    # Unlike the activation record, this one must be written: without it a second run would rearm again.
-    $file = Get-RearmRecordPath
-    $folder = Split-Path -Parent $file
-    if (-not (Test-Path -LiteralPath $folder -PathType Container)) { New-Item -ItemType Directory -Force -Path $folder | Out-Null }
-    Set-Content -LiteralPath $file -Value ($Record | ConvertTo-Json -Compress) -Encoding Ascii
-}
-
-function Confirm-RearmRestart($Record, $Service) {
-    # After a rearm: has the machine restarted since, and did that give it a new client machine ID?
-    # Returns @{ state = 'done' | 'pending' | 'unchanged'; message }. 'done' is recorded in the file.
-    $boot = Get-LastBootTime
-    $cmidBefore = [string]$Record.cmidBefore
-    $cmid = [string]$Service.ClientMachineID
-    # A restart moves the boot time forward; a second is far more than WMI's rounding of the same boot.
-    if ($boot.Ticks -le ([int64]$Record.bootBeforeTicks + 10000000)) {
-        return @{
-            state = 'pending'
-            message = 'Windows was rearmed at ' + [string]$Record.rearmedAt + ' to give this machine a client machine ID of its own, but it has not restarted since (last boot ' + $boot.ToString('u') + '), so it still has the ID ' + $cmid + ' it shares with the other machines made from its image, and the KMS host would count it as one of them. Fix: restart the VM (az vm restart, or the portal), then run pulumi up again. The restart the rearm step scheduled may have been aborted, or this step ran before it.'
-        }
-    }
-    if ($cmid -eq $cmidBefore) {
-        return @{
-            state = 'unchanged'
-            message = 'Windows was rearmed and the machine restarted (last boot ' + $boot.ToString('u') + '), but its client machine ID is still ' + $cmid + ', so the KMS host counts it as one with the other machines made from its image. Fix: check the ID with slmgr /dlv; if SkipRearm under HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\SoftwareProtectionPlatform is 1, set it to 0, delete %ProgramData%\pulumi-kms-activation\rearm.json and run pulumi up again with the rearm step replaced (pulumi up --replace <urn of the -rearm step>); or redeploy the VM from an image generalized with sysprep /generalize and SkipRearm=0.'
-        }
-    }
-    $done = [ordered]@{}
-    foreach ($p in $Record.PSObject.Properties) { $done[$p.Name] = $p.Value }
-    $done.state = 'done'
-    $done.cmidAfter = $cmid
-    Save-RearmRecord $done
-    return @{ state = 'done'; message = 'Rearmed and restarted: this machine''s client machine ID is now ' + $cmid + ' (it shared ' + $cmidBefore + ' with its image''s other machines).' }
+    return (Join-Path (Join-Path $base 'pulumi-kms-activation') $FileName)
 }

@@ -30,7 +30,11 @@ export function scriptPath(name: ScriptName): string {
   return found;
 }
 
-/** The file of helpers every script dot-sources; the loader inlines it. */
+/**
+ * The helper file every script includes first (the log, the result line, error codes). The other
+ * helper files (`product-key.ps1`, `client-result.ps1`, `host-office.ps1`, ...) are each included only by
+ * the scripts that use them; a helper file has no `param()` block and is never run on its own.
+ */
 export const COMMON_SCRIPT = "common.ps1";
 
 /** `. "$PSScriptRoot\<file>.ps1"` on a line of its own: how a script includes a helper file. */
@@ -41,13 +45,31 @@ export function normalizeScriptText(text: string): string {
   return text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
 }
 
+/** The helper files a script's text includes, in order (`. "$PSScriptRoot\<file>.ps1"` lines). */
+export function includedFiles(scriptText: string): string[] {
+  return [...normalizeScriptText(scriptText).matchAll(INCLUDE_LINE)].map((m) => m[1]);
+}
+
 /**
  * The single text a transport sends: the script with each `. "$PSScriptRoot\<file>.ps1"` line replaced
  * by that file's text, line endings normalised. Run Command and the SSH bootstrap run one text, without
- * the folder the repository's scripts dot-source their helpers from.
+ * the folder the repository's scripts dot-source their helpers from. A helper is inlined once, one level
+ * deep, and is never one of the scripts: each of those is an error, as a missing file is.
  */
 export function assembleScript(scriptText: string, readInclude: (file: string) => string): string {
+  const seen = new Set<string>();
   return normalizeScriptText(scriptText).replace(INCLUDE_LINE, (_line, file: string) => {
+    if (seen.has(file.toLowerCase())) {
+      throw new Error(
+        `${file} is included twice; a script includes each helper file once (its functions would be defined twice in the text sent).`,
+      );
+    }
+    seen.add(file.toLowerCase());
+    if (SCRIPT_NAMES.some((n) => `${n}.ps1` === file.toLowerCase())) {
+      throw new Error(
+        `${file} is a script, not a helper file; a script cannot include another script.`,
+      );
+    }
     const included = normalizeScriptText(readInclude(file)).replace(/\n+$/, "");
     if (new RegExp(INCLUDE_LINE.source, "m").test(included)) {
       throw new Error(
@@ -61,9 +83,15 @@ export function assembleScript(scriptText: string, readInclude: (file: string) =
 
 /** A script assembled from the `.ps1` files in `dir` (the folder of the shipped scripts by default). */
 export function loadScriptFrom(dir: string, name: ScriptName): string {
-  return assembleScript(fs.readFileSync(path.join(dir, `${name}.ps1`), "utf8"), (file) =>
-    fs.readFileSync(path.join(dir, file), "utf8"),
-  );
+  return assembleScript(fs.readFileSync(path.join(dir, `${name}.ps1`), "utf8"), (file) => {
+    const helper = path.join(dir, file);
+    if (!fs.existsSync(helper)) {
+      throw new Error(
+        `${name}.ps1 includes the helper file ${file}, which is not in ${dir}; it belongs next to the script.`,
+      );
+    }
+    return fs.readFileSync(helper, "utf8");
+  });
 }
 
 /** The text of a script, as the machine runs it (read once, then cached): helpers inlined, LF line ends. */

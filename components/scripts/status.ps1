@@ -14,7 +14,8 @@
     keeps no such record (LicenseStatusReason is the reason for the current license status and never
     holds 0xC004F038). Numbers Windows reports as not available (4294967295) are null, e.g. the count of
     a host no client has asked yet. "Is this a KMS host" is the product's IsKeyManagementServiceMachine,
-    as slmgr reads it. Helpers: common.ps1, next to this file.
+    as slmgr reads it. Helpers, next to this file: common.ps1, host-state.ps1, client-result.ps1,
+    activation-record.ps1.
 
 .PARAMETER Role
     host: KMS host fields (count, port, publishing, request counters), and each Office KMS host license
@@ -43,6 +44,9 @@ $ProgressPreference = 'SilentlyContinue'
 $ScriptName = 'status'
 $SecretTexts = @()
 . "$PSScriptRoot\common.ps1"
+. "$PSScriptRoot\host-state.ps1"
+. "$PSScriptRoot\client-result.ps1"
+. "$PSScriptRoot\activation-record.ps1"
 
 function Get-Products([string]$AppId) {
     $filter = "ApplicationID='$AppId' AND PartialProductKey IS NOT NULL"
@@ -51,26 +55,13 @@ function Get-Products([string]$AppId) {
 
 $ApplicationId = (ConvertFrom-ParameterValue $ApplicationId).Trim()
 $Clients = ConvertFrom-ParameterValue $Clients
-$result = [ordered]@{
-    script = $ScriptName
-    role = $Role
-    ok = $false
-    changed = [string[]]@()
-    errorCode = $null
-    message = ''
-    licenseStatus = $null
-    licenseStatusCode = $null
-    partialProductKey = $null
-    productName = $null
-    productKeyChannel = $null
-}
+$result = New-Result $Role
 $nothing = New-Object System.Collections.Generic.List[string]
 
-if ($ApplicationId -notmatch $GuidPattern) {
-    $result.message = 'ApplicationId must be a GUID such as ' + $WindowsApplicationId + ' (Windows) or ' + $OfficeApplicationId + ' (Office); received "' + $ApplicationId + '".'
-    Write-Log $result.message
-    Write-Result $result $nothing
-    exit 2
+$problem = Get-ApplicationIdError $ApplicationId
+if ($null -ne $problem) {
+    $result.message = $problem
+    Exit-WithResult $result $nothing 2
 }
 
 try {
@@ -85,26 +76,11 @@ try {
         if ($hostProducts.Count -gt 0) { $product = $hostProducts[0] }
         elseif ($products.Count -gt 0) { $product = @($products | Where-Object { -not $_.LicenseIsAddon })[0] }
 
-        $result.isKmsHost = $false
-        $result.currentCount = $null
-        $result.requiredClientCount = $null
-        $result.port = Get-PortOrDefault $service.KeyManagementServiceListeningPort
-        $result.dnsPublishing = [bool]$service.KeyManagementServiceDnsPublishing
-        $result.lowPriority = [bool]$service.KeyManagementServiceLowPriority
-        $result.activationIntervalMinutes = Get-SppNumber $service.VLActivationInterval
-        $result.renewalIntervalMinutes = Get-SppNumber $service.VLRenewalInterval
-        $result.serviceRestarted = $false
-        $result.firewallRule = $null
+        Add-HostFields $result
+        Set-HostServiceState $result $service
         $result.requests = $null
         if ($null -ne $product) {
-            $result.licenseStatusCode = Get-SppNumber $product.LicenseStatus
-            $result.licenseStatus = Get-LicenseStatusName $product.LicenseStatus
-            $result.partialProductKey = $product.PartialProductKey
-            $result.productName = $product.Name
-            $result.productKeyChannel = $product.ProductKeyChannel
-            $result.isKmsHost = (Test-KmsHostProduct $product)
-            $result.currentCount = Get-SppNumber $product.KeyManagementServiceCurrentCount
-            $result.requiredClientCount = Get-SppNumber $product.RequiredClientCount
+            Set-HostProductState $result $product
             # Key Management Service cumulative requests received from clients (slmgr /dlv on a host);
             # not available (null) before the first request.
             $result.requests = [ordered]@{
@@ -120,11 +96,7 @@ try {
             if ($result.licenseStatusCode -ne 1) { $result.errorCode = ConvertTo-HResultText $product.LicenseStatusReason }
         }
         # Office KMS host licenses with a key (slmgr /dlv all): Office clients are counted apart, per license.
-        $officeProducts = @(Get-CimInstance -ClassName SoftwareLicensingProduct -Filter "Name LIKE 'Office%' AND PartialProductKey IS NOT NULL" | Where-Object {
-            ([string]$_.ApplicationID) -like $OfficeApplicationIdPattern -and (
-                ([string]$_.Description) -like '*KMS_Host*' -or ([string]$_.Name) -like '*KMS_Host*' -or ([string]$_.Description) -like '*VOLUME_KMS*')
-        })
-        $result.officeHosts = @($officeProducts | ForEach-Object {
+        $result.officeHosts = @(Get-OfficeHostProducts | ForEach-Object {
             [ordered]@{
                 productName = $_.Name
                 partialProductKey = $_.PartialProductKey
@@ -134,9 +106,7 @@ try {
         })
         $result.ok = $true
         if ($result.isKmsHost -and $result.licenseStatusCode -eq 1) {
-            $countText = 'no client has asked yet'
-            if ($null -ne $result.currentCount) { $countText = 'current count ' + $result.currentCount }
-            $result.message = 'Activated KMS host on TCP ' + $result.port + '; ' + $countText + '.'
+            $result.message = 'Activated KMS host on TCP ' + $result.port + '; ' + (Get-CountText $result.currentCount) + '.'
         } elseif ($null -ne $result.errorCode) {
             $result.message = 'Not an activated KMS host. ' + (Get-ErrorDescription $result.errorCode)
         } else {
@@ -149,14 +119,8 @@ try {
         if ($main.Count -gt 0) { $product = $main[0] }
         $isOffice = ($ApplicationId -eq $OfficeApplicationId)
 
-        $result.activated = $false
-        $result.pending = $false
-        $result.pendingReason = $null
+        Add-ClientFields $result
         $result.cmid = [string]$service.ClientMachineID
-        $result.kmsServer = $null
-        $result.lookupDomain = $null
-        $result.remainingRearmCount = $null
-        $result.applicationId = $ApplicationId
         $record = Read-ActivationRecord $ApplicationId
         $result.lastActivation = $null
         if ($null -ne $record) {
@@ -198,12 +162,8 @@ try {
             }
         }
     }
-    Write-Log $result.message
-    Write-Result $result $nothing
-    exit 0
+    Exit-WithResult $result $nothing 0
 } catch {
     $result.message = 'Reading the licensing state failed: ' + [string]$_.Exception.Message
-    Write-Log $result.message
-    Write-Result $result $nothing
-    exit 1
+    Exit-WithResult $result $nothing 1
 }
