@@ -20,11 +20,11 @@ import { ComponentProvider, ComponentProviderOptions } from "@pulumi/pulumi/prov
 import { KmsConfigError, showValue } from "./errors";
 import { KmsClient } from "./kmsClient";
 import { KmsHost } from "./kmsHost";
+import { KMS_THRESHOLD_BARRIER_TYPE } from "./pluginBarrier";
 import { ComponentRegistry, pluginConstructed, valueOf } from "./pluginRegistry";
 import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "./summary";
 
-/** Type token of the explicit threshold barrier (plugin only; TypeScript programs have it implicitly). */
-export const KMS_THRESHOLD_BARRIER_TYPE = "kms:index:KmsThresholdBarrier";
+export { KMS_THRESHOLD_BARRIER_TYPE } from "./pluginBarrier";
 
 /** Schema type of a reference to the package's own KmsHost / KmsClient resource. */
 export const HOST_REFERENCE = `#/resources/${KMS_HOST_TYPE}`;

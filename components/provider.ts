@@ -1,7 +1,8 @@
 /**
  * Multi-language component plugin: `pulumi package add <this repository>` gives Python, Go, C#, Java and
  * YAML programs `kms:index:KmsHost`, `kms:index:KmsClient` and `kms:index:KmsSrvRecord`, and
- * `kms:index:KmsThresholdBarrier`, the host's threshold barrier, which TypeScript programs have implicitly.
+ * `kms:index:KmsThresholdBarrier` (pluginBarrier.ts), the host's threshold barrier, which TypeScript
+ * programs have implicitly.
  *
  * The schema comes from Pulumi's TypeScript analyzer (`@pulumi/pulumi/provider/experimental`), which
  * accepts a class only when it extends `ComponentResource` directly, has one constructor with an `args`
@@ -17,9 +18,9 @@
  * loads the package (never when a program imports the library).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { KmsConfigError } from "./errors";
+import type { ActivationReport } from "./barrier";
 import * as lib from "./index";
-import { clientStatus } from "./kmsClient";
+import { KmsThresholdBarrier } from "./pluginBarrier";
 import { pluginConstructed } from "./pluginRegistry";
 import { packageRoot, packageVersion, pluginSchemaDir } from "./pluginPackage";
 import type { KmsClientArgs, KmsClientStatus } from "./kmsClient";
@@ -29,6 +30,8 @@ import type { AzureVmTargetArgs, SshTargetArgs } from "./remote";
 
 export * from "./index";
 export { packageRoot, packageVersion, pluginSchemaDir } from "./pluginPackage";
+export type { ActivationReport, DuplicateCmid } from "./barrier";
+export type { KmsThresholdBarrierArgs } from "./pluginBarrier";
 
 /** Package name in the plugin's type tokens: `kms:index:<Class>`. */
 export const PLUGIN_NAME = "kms";
@@ -81,32 +84,6 @@ export interface KmsClientPluginArgs {
    * @default true
    */
   activate?: boolean;
-}
-
-/** CMIDs reported by more than one machine: the host counts each such group as one client. */
-export interface DuplicateCmid {
-  /** The shared client machine ID. */
-  cmid: string;
-  /** Names of the clients that reported it. */
-  clients: string[];
-}
-
-/** What the threshold barrier found once every client of the host had registered. */
-export interface ActivationReport {
-  /** Clients in this stack that joined the host's barrier. */
-  clients: number;
-  /** Distinct machines among them. */
-  distinctMachines: number;
-  /** The host's count read after all of them registered; absent when no client joined. */
-  currentCount?: number;
-  /** Clients activated at the end of the deployment. */
-  activated: number;
-  /** Clients still waiting for the count (0xC004F038). */
-  pending: number;
-  /** CMIDs reported by more than one machine (Marketplace images sysprepped with SkipRearm=1). */
-  duplicateCmids: DuplicateCmid[];
-  /** What the barrier warned about, also logged as Pulumi warnings. */
-  warnings: string[];
 }
 
 /**
@@ -190,73 +167,6 @@ class KmsSrvRecord extends KmsSrvRecordBase {
 
   constructor(name: string, args: KmsSrvRecordArgs, opts?: pulumi.ComponentResourceOptions) {
     super(...baseArgs(name, args, opts));
-  }
-}
-
-/** Type token of the explicit threshold barrier (pluginProvider.ts adds its inputs to the schema). */
-const KMS_THRESHOLD_BARRIER_TYPE = "kms:index:KmsThresholdBarrier";
-
-/**
- * Inputs of KmsThresholdBarrier as the analyzer reads them: none. Its inputs are resource references,
- * which the analyzer cannot express; the provider adds them to the schema (pluginProvider.ts): `host`
- * (a KmsHost) and `clients` (a list of KmsClients given that host).
- */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface KmsThresholdBarrierArgs {}
-
-/** What the provider passes at run time: the live components the references name. */
-interface KmsThresholdBarrierLiveArgs {
-  host?: unknown;
-  clients?: unknown;
-}
-
-/**
- * The threshold barrier of a KmsHost for programs in other languages. Each component there is
- * constructed in its own call, after the host's has ended, so the host cannot know its clients itself:
- * this component names them. Construct it after the host and its clients (`host` and `clients` are the
- * resources themselves). Once every listed client has run its setup, the host's count is read
- * (`<host>-count`) and each client is asked to activate again (`<client>-activate`), so that together
- * they end the same deployment activated when they reach the threshold. Its `clientStatuses` are the
- * clients' states after that step.
- */
-class KmsThresholdBarrier extends pulumi.ComponentResource {
-  /** The barrier's findings: count after all listed clients registered, duplicate CMIDs. */
-  public readonly activationReport: pulumi.Output<ActivationReport>;
-  /** Each listed client's licensing state after the barrier's re-activation, in the order of `clients`. */
-  public readonly clientStatuses: pulumi.Output<KmsClientStatus[]>;
-
-  constructor(name: string, args: KmsThresholdBarrierArgs, opts?: pulumi.ComponentResourceOptions) {
-    const context = `KmsThresholdBarrier "${name}"`;
-    const { host, clients } = args as KmsThresholdBarrierLiveArgs;
-    if (!(host instanceof lib.KmsHost)) {
-      throw new KmsConfigError("host", "a value that is not a KmsHost", "a KmsHost", context);
-    }
-    if (!Array.isArray(clients) || !clients.every((c) => c instanceof lib.KmsClient)) {
-      throw new KmsConfigError(
-        "clients",
-        "a value that is not a list of KmsClients",
-        "a list of KmsClients",
-        context,
-      );
-    }
-    const members = host.barrier.explicitMembers(
-      name,
-      clients as lib.KmsClient[],
-      (c) => `KmsClient "${(c as lib.KmsClient).clientName}"`,
-    );
-    super(
-      KMS_THRESHOLD_BARRIER_TYPE,
-      name,
-      { summary: { name, hostName: host.summaryValue.name, clients: members.map((m) => m.name) } },
-      opts,
-    );
-    const { barrier, finals } = host.barrier.explicit(name, members);
-    this.activationReport = barrier.report;
-    this.clientStatuses = pulumi.all(finals).apply((results) => results.map(clientStatus));
-    this.registerOutputs({
-      activationReport: this.activationReport,
-      clientStatuses: this.clientStatuses,
-    });
   }
 }
 

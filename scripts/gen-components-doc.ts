@@ -38,7 +38,7 @@ const SECTIONS: Section[] = [
   {
     component: "KmsHost",
     args: "KmsHostArgs",
-    outputTypes: ["KmsHostStatus", "ActivationReport"],
+    outputTypes: ["KmsHostStatus", "ActivationReport", "DuplicateCmid"],
     note:
       "Creates a VM unless `azureVm` or `ssh` is given; `resourceGroupName`, `location`, `subnetId`, " +
       "`clientAddressPrefixes` and `adminPassword` are then required, and must be left out otherwise.",

@@ -12,7 +12,13 @@ import {
 } from "./types";
 
 export { EMPTY_REPORT } from "./types";
-export type { ActivationReport, BarrierMember, ClientSteps, DeferredMember } from "./types";
+export type {
+  ActivationReport,
+  BarrierMember,
+  ClientSteps,
+  DeferredMember,
+  DuplicateCmid,
+} from "./types";
 
 /**
  * The threshold barrier of one KMS host. A client that gets 0xC004F038 before the count is reached would

@@ -3,20 +3,29 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ClientResult } from "../scripts";
 import type { ActivationFamily } from "../summary";
 
+/** CMIDs reported by more than one machine: the host counts each such group as one client. */
+export interface DuplicateCmid {
+  /** The shared client machine ID. */
+  cmid: string;
+  /** Names of the clients that reported it. */
+  clients: string[];
+}
+
+// The plugin's schema is inferred from these two interfaces too (provider.ts): no anonymous object types.
 /** What the threshold barrier found once every client of the host had registered. */
 export interface ActivationReport {
-  /** Clients in this stack that joined the host's barrier (`host: <this KmsHost>`). */
+  /** Clients in this stack that joined the host's barrier. */
   clients: number;
   /** Distinct machines among them. */
   distinctMachines: number;
-  /** The host's count read after all of them registered; undefined when no client joined. */
+  /** The host's count read after all of them registered; absent when no client joined. */
   currentCount?: number;
   /** Clients activated at the end of the deployment. */
   activated: number;
   /** Clients still waiting for the count (0xC004F038). */
   pending: number;
-  /** CMIDs reported by more than one machine: the host counts each such group as one client. */
-  duplicateCmids: { cmid: string; clients: string[] }[];
+  /** CMIDs reported by more than one machine (Marketplace images sysprepped with SkipRearm=1). */
+  duplicateCmids: DuplicateCmid[];
   /** What the barrier warned about, also logged as Pulumi warnings. */
   warnings: string[];
 }
