@@ -69,7 +69,7 @@ export function hostSteps(
   let last: pulumi.Resource = setup.resource;
   (args.office ?? []).forEach((o, i) => {
     const version = summary.officeVersions![i];
-    warnOfPlainPackUrl(name, i, o.volumeLicensePack, opts.parent);
+    warnOfPlainPackUrl(`KmsHost "${name}": office[${i}]`, o.volumeLicensePack, opts.parent);
     const run = runScript(
       officeStepName(name, version),
       {
@@ -96,17 +96,19 @@ export function hostSteps(
   return { setup: setup.result as pulumi.Output<HostResult>, office, last };
 }
 
-/** A plain-string pack URL with a query string (a SAS token?) is in the program's source: say so. */
+/**
+ * A plain-string pack URL with a query string (a SAS token?) is in the program's source: say so.
+ * `office` names the entry (`KmsHost "kms": office[0]`).
+ */
 function warnOfPlainPackUrl(
-  name: string,
-  i: number,
+  office: string,
   pack: pulumi.Input<string>,
   resource: pulumi.Resource,
 ): void {
   const plainPack = plainValue(pack);
   if (typeof plainPack === "string" && /^https?:\/\/[^?#]*\?./i.test(plainPack.trim())) {
     pulumi.log.warn(
-      `KmsHost "${name}": office[${i}].volumeLicensePack is a URL with a query string (a SAS token?) written as a plain string. It travels as a protected parameter, but it is in your program's source: pass it as a secret instead (pulumi config set --secret).`,
+      `${office}.volumeLicensePack is a URL with a query string (a SAS token?) written as a plain string. It travels as a protected parameter, but it is in your program's source: pass it as a secret instead (pulumi config set --secret).`,
       resource,
     );
   }

@@ -10,15 +10,7 @@
  */
 export { FAMILY_NAMES, FORECAST_RULES } from "./rules";
 export type { CountGroup } from "./rules";
-export type {
-  ClientForecast,
-  FamilyForecast,
-  Forecast,
-  ForecastClientSpec,
-  ForecastHostSpec,
-  ForecastSpec,
-  HostForecast,
-} from "./types";
+export type * from "./types";
 export { forecast } from "./model";
 export { specFromSummaries, withSharedCmids } from "./spec";
 export { formatForecast } from "./format";

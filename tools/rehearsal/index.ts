@@ -23,9 +23,10 @@
  * own stand-in for the host's key group instead. A value the user gave is passed as given.
  *
  * Files: types.ts (the lab's interface, options, report), lab.ts (opening tools/lab), observed.ts (what
- * the program registers), session.ts (the lab hook: machines and steps), requests.ts (a step as the lab
- * takes it), externals.ts (externalClients), results.ts (result lines, kept steps), naming.ts (machine
- * names and products), report.ts (rows and text).
+ * the program registers), session.ts (the lab hook: the steps), machines.ts (the lab machines and the
+ * names hosts are reached by), requests.ts (a step as the lab takes it), externals.ts (externalClients),
+ * results.ts (result lines, kept steps), naming.ts (machine names and products), report.ts (rows and
+ * text).
  */
 import * as fs from "fs";
 import * as path from "path";

@@ -1,10 +1,8 @@
-/** One rehearsal: the lab hook given to plan(), the lab machines it makes, the steps it runs. */
-import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "../../components/summary";
-import { deterministicGuid } from "../plan/mocks";
+/** One rehearsal: the lab hook given to plan(), the steps it runs (the lab machines: machines.ts). */
 import type { LabHook, RemoteOutcome, RemoteStep } from "../plan/mocks";
 import { runExternals, retryExternals } from "./externals";
 import type { ExternalClient } from "./externals";
-import { hostNames, labName, machineKey, machineProducts } from "./naming";
+import { LabMachines } from "./machines";
 import { ObservedProgram } from "./observed";
 import { machineRows } from "./report";
 import { labRequest, stepDigest, stepFailure } from "./requests";
@@ -22,19 +20,15 @@ import type {
 /** One rehearsal: the lab hook given to plan(), and what it saw. */
 export class Rehearsal {
   /** What the program registers. */
-  private readonly program = new ObservedProgram({
+  readonly program = new ObservedProgram({
     srv: (domain, entries) => this.lazyDns(() => this.lab.setSrvRecords(domain, entries)),
-    address: () => this.lazyDns(() => this.applyAddresses()),
+    address: () => this.lazyDns(() => this.machines.applyAddresses()),
   });
-  private readonly machines = new Map<string, Promise<MachineInfo>>();
-  private readonly machineByKey = new Map<string, MachineInfo>();
-  private readonly labNames = new Set<string>();
+  private readonly machines = new LabMachines(this);
   /** Machines the lab already has (kept from an earlier rehearsal). */
   existing = new Set<string>();
-  private readonly hostOfMachine = new Map<string, string>(); // machine key → KmsHost name
   private readonly hostSetupsDone = new Map<string, number>();
   private readonly pending: Promise<unknown>[] = [];
-  private readonly appliedAddresses = new Set<string>();
   readonly steps: RehearsalStep[] = [];
   readonly failures: RehearsalFailure[] = [];
   readonly warnings: string[] = [];
@@ -51,7 +45,7 @@ export class Rehearsal {
 
   constructor(
     labOpening: Promise<LabLike>,
-    private readonly conditions: RehearsalConditions,
+    readonly conditions: RehearsalConditions,
     private readonly previous: Record<string, StoredStep>,
     readonly next: Record<string, StoredStep>,
   ) {
@@ -93,10 +87,16 @@ export class Rehearsal {
     await this.dnsChain;
   }
 
-  private lazyDns(f: () => unknown): void {
+  /** Queues a change of the lab's DNS behind the earlier ones (and machine creation). */
+  lazyDns(f: () => unknown): void {
     this.dnsChain = this.dnsChain.then(f).catch((e) => {
       this.warnings.push(`lab DNS: ${e instanceof Error ? e.message : String(e)}`);
     });
+  }
+
+  /** Resolves when every queued DNS change is done. */
+  dnsDone(): Promise<unknown> {
+    return this.dnsChain;
   }
 
   /** The domain of the only `_vlmcs._tcp` record, when there is one. */
@@ -108,103 +108,7 @@ export class Rehearsal {
   // ------------------------------------------------------------ machines
 
   uniqueName(base: string, alt: string): string {
-    let name = labName(base);
-    if (this.labNames.has(name)) name = labName(alt);
-    let i = 2;
-    const stem = name;
-    while (this.labNames.has(name)) name = `${stem}-${i++}`;
-    this.labNames.add(name);
-    return name;
-  }
-
-  private machineFor(step: RemoteStep): Promise<MachineInfo> {
-    const key = machineKey(step);
-    let m = this.machines.get(key);
-    if (!m) {
-      m = this.addMachine(key, step);
-      this.machines.set(key, m);
-    }
-    return m;
-  }
-
-  private async addMachine(key: string, step: RemoteStep): Promise<MachineInfo> {
-    const role: "host" | "client" =
-      step.parentType === KMS_HOST_TYPE
-        ? "host"
-        : step.parentType === KMS_CLIENT_TYPE
-          ? "client"
-          : (step.script?.role ?? "client");
-    const name =
-      step.transport === "runCommand"
-        ? this.uniqueName(step.vm!.vmName, `${step.vm!.resourceGroupName}-${step.vm!.vmName}`)
-        : this.uniqueName(
-            step.ssh!.port === 22 ? step.ssh!.host : `${step.ssh!.host}-${step.ssh!.port}`,
-            `${step.ssh!.host}-${step.ssh!.port}`,
-          );
-    if (role === "host" && step.parentName) this.hostOfMachine.set(key, step.parentName);
-    const {
-      os: osName,
-      office,
-      marketplace,
-    } = machineProducts(this.program, key, step, role, this.conditions.images);
-    const info: MachineInfo = {
-      key,
-      name,
-      role,
-      os: osName,
-      ...(office ? { office } : {}),
-      target: key,
-    };
-    if (!this.existing.has(name)) {
-      const domain = this.defaultDomain();
-      await this.lab.addMachine({
-        name,
-        role,
-        os: osName,
-        ...(domain ? { domain } : {}),
-        marketplaceImage: marketplace,
-        cmid: this.conditions.sharedCmid
-          ? deterministicGuid(`image:${osName}`)
-          : deterministicGuid(`cmid:${key}`),
-        ...(office ? { office: [office] } : {}),
-      });
-    }
-    this.machineByKey.set(key, info);
-    if (role === "host") await this.addHostAddresses(info, step);
-    return info;
-  }
-
-  /** The names clients may use for a host: its VM name, address, summary fqdn, A records naming it. */
-  private async addHostAddresses(info: MachineInfo, step: RemoteStep): Promise<void> {
-    const names = hostNames(this.program, info.key, step);
-    for (const n of names) {
-      const a = this.program.addresses.get(n.toLowerCase());
-      this.program.addresses.set(n.toLowerCase(), { ...a, machineKey: info.key });
-    }
-    this.lazyDns(() => this.applyAddresses());
-    await this.dnsChain;
-  }
-
-  /** Tells the lab every address whose machine is known now. */
-  private async applyAddresses(): Promise<void> {
-    const byIp = new Map<string, string>();
-    for (const [n, a] of this.program.addresses) {
-      if (a.machineKey && /^\d+\.\d+\.\d+\.\d+$/.test(n)) byIp.set(n, a.machineKey);
-    }
-    const hostKeys = new Map<string, string>();
-    for (const [k, h] of this.hostOfMachine) hostKeys.set(h, k);
-    for (const [fqdn, a] of this.program.addresses) {
-      const key =
-        a.machineKey ??
-        (a.host ? hostKeys.get(a.host) : undefined) ??
-        (a.ip ? byIp.get(a.ip) : undefined);
-      const machine = key ? this.machineByKey.get(key) : undefined;
-      if (!machine) continue;
-      const applied = `${fqdn}→${machine.name}`;
-      if (this.appliedAddresses.has(applied)) continue;
-      this.appliedAddresses.add(applied);
-      await this.lab.setAddress(fqdn, machine.name);
-    }
+    return this.machines.uniqueName(base, alt);
   }
 
   // ------------------------------------------------------------ steps
@@ -212,7 +116,7 @@ export class Rehearsal {
   private async run(step: RemoteStep): Promise<RemoteOutcome> {
     await this.ready;
     await this.dnsChain;
-    const machine = await this.machineFor(step);
+    const machine = await this.machines.machineFor(step);
     const id = `${step.type}::${step.name}`;
     const digest = stepDigest(step);
     const before = this.previous[id];
@@ -268,7 +172,7 @@ export class Rehearsal {
   // ------------------------------------------------------------ clients outside the stack
 
   private async afterHostSetup(host: MachineInfo): Promise<void> {
-    const hostName = this.hostOfMachine.get(host.key);
+    const hostName = this.machines.hostOfMachine.get(host.key);
     const summary = hostName ? this.program.hosts.get(hostName) : undefined;
     if (!summary) return;
     const done = (this.hostSetupsDone.get(host.key) ?? 0) + 1;
@@ -299,7 +203,7 @@ export class Rehearsal {
     await this.ready;
     return machineRows(
       await this.lab.machines(),
-      this.machineByKey.values(),
+      this.machines.byKey.values(),
       this.changedByMachine,
     );
   }
