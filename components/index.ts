@@ -20,7 +20,7 @@ export { WINDOWS_APPLICATION_ID, OFFICE_APPLICATION_ID } from "./scripts";
 export type { KmsClientArgs, KmsClientStatus } from "./kmsClient";
 export { KmsSrvRecord } from "./kmsSrvRecord";
 export type { KmsSrvRecordArgs, KmsSrvHostArgs } from "./kmsSrvRecord";
-export type { ActivationReport } from "./barrier";
+export type { ActivationReport, DuplicateCmid } from "./barrier";
 export type { AzureVmTargetArgs, SshTargetArgs } from "./remote";
 export { KmsConfigError } from "./errors";
 export type {

@@ -30,7 +30,6 @@ import type { AzureVmTargetArgs, SshTargetArgs } from "./remote";
 
 export * from "./index";
 export { packageRoot, packageVersion, pluginSchemaDir } from "./pluginPackage";
-export type { ActivationReport, DuplicateCmid } from "./barrier";
 export type { KmsThresholdBarrierArgs } from "./pluginBarrier";
 
 /** Package name in the plugin's type tokens: `kms:index:<Class>`. */
