@@ -2,7 +2,8 @@
  * A script run from its folder, as an admin runs it by hand (`.\host-setup.ps1 ...`: the script
  * dot-sources its helper files from $PSScriptRoot), does what the text a transport sends does (the same
  * script with those files inlined by loadScript): same log, same result line, same exit code (issue 14,
- * the helper files split by concern). Each pair runs on two fresh lab machines made alike.
+ * the helper files split by concern). Each pair runs on two fresh lab machines made alike. The SSH
+ * bootstrap, which runs the text as a script block, exits with the script's code too.
  */
 import * as path from "path";
 import { Lab, LabRunOutcome, labHostKey } from "../tools/lab";
@@ -13,7 +14,7 @@ import {
   scriptPath,
 } from "../components/scripts";
 import { describeWithTool } from "./helpers/tools";
-import { runCommand } from "./helpers/labScripts";
+import { runCommand, runSsh } from "./helpers/labScripts";
 
 jest.setTimeout(180_000);
 
@@ -95,5 +96,21 @@ describeWithTool("pwsh", "lab: a script run from its folder does what the text s
     expect(sent.outcome.exitCode).toBe(exitCode);
     expect(fromFolder.exitCode).toBe(exitCode);
     expect(lines(fromFolder, machine)).toEqual(lines(sent.outcome, other));
+  });
+
+  test("over the SSH bootstrap (the text as a script block) a failing check exits 2, with Run Command's lines", async () => {
+    for (const name of ["ssh-bad", "rc-bad"]) {
+      await lab.addMachine({ name, role: "client", os: WS2022 });
+    }
+    const parameters = { ApplicationId: "not-a-guid" };
+    const ssh = await runSsh(lab, "ssh-bad", "client-setup", {
+      parameters,
+      secretParameterNames: [],
+    });
+    const sent = await runCommand(lab, "rc-bad", "client-setup", parameters);
+    expect(ssh.outcome.exitCode).toBe(2);
+    expect(ssh.result).toMatchObject({ ok: false, script: "client-setup" });
+    expect(ssh.result.message).toMatch(/^ApplicationId must be a GUID/);
+    expect(lines(ssh.outcome, "ssh-bad")).toEqual(lines(sent.outcome, "rc-bad"));
   });
 });
