@@ -236,7 +236,7 @@ function Get-LicenseStatusName($Code) {
 }
 
 function Get-RangeError([string]$Name, [int64]$Value, [int64]$Min, [int64]$Max, [string]$Allowed) {
-    # Same wording as the KmsConfigError of components/validate.ts: "<name> must be <allowed>; received <value>."
+    # Same wording as a KmsConfigError (components/errors.ts): "<name> must be <allowed>; received <value>."
     if ($Value -lt $Min -or $Value -gt $Max) {
         return ('{0} must be {1}; received {2}.' -f $Name, $Allowed, $Value)
     }
