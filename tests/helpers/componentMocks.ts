@@ -27,10 +27,22 @@ export interface ScriptCall {
   machine: string;
 }
 
-/** What a script prints: the test returns the result object (printed as the last JSON line). */
-export type ScriptResponder = (call: ScriptCall) => Record<string, unknown>;
+/** What a responder is told besides the call. */
+export interface ScriptContext {
+  /**
+   * Distinct machines whose client setup ran before this call: what a KMS host's count would be by then
+   * (each client has a CMID of its own in these mocks, and every setup asks the host).
+   */
+  clientMachinesBefore: number;
+}
 
-export const defaultResponder: ScriptResponder = (call) => {
+/** What a script prints: the test returns the result object (printed as the last JSON line). */
+export type ScriptResponder = (
+  call: ScriptCall,
+  context?: ScriptContext,
+) => Record<string, unknown>;
+
+export const defaultResponder: ScriptResponder = (call, context) => {
   if (call.script === "client-rearm") {
     return {
       script: call.script,
@@ -71,7 +83,7 @@ export const defaultResponder: ScriptResponder = (call) => {
     licenseStatus: "Licensed",
     licenseStatusCode: 1,
     isKmsHost: true,
-    currentCount: 0,
+    currentCount: call.script === "host-setup" ? 0 : (context?.clientMachinesBefore ?? 0),
     port: 1688,
     dnsPublishing: false,
     lowPriority: false,
@@ -88,16 +100,16 @@ export const defaultResponder: ScriptResponder = (call) => {
 export function pendingAtSetup(
   activatesAtSetup: (call: ScriptCall) => boolean = () => false,
 ): ScriptResponder {
-  return (call) =>
+  return (call, context) =>
     call.script === "client-setup" && !activatesAtSetup(call)
       ? {
-          ...defaultResponder(call),
+          ...defaultResponder(call, context),
           errorCode: "0xC004F038",
           activated: false,
           pending: true,
           licenseStatus: "Notification",
         }
-      : defaultResponder(call);
+      : defaultResponder(call, context);
 }
 
 export interface MockState {
@@ -159,9 +171,12 @@ export function installMocks(options: { preview?: boolean } = {}): MockState {
     parameters: Record<string, string>,
     machine: string,
   ) => {
+    const clientMachinesBefore = new Set(
+      state.scriptCalls.filter((c) => c.script === "client-setup").map((c) => c.machine),
+    ).size;
     const call = { name, script, parameters, machine };
     state.scriptCalls.push(call);
-    return `log line before the result\r\n${JSON.stringify(state.responder(call))}\r\n`;
+    return `log line before the result\r\n${JSON.stringify(state.responder(call, { clientMachinesBefore }))}\r\n`;
   };
   pulumi.runtime.setMocks(
     {
