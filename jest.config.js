@@ -6,6 +6,8 @@ module.exports = {
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
   maxWorkers: 2,
   testTimeout: 30000,
+  // Room for the exit listener each fresh load of the Pulumi SDK adds (see the file).
+  setupFiles: ["<rootDir>/tests/helpers/processListeners.js"],
   // The skip reporter names any tool whose tests were skipped, and how to install it.
   reporters: ["default", "<rootDir>/tests/helpers/skipReporter.js"],
 };

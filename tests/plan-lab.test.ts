@@ -11,12 +11,6 @@ import * as path from "path";
 import { describeWithTool } from "./helpers/tools";
 import type { RehearsalMachine, RehearsalResult } from "../tools/rehearsal";
 
-// Each fresh registry below loads the Pulumi SDK again, and with it the SDK's `tmp` dependency, which adds
-// one "exit" listener to the process on load (its temp-file cleanup). This file rehearses more than ten
-// times, so Node warned of a possible EventEmitter leak. It is this harness, not kms-plan (which loads
-// its modules once per process): room for one listener per rehearsal here, with some to spare.
-process.setMaxListeners(Math.max(process.getMaxListeners(), 40));
-
 /** Jest keeps modules in its own registry: a fresh one per rehearsal, so the program runs again. */
 async function rehearse(
   ...args: Parameters<typeof import("../tools/rehearsal").rehearse>
