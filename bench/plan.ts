@@ -48,41 +48,62 @@ function withComponents(n: number) {
   };
 }
 
+/** The host half of both hand-written programs: its NIC, VM and setup step. */
+function handWrittenHost() {
+  const cfg = new pulumi.Config();
+  const nic = new network.NetworkInterface("kms-nic", {
+    resourceGroupName: "rg",
+    ipConfigurations: [{ name: "ipconfig1", subnet: { id: SUBNET } }],
+  });
+  const vm = new compute.VirtualMachine("kms-vm", {
+    resourceGroupName: "rg",
+    vmName: "kms",
+    osProfile: {
+      computerName: "kms",
+      adminUsername: "kmsadmin",
+      adminPassword: cfg.requireSecret("adminPassword"),
+    },
+    networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
+  });
+  const setup = new compute.VirtualMachineRunCommandByVirtualMachine("kms-setup", {
+    resourceGroupName: "rg",
+    vmName: vm.name,
+    source: { script: loadScript("host-setup") },
+    protectedParameters: [{ name: "HostKey", value: cfg.requireSecret("hostKey") }],
+  });
+  return { vm, setup };
+}
+
+/** What each hand-written client step is given. */
+const CLIENT_PARAMETERS = [
+  { name: "SetupKey", value: "WX4NM-KYWYW-QJJR4-XV3QB-6VM33" },
+  { name: "KmsServer", value: "kms.internal" },
+  { name: "Activate", value: "true" },
+];
+
+/** Client step `c<i>-<step>` on the i-th app VM, running `script`. */
+function clientStep(
+  i: number,
+  step: "setup" | "activate",
+  script: "client-setup" | "client-activate",
+  opts?: pulumi.CustomResourceOptions,
+) {
+  return new compute.VirtualMachineRunCommandByVirtualMachine(
+    `c${i}-${step}`,
+    {
+      resourceGroupName: "rg-apps",
+      vmName: `app-${i}`,
+      source: { script: loadScript(script) },
+      parameters: CLIENT_PARAMETERS,
+    },
+    opts,
+  );
+}
+
 function handWritten(n: number) {
   return () => {
-    const cfg = new pulumi.Config();
-    const nic = new network.NetworkInterface("kms-nic", {
-      resourceGroupName: "rg",
-      ipConfigurations: [{ name: "ipconfig1", subnet: { id: SUBNET } }],
-    });
-    const vm = new compute.VirtualMachine("kms-vm", {
-      resourceGroupName: "rg",
-      vmName: "kms",
-      osProfile: {
-        computerName: "kms",
-        adminUsername: "kmsadmin",
-        adminPassword: cfg.requireSecret("adminPassword"),
-      },
-      networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
-    });
-    new compute.VirtualMachineRunCommandByVirtualMachine("kms-setup", {
-      resourceGroupName: "rg",
-      vmName: vm.name,
-      source: { script: loadScript("host-setup") },
-      protectedParameters: [{ name: "HostKey", value: cfg.requireSecret("hostKey") }],
-    });
-    for (let i = 0; i < n; i++) {
-      new compute.VirtualMachineRunCommandByVirtualMachine(`c${i}-setup`, {
-        resourceGroupName: "rg-apps",
-        vmName: `app-${i}`,
-        source: { script: loadScript("client-setup") },
-        parameters: [
-          { name: "SetupKey", value: "WX4NM-KYWYW-QJJR4-XV3QB-6VM33" },
-          { name: "KmsServer", value: "kms.internal" },
-          { name: "Activate", value: "true" },
-        ],
-      });
-    }
+    handWrittenHost();
+    for (let i = 0; i < n; i++) clientStep(i, "setup", "client-setup");
   };
 }
 
@@ -93,69 +114,23 @@ function handWritten(n: number) {
  */
 function handWrittenSameJob(n: number) {
   return () => {
-    const cfg = new pulumi.Config();
-    const nic = new network.NetworkInterface("kms-nic", {
-      resourceGroupName: "rg",
-      ipConfigurations: [{ name: "ipconfig1", subnet: { id: SUBNET } }],
-    });
-    const vm = new compute.VirtualMachine("kms-vm", {
-      resourceGroupName: "rg",
-      vmName: "kms",
-      osProfile: {
-        computerName: "kms",
-        adminUsername: "kmsadmin",
-        adminPassword: cfg.requireSecret("adminPassword"),
-      },
-      networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
-    });
-    const hostSetup = new compute.VirtualMachineRunCommandByVirtualMachine("kms-setup", {
-      resourceGroupName: "rg",
-      vmName: vm.name,
-      source: { script: loadScript("host-setup") },
-      protectedParameters: [{ name: "HostKey", value: cfg.requireSecret("hostKey") }],
-    });
-    const clientParameters = [
-      { name: "SetupKey", value: "WX4NM-KYWYW-QJJR4-XV3QB-6VM33" },
-      { name: "KmsServer", value: "kms.internal" },
-      { name: "Activate", value: "true" },
-    ];
+    const host = handWrittenHost();
     const setups = [];
     for (let i = 0; i < n; i++) {
-      setups.push(
-        new compute.VirtualMachineRunCommandByVirtualMachine(
-          `c${i}-setup`,
-          {
-            resourceGroupName: "rg-apps",
-            vmName: `app-${i}`,
-            source: { script: loadScript("client-setup") },
-            parameters: clientParameters,
-          },
-          { dependsOn: [hostSetup] },
-        ),
-      );
+      setups.push(clientStep(i, "setup", "client-setup", { dependsOn: [host.setup] }));
     }
     const count = new compute.VirtualMachineRunCommandByVirtualMachine(
       "kms-count",
       {
         resourceGroupName: "rg",
-        vmName: vm.name,
+        vmName: host.vm.name,
         source: { script: loadScript("status") },
         parameters: [{ name: "Role", value: "host" }],
       },
       { dependsOn: setups },
     );
-    for (let i = 0; i < n; i++) {
-      new compute.VirtualMachineRunCommandByVirtualMachine(
-        `c${i}-activate`,
-        {
-          resourceGroupName: "rg-apps",
-          vmName: `app-${i}`,
-          source: { script: loadScript("client-activate") },
-          parameters: clientParameters,
-        },
-        { dependsOn: [count] },
-      );
-    }
+    for (let i = 0; i < n; i++)
+      clientStep(i, "activate", "client-activate", { dependsOn: [count] });
   };
 }
 
