@@ -81,12 +81,12 @@ export interface Box {
   pixels: number;
 }
 
-/** Bounding box of the pixels within `tolerance` of colour `c` (undefined when there are none). */
-export function inkBox(img: Image, c: Rgb, tolerance = 40): Box | undefined {
+/** Bounding box of the pixels whose offset `i` into `img.pixels` passes `hit` (undefined when none do). */
+function boxOf(img: Image, hit: (i: number) => boolean): Box | undefined {
   let box: Box | undefined;
   for (let y = 0; y < img.height; y++) {
     for (let x = 0; x < img.width; x++) {
-      if (!near(img, (y * img.width + x) * 4, c, tolerance)) continue;
+      if (!hit((y * img.width + x) * 4)) continue;
       if (!box) box = { left: x, top: y, right: x, bottom: y, pixels: 0 };
       box.left = Math.min(box.left, x);
       box.right = Math.max(box.right, x);
@@ -96,6 +96,11 @@ export function inkBox(img: Image, c: Rgb, tolerance = 40): Box | undefined {
     }
   }
   return box;
+}
+
+/** Bounding box of the pixels within `tolerance` of colour `c` (undefined when there are none). */
+export function inkBox(img: Image, c: Rgb, tolerance = 40): Box | undefined {
+  return boxOf(img, (i) => near(img, i, c, tolerance));
 }
 
 /** Pixels of colour `c` in row `y` between columns `from` and `to`. */
@@ -109,20 +114,8 @@ export function rowCount(img: Image, y: number, c: Rgb, from = 0, to = img.width
 
 /** Bounding box of everything that is not white. */
 export function contentBox(img: Image): Box | undefined {
-  let box: Box | undefined;
-  for (let y = 0; y < img.height; y++) {
-    for (let x = 0; x < img.width; x++) {
-      const i = (y * img.width + x) * 4;
-      if (img.pixels[i] > 250 && img.pixels[i + 1] > 250 && img.pixels[i + 2] > 250) continue;
-      if (!box) box = { left: x, top: y, right: x, bottom: y, pixels: 0 };
-      box.left = Math.min(box.left, x);
-      box.right = Math.max(box.right, x);
-      box.top = Math.min(box.top, y);
-      box.bottom = Math.max(box.bottom, y);
-      box.pixels++;
-    }
-  }
-  return box;
+  const p = img.pixels;
+  return boxOf(img, (i) => !(p[i] > 250 && p[i + 1] > 250 && p[i + 2] > 250));
 }
 
 /** A colour no chart uses: what `recolour` paints the element under test with. */
