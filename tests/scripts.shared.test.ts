@@ -168,3 +168,23 @@ test("a helper file mentions no parameter of a script that does not include it, 
     ]).toEqual([file, false]);
   }
 });
+
+test("docs/dev/contracts.md's table of helper files and the README's list name each helper and who includes it, as the scripts do", () => {
+  const contracts = fs.readFileSync(
+    path.join(__dirname, "..", "docs", "dev", "contracts.md"),
+    "utf8",
+  );
+  const rows = [...contracts.matchAll(/^\| `([\w-]+\.ps1)`\s*\|[^|]*\|\s*([^|]+?)\s*\|$/gm)].map(
+    (m) => [m[1], m[2]] as const,
+  );
+  const scriptsIncluding = (file: string) =>
+    SCRIPT_NAMES.filter((n) => includes[n].includes(file)).sort();
+  expect(rows.map(([file]) => file).sort()).toEqual(helpers);
+  for (const [file, cell] of rows) {
+    const documented =
+      cell === "every script" ? [...SCRIPT_NAMES].sort() : cell.split(/,\s*/).sort();
+    expect([file, documented]).toEqual([file, scriptsIncluding(file)]);
+  }
+  const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+  expect(helpers.filter((f) => !readme.includes(`\`${f}\``))).toEqual([]);
+});
