@@ -4,7 +4,7 @@
  * what to install when one is missing.
  */
 
-/** What `kms-plan --chart` needs (about 27 MB): vega-lite compiles the chart, vega renders it. */
+/** What `kms-plan --chart` needs (about 35 MB with their dependencies): vega-lite compiles the chart, vega renders it. */
 export const CHART_PACKAGES = ["vega@^5.33.1", "vega-lite@^5.23.0"] as const;
 
 export class MissingOptionalPackageError extends Error {
