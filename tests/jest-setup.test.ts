@@ -2,7 +2,6 @@
  * The end-of-run summary of skipped tests (tests/helpers/skipReporter.js) reads as plain instructions
  * (issue 20 item 13: it said "install with set KMS_TEST_INSTALL=1").
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { summaryLines } = require("./helpers/skipReporter") as {
   summaryLines(results: unknown): string[];
 };
