@@ -126,6 +126,24 @@ describeInstall(title, () => {
     });
   }, 600_000);
 
+  test("a TypeScript 6 project with a tsconfig for it (module and moduleResolution nodenext)", async () => {
+    const project = projects.get("typescript-npm11")!;
+    await npmInstall(11, project, ["typescript@^6"]);
+    const tsconfig = path.join(project, "tsconfig.json");
+    const before = fs.readFileSync(tsconfig, "utf8");
+    fs.writeFileSync(
+      tsconfig,
+      JSON.stringify({
+        compilerOptions: { target: "es2024", module: "nodenext", moduleResolution: "nodenext" },
+      }),
+    );
+    try {
+      expect(planned(await planCase(project, PLAN_CASES[0]))).toEqual(PLANNED_OK);
+    } finally {
+      fs.writeFileSync(tsconfig, before);
+    }
+  }, 600_000);
+
   describe("the shipped policy pack, started by Pulumi's own policy-pack runner", () => {
     let child: ChildProcess | undefined;
     afterAll(() => {
