@@ -2,8 +2,8 @@
  * `npm install ../pulumi-kms-activation` (issue 20 items 1 and 2), the README's third install: a clone
  * where `npm ci` ran (which builds bin/), linked into the project. npm runs the clone's `prepare` (a
  * build) again when it links it; a build that left the CLIs 0644 made `npx kms-plan` fail with
- * "Permission denied", since a link keeps the files' modes. Each kind of project once, npm 10 and 11
- * between them.
+ * "Permission denied", since a link keeps the files' modes. npm does not install a linked folder's peer
+ * dependencies: the README's peer line follows. Each kind of project once, npm 10 and 11 between them.
  *
  * Slow (npm ci in the clone, then an install per project) and needs the npm registry: runs under
  * CI=true or with KMS_TEST_INSTALL=1, otherwise skipped with a summary line.
@@ -20,6 +20,7 @@ import {
   type NpmMajor,
   npmInstall,
   npx,
+  PEER_SPECS,
   PLAN_CASES,
   planCase,
   planned,
@@ -72,7 +73,9 @@ describeInstall(title, () => {
       beforeAll(async () => {
         project = path.join(tmp, `${kind}-npm${npm}`);
         await makeProject(project, kind, npm);
+        // As the README says: npm does not install a linked folder's peer dependencies.
         await npmInstall(npm, project, [clone]);
+        await npmInstall(npm, project, PEER_SPECS);
       }, 900_000);
 
       test("linked, executable CLIs, their --version", async () => {

@@ -19,6 +19,7 @@ export type ProjectKind = "empty" | "javascript" | "typescript";
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
   version: string;
   devDependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
 };
 export const VERSION = pkg.version;
 
@@ -29,6 +30,9 @@ export const POLICY_PACK_PATH = "node_modules/pulumi-kms-activation/bin/policy";
 export const PULUMI_PINS = ["@pulumi/pulumi", "@pulumi/azure-native", "@pulumi/command"].map(
   (n) => `${n}@${pkg.devDependencies[n]}`,
 );
+
+/** The README's line for the peer dependencies (tests/docs-install.test.ts keeps it equal to these). */
+export const PEER_SPECS = Object.entries(pkg.peerDependencies).map(([n, r]) => `${n}@${r}`);
 
 /** A user's shell: no jest variables (kms-plan treats JEST_WORKER_ID as "under jest"), no npm_* from `npm test`. */
 export function userEnv(): NodeJS.ProcessEnv {
