@@ -70,7 +70,7 @@ export interface Member {
   defaultValue?: string;
 }
 
-interface Declarations {
+export interface Declarations {
   interfaces: Map<string, { doc: string; members: Member[] }>;
   classes: Map<string, { doc: string; outputs: Member[] }>;
 }
@@ -261,9 +261,36 @@ function section(s: Section, decl: Declarations, seen: Set<string>): string[] {
   return lines;
 }
 
+/**
+ * Every documented argument, field and output without a doc comment, as `Type.member` (an empty
+ * "Meaning" cell tells a reader nothing; the page is not written while any is missing).
+ */
+export function undocumented(decl: Declarations = read()): string[] {
+  const missing: string[] = [];
+  const seen = new Set<string>();
+  for (const s of SECTIONS) {
+    const names = [...argsInterfaces(s.args, decl, seen), ...s.outputTypes];
+    for (const name of names) {
+      for (const m of decl.interfaces.get(name)?.members ?? []) {
+        if (m.doc === "") missing.push(`${name}.${m.name}`);
+      }
+    }
+    for (const o of decl.classes.get(s.component)?.outputs ?? []) {
+      if (o.doc === "") missing.push(`${s.component}.${o.name}`);
+    }
+  }
+  return missing;
+}
+
 /** The whole page before formatting. */
 function renderRaw(): string {
   const decl = read();
+  const missing = undocumented(decl);
+  if (missing.length > 0) {
+    throw new Error(
+      `gen-components-doc: no doc comment on ${missing.join(", ")}; write one (/** … */) above each`,
+    );
+  }
   const lines = [
     "<!-- Generated from the components' TSDoc by scripts/gen-components-doc.ts; do not edit by hand. -->",
     "",

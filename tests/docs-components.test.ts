@@ -4,11 +4,36 @@ import {
   COMPONENTS_DOC_PATH,
   plainType,
   renderComponentsDoc,
+  undocumented,
 } from "../scripts/gen-components-doc";
 
 describe("docs/components.md", () => {
   test("is the generator's output (run `npx ts-node -T scripts/gen-components-doc.ts`)", () => {
     expect(readFileSync(COMPONENTS_DOC_PATH, "utf8")).toBe(renderComponentsDoc());
+  });
+
+  test("every argument, status field and output has a doc comment (no empty Meaning cell)", () => {
+    expect(undocumented()).toEqual([]);
+    expect(readFileSync(COMPONENTS_DOC_PATH, "utf8")).not.toMatch(/\| +\|\n/);
+  });
+
+  test("the generator refuses a field without a doc comment, naming it", () => {
+    const decl = {
+      interfaces: new Map([
+        [
+          "KmsSrvRecordArgs",
+          {
+            doc: "",
+            members: [
+              { name: "zoneName", optional: false, type: "string", doc: "The zone." },
+              { name: "ttl", optional: true, type: "number", doc: "" },
+            ],
+          },
+        ],
+      ]),
+      classes: new Map([["KmsSrvRecord", { doc: "", outputs: [] }]]),
+    };
+    expect(undocumented(decl)).toEqual(["KmsSrvRecordArgs.ttl"]);
   });
 
   test("documents every args interface and output of the three components", () => {

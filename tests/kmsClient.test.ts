@@ -7,6 +7,7 @@ import {
 } from "./helpers/componentMocks";
 
 const mocks = installMocks();
+const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
 const { encodeParameterValue } =
   require("../components/scripts") as typeof import("../components/scripts");
 const { KmsClient, KmsHost } = require("../components") as typeof import("../components");
@@ -305,6 +306,8 @@ describe("KmsClient with host: threshold barrier", () => {
             isKmsHost: true,
             currentCount: 1,
           };
+    // The warning goes to the engine's log; captured here, where it is expected.
+    const warn = jest.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
     const host = new KmsHost("kms", hostArgs);
     for (const i of [1, 2, 3])
       new KmsClient(`c${i}`, {
@@ -313,6 +316,10 @@ describe("KmsClient with host: threshold barrier", () => {
         host,
       });
     const report = await valueOf(host.activationReport);
+    await settle();
+    const warned = warn.mock.calls.map((c) => [c[0], c[1] === host]);
+    warn.mockRestore();
+    expect(warned).toEqual([[report?.warnings[0], true]]);
     expect(report?.duplicateCmids).toEqual([
       { cmid: "11111111-2222-3333-4444-555555555555", clients: ["c1", "c2", "c3"] },
     ]);

@@ -99,6 +99,44 @@ describe("npm package", () => {
     expect(packed).toContain("bin/policy/policies.js");
   });
 
+  test("the build leaves both CLIs executable (a folder install links them as they are)", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+    const modes = (Object.values(pkg.bin) as string[]).map((file) => [
+      file,
+      (fs.statSync(path.join(work, file)).mode & 0o777).toString(8),
+    ]);
+    expect(modes).toEqual([
+      ["bin/tools/plan-cli.js", "755"],
+      ["bin/tools/doctor-cli.js", "755"],
+    ]);
+  });
+
+  test("the compiled policy pack ships with the files Pulumi's runner needs", () => {
+    expect(packed).toEqual(
+      expect.arrayContaining([
+        "bin/policy/PulumiPolicy.yaml",
+        "bin/policy/package.json",
+        "bin/policy/index.js",
+      ]),
+    );
+    const yaml = fs.readFileSync(path.join(work, "bin/policy/PulumiPolicy.yaml"), "utf8");
+    // Compiled JavaScript: no `typescript: true`, which would ask the CLI for ts-node.
+    expect(yaml).toMatch(/^runtime: nodejs$/m);
+    expect(yaml).not.toContain("typescript");
+    const pack = JSON.parse(fs.readFileSync(path.join(work, "bin/policy/package.json"), "utf8"));
+    expect([pack.name, pack.main, pack.dependencies]).toEqual(["kms-guard", "index.js", undefined]);
+  });
+
+  test("production dependencies: no compiler, no chart renderer (kms-plan loads them on demand)", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+    expect(Object.keys(pkg.dependencies).sort()).toEqual([
+      "@pulumi/policy",
+      "commander",
+      "sucrase",
+    ]);
+    expect(Object.keys(pkg.optionalDependencies ?? {})).toEqual([]);
+  });
+
   test("licence and user docs; no tests, no node_modules, no internal docs, no plugin manifest", () => {
     expect(packed).toEqual(
       expect.arrayContaining([

@@ -4,6 +4,7 @@
  * Rendered with vega-lite 5 → vega 5, headless (`renderer: "none"`).
  */
 import type { Forecast } from "./forecast";
+import { CHART_PACKAGES, requireOptional } from "./optional";
 
 export interface ChartRow {
   series: string;
@@ -215,14 +216,17 @@ interface VegaView {
 
 /** Renders the forecast chart as an SVG document. */
 export async function renderForecastSvg(f: Forecast): Promise<string> {
-  // CommonJS builds of vega and vega-lite (their type definitions are large and not needed here).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const vega = require("vega") as {
+  // CommonJS builds of vega and vega-lite (their type definitions are large and not needed here); not
+  // dependencies of the package: loaded on demand, with a message naming them when they are missing.
+  const vega = requireOptional<{
     View: new (runtime: unknown, opts: { renderer: string }) => VegaView;
     parse(spec: unknown): unknown;
-  };
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const vl = require("vega-lite") as { compile(spec: unknown): { spec: unknown } };
+  }>("vega", "kms-plan --chart", CHART_PACKAGES);
+  const vl = requireOptional<{ compile(spec: unknown): { spec: unknown } }>(
+    "vega-lite",
+    "kms-plan --chart",
+    CHART_PACKAGES,
+  );
   const view = new vega.View(vega.parse(vl.compile(chartSpec(f)).spec), { renderer: "none" });
   try {
     return await view.toSVG();

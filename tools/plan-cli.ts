@@ -24,6 +24,7 @@ import {
 } from "./plan";
 import type { PlanResult, PlannedResource, PolicyConfig } from "./plan";
 import { toolVersion } from "./version";
+import { CHART_PACKAGES, missingOptional } from "./optional";
 
 /** Exit codes of kms-plan. */
 export const EXIT = {
@@ -156,6 +157,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`kms-plan: ${e instanceof Error ? e.message : String(e)}\n`);
       return EXIT.failed;
     }
+  }
+
+  const chartMissing = opts.chart && missingOptional("kms-plan --chart", CHART_PACKAGES);
+  if (chartMissing) {
+    process.stderr.write(`kms-plan: ${chartMissing}\n`);
+    return EXIT.failed;
   }
 
   const started = Date.now();

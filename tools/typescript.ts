@@ -1,12 +1,16 @@
 /**
  * Loads a user's TypeScript program in `kms-plan` without ts-node and without a tsconfig.json.
  *
- * A `.ts` require hook that transpiles each file on its own with the TypeScript compiler this package
- * depends on (`typescript` 5.x: npm's `typescript@latest` is 7.x, which has no JavaScript compiler API,
- * and 6.x refuses `moduleResolution: node`). Transpiling needs no module resolution, so whatever the
- * project's `tsconfig.json` says about it does not matter; from that file only options that change the
- * emitted JavaScript are taken (decorators, JSX, class fields, …), and the module format is always
- * CommonJS, as Pulumi's Node.js runtime loads programs. No type-check: `tsc --noEmit` is the project's.
+ * A `.ts` require hook that transpiles each file on its own (no type-check: `tsc --noEmit` is the
+ * project's; no module resolution, so whatever the project's tsconfig says about it does not matter),
+ * always to CommonJS, as Pulumi's Node.js runtime loads programs. The compiler is chosen per program:
+ * - the project's own `typescript` (4.x to 6.x, the one Pulumi's runner would use), when it resolves from
+ *   the program's directory and has the JavaScript compiler API (`transpileModule`). Only the options of
+ *   its tsconfig.json that change the emitted JavaScript are taken (decorators, JSX, class fields, …);
+ * - otherwise `sucrase`, this package's small transpiler (about 2 MB; `typescript` is 23 MB and is not a
+ *   dependency of this package): an empty or JavaScript project, or one with TypeScript 7, which has no
+ *   JavaScript compiler API. Sucrase strips the types and turns imports into `require`; it does not
+ *   transpile decorators, which need `typescript` 5 or 6 in the project.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -60,30 +64,72 @@ export function transpileOptions(ts: Ts, dir: string): import("typescript").Comp
   };
 }
 
-let registered = false;
+/** A transpiler for one program: its name (for messages and tests) and the function. */
+export interface Transpiler {
+  name: string;
+  transpile(source: string, filename: string): string;
+}
+
+/** The project's `typescript`, when it resolves from `dir` and has `transpileModule`. */
+function projectTypeScript(dir: string): Transpiler | undefined {
+  let ts: Ts;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    ts = require(require.resolve("typescript", { paths: [dir] })) as Ts;
+  } catch {
+    return undefined;
+  }
+  if (typeof ts.transpileModule !== "function") return undefined; // TypeScript 7: no JS API
+  const compilerOptions = transpileOptions(ts, dir);
+  return {
+    name: `typescript ${ts.version}`,
+    transpile: (source, fileName) =>
+      ts.transpileModule(source, { compilerOptions, fileName }).outputText,
+  };
+}
+
+/** Sucrase: types stripped, ES modules to CommonJS (interop as with `esModuleInterop`). */
+function sucrase(): Transpiler {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { transform } = require("sucrase") as typeof import("sucrase");
+  return {
+    name: "sucrase",
+    transpile(source, filePath) {
+      const out = transform(source, {
+        transforms: ["typescript", "imports"],
+        filePath,
+        disableESTransforms: true, // Node 20 runs class fields, `?.` and `??` as they are
+        sourceMapOptions: { compiledFilename: path.basename(filePath) },
+      });
+      const map = { ...out.sourceMap, sources: [filePath], sourcesContent: [source] };
+      const encoded = Buffer.from(JSON.stringify(map)).toString("base64");
+      return `${out.code}\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,${encoded}\n`;
+    },
+  };
+}
+
+/** The transpiler `kms-plan` uses for a program in `dir` (exported for tests). */
+export function transpilerFor(dir: string): Transpiler {
+  return projectTypeScript(dir) ?? sucrase();
+}
+
+let registered: Transpiler | undefined;
 
 /**
- * Registers the `.ts` hook once per process. Stack traces point into the `.ts` files (inline source
- * maps with `process.setSourceMapsEnabled`).
+ * Registers the `.ts` hook once per process and returns the transpiler it uses. Stack traces point into
+ * the `.ts` files (inline source maps with `process.setSourceMapsEnabled`).
  */
-export function registerTypeScript(dir: string): void {
-  if (registered) return;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ts = require("typescript") as Ts;
-  if (typeof ts.transpileModule !== "function") {
-    throw new Error(
-      `kms-plan: the TypeScript compiler found (${ts.version}) has no transpileModule; reinstall pulumi-kms-activation`,
-    );
-  }
-  const compilerOptions = transpileOptions(ts, dir);
+export function registerTypeScript(dir: string): Transpiler {
+  if (registered) return registered;
+  const transpiler = transpilerFor(dir);
   process.setSourceMapsEnabled?.(true);
   require.extensions[".ts"] = (module, filename) => {
     const source = fs.readFileSync(filename, "utf8");
-    const { outputText } = ts.transpileModule(source, { compilerOptions, fileName: filename });
     (module as unknown as { _compile(code: string, file: string): void })._compile(
-      outputText,
+      transpiler.transpile(source, filename),
       filename,
     );
   };
-  registered = true;
+  registered = transpiler;
+  return transpiler;
 }

@@ -9,6 +9,7 @@ import type { HostResult } from "../scripts";
 export interface KmsOfficeHostStatus {
   /** Office version, e.g. "LTSC 2024". */
   version: string;
+  /** Windows' licence state of the Office host license: "Licensed", "Unlicensed", … or "Unknown". */
   licenseStatus: string;
   /** True when the Office KMS host key is installed and activated. */
   activated: boolean;
@@ -16,23 +17,35 @@ export interface KmsOfficeHostStatus {
   currentCount: number;
   /** Last five characters of the Office host key. */
   partialProductKey?: string;
+  /** Windows' name of the Office host license's product. */
   productName?: string;
+  /** What this Office step changed on the machine; empty when it was already as asked. */
   changed: string[];
 }
 
 /** What the host reports after setup (and after its clients registered, when it has any). */
 export interface KmsHostStatus {
+  /** Windows' licence state of the host product: "Licensed", "Unlicensed", "Notification", a grace state, or "Unknown". */
   licenseStatus: string;
+  /** True when the installed key is a KMS host key (CSVLK), so the machine answers KMS clients. */
   isKmsHost: boolean;
+  /** Distinct client machines (CMIDs) the host saw in the last 30 days, Windows clients and servers together; read after the clients registered when the host has any. */
   currentCount: number;
+  /** TCP port the KMS service listens on (`slmgr /sprt`). */
   port: number;
+  /** True when the host publishes its own `_vlmcs._tcp` record by dynamic DNS (`slmgr /cdns` turns it off). */
   dnsPublishing: boolean;
+  /** True when the KMS service runs at low priority (`slmgr /cpri`). */
   lowPriority: boolean;
+  /** Minutes after which an unactivated client asks again, as the host tells its clients (`slmgr /sai`). */
   activationIntervalMinutes: number;
+  /** Minutes after which an activated client renews, as the host tells its clients (`slmgr /sri`). */
   renewalIntervalMinutes: number;
   /** Last five characters of the installed host key. */
   partialProductKey?: string;
+  /** Windows' name of the licensed product the host key belongs to. */
   productName?: string;
+  /** What the last setup changed on the machine (e.g. "productKey", "port", "dnsPublishing"); empty when it was already as asked. */
   changed: string[];
   /** Each Office version of `office`, with its own count, apart from the Windows count above. */
   office: KmsOfficeHostStatus[];

@@ -1,36 +1,46 @@
-// Jest reporter: after the run, says plainly which tests were skipped because a system tool was missing,
-// and how to install it (tests/helpers/tools.ts marks those blocks). Plain JS: jest loads reporters untransformed.
+// Jest reporter: after the run, says plainly which tests were skipped on this machine and how to run them:
+// those that need a system tool (tests/helpers/tools.ts marks their blocks) and the install tests, which
+// need the npm registry and minutes (KMS_TEST_INSTALL=1). Plain JS: jest loads reporters untransformed.
 "use strict";
 
 const MARKER = "[skipped: needs ";
-const HINTS = {
-  dnsmasq: "apt-get install -y dnsmasq-base (Debian/Ubuntu), or set $DNSMASQ",
-  "npm-registry":
-    "set KMS_TEST_INSTALL=1 (CI=true runs them): they pack the package and npm-install it with the @pulumi packages into a fresh project (1-2 minutes)",
-  pwsh: "dotnet tool install --global PowerShell --version 7.6.9, then add ~/.dotnet/tools to PATH (or set $PWSH)",
+/** One line per reason: what the skipped tests need, and how to run them. */
+const HOW = {
+  dnsmasq: (n) =>
+    `${n} test(s) need dnsmasq: install it with \`apt-get install -y dnsmasq-base\` (Debian/Ubuntu), or set $DNSMASQ to its path`,
+  "npm-registry": (n) =>
+    `${n} test(s) install the package into new projects from the npm registry (several minutes): run them with \`KMS_TEST_INSTALL=1 npm test\``,
+  pwsh: (n) =>
+    `${n} test(s) need PowerShell 7: install it with \`dotnet tool install --global PowerShell --version 7.6.9\`, then add ~/.dotnet/tools to PATH (or set $PWSH)`,
 };
+
+/** The summary's lines for jest's aggregated results (none when nothing was skipped for a reason). */
+function summaryLines(results) {
+  const byReason = new Map();
+  for (const file of results.testResults) {
+    for (const t of file.testResults) {
+      if (t.status !== "pending" && t.status !== "skipped") continue;
+      const title = t.ancestorTitles.find((a) => a.includes(MARKER));
+      if (!title) continue;
+      const reason = title.slice(title.indexOf(MARKER) + MARKER.length).replace(/\].*$/, "");
+      byReason.set(reason, (byReason.get(reason) || 0) + 1);
+    }
+  }
+  if (byReason.size === 0) return [];
+  const lines = ["", "Skipped on this machine (CI=true runs them all):"];
+  for (const [reason, n] of [...byReason.entries()].sort()) {
+    const how = HOW[reason];
+    lines.push(`  ${how ? how(n) : `${n} test(s) need ${reason} (see tests/helpers/tools.ts)`}`);
+  }
+  return lines;
+}
 
 class SkipReporter {
   onRunComplete(_contexts, results) {
-    const byTool = new Map();
-    for (const file of results.testResults) {
-      for (const t of file.testResults) {
-        if (t.status !== "pending" && t.status !== "skipped") continue;
-        const title = t.ancestorTitles.find((a) => a.includes(MARKER));
-        if (!title) continue;
-        const tool = title.slice(title.indexOf(MARKER) + MARKER.length).replace(/\].*$/, "");
-        byTool.set(tool, (byTool.get(tool) || 0) + 1);
-      }
-    }
-    if (byTool.size === 0) return;
-    const lines = ["", "Skipped because a tool is missing on this machine (they run in CI):"];
-    for (const [tool, n] of [...byTool.entries()].sort()) {
-      lines.push(
-        `  ${n} test(s) need ${tool}: install with ${HINTS[tool] || "(see tests/helpers/tools.ts)"}`,
-      );
-    }
-    process.stderr.write(lines.join("\n") + "\n");
+    const lines = summaryLines(results);
+    if (lines.length > 0) process.stderr.write(lines.join("\n") + "\n");
   }
 }
 
 module.exports = SkipReporter;
+module.exports.summaryLines = summaryLines;
