@@ -163,7 +163,9 @@ function Test-CimException($Exception) {
 }
 
 function Get-ErrorCode($ErrorRecord) {
-    # The HRESULT of a failed CIM call: from the CIM error instance, the message, or the exception.
+    # The HRESULT of a failed CIM call. Where Windows puts it is not documented, so in this order: the CIM
+    # error instance's error_Code; the "HRESULT 0x..." that starts the FullyQualifiedErrorId (PowerShell's
+    # CimWriteError names the error after the CIM MessageId); a code in the message; the CimException's HResult.
     $generic = @('0x80131500', '0x80131501', '0x80131509', '0x80004005')
     $ex = $ErrorRecord.Exception
     while ($null -ne $ex) {
@@ -174,6 +176,15 @@ function Get-ErrorCode($ErrorRecord) {
                 if ($null -ne $code) { return $code }
             }
         }
+        $ex = $ex.InnerException
+    }
+    $match = [regex]::Match([string]$ErrorRecord.FullyQualifiedErrorId, 'HRESULT\s+0x([0-9A-Fa-f]{1,8})')
+    if ($match.Success) {
+        $code = ConvertTo-HResultText ([Convert]::ToInt64($match.Groups[1].Value, 16))
+        if ($null -ne $code) { return $code }
+    }
+    $ex = $ErrorRecord.Exception
+    while ($null -ne $ex) {
         $match = [regex]::Match([string]$ex.Message, '0x[0-9A-Fa-f]{8}')
         if ($match.Success) {
             $code = ConvertTo-HResultText ([Convert]::ToInt64($match.Value.Substring(2), 16))
