@@ -724,12 +724,14 @@ function Get-LabSrvOrder($Entries, [string]$Seed) {
 }
 
 function Get-LabKmsTargets($Machine, $Product, $Network) {
-    # Where this product asks: a fixed host (product, then service), else the SRV records of the lookup
+    # Where this product asks: a fixed host (service, then product), else the SRV records of the lookup
     # domain (product, then service) or the machine's own DNS domain. Returns @{ targets; error }.
+    # Which fixed host wins when the product's and the service's differ is not documented: the lab takes
+    # the service's (the pessimistic choice for an Office product whose Windows is set to Azure's KMS).
     $s = $Machine.service
-    $fixed = $Product.kmsMachine
-    $port = $Product.kmsPort
-    if ([string]::IsNullOrEmpty($fixed)) { $fixed = $s.kmsMachine; $port = $s.kmsPort }
+    $fixed = $s.kmsMachine
+    $port = $s.kmsPort
+    if ([string]::IsNullOrEmpty($fixed)) { $fixed = $Product.kmsMachine; $port = $Product.kmsPort }
     if ($null -eq $port -or [int]$port -eq 0) { $port = 1688 }
     if (-not [string]::IsNullOrEmpty($fixed)) {
         return @{ targets = @(@{ name = $fixed; port = [int]$port }); error = $null; discovered = $false }
