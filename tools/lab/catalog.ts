@@ -42,6 +42,22 @@ export function labProductKey(product: string, channel: "MAK" | "Retail"): strin
   }
 }
 
+/**
+ * The DNS suffix Azure's DHCP gives the VMs of a virtual network outside a domain (the NIC's
+ * `internalDomainNameSuffix`): 26 lower-case letters and digits, a two-letter label, then
+ * `internal.cloudapp.net`, e.g. "brqlt10lvoxedgkeuomc4pm5tb.bx.internal.cloudapp.net"
+ * (MicrosoftDocs/azure-compute-docs `articles/virtual-machines/linux/create-cli-complete.md`). Derived
+ * from `vnet` (any text naming the virtual network), so a rehearsal repeats.
+ */
+export function azureInternalDnsSuffix(vnet: string): string {
+  const bytes = createHash("sha256").update(`kms-lab vnet|${vnet}`).digest();
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  let label = "";
+  for (let i = 0; i < 26; i++) label += alphabet[bytes[i] % alphabet.length];
+  const region = "abcdefghijklmnopqrstuvwxyz"[bytes[26] % 26] + "x";
+  return `${label}.${region}.internal.cloudapp.net`;
+}
+
 /** The lab's KMS host key (CSVLK) for each key group id ("Windows Server 2022", "Office LTSC 2024", …). */
 export const LAB_HOST_KEYS: Readonly<Record<string, string>> = Object.freeze(
   Object.fromEntries(KEY_GROUPS.map((g) => [g.id, labKeyFor(g.id)])),

@@ -11,7 +11,7 @@ import { findProduct } from "../../components/catalog";
 import { labCatalogJson } from "./catalog";
 import { findPwsh, LabProcess } from "./process";
 
-export { LAB_HOST_KEYS, labHostKey, labProductKey } from "./catalog";
+export { LAB_HOST_KEYS, azureInternalDnsSuffix, labHostKey, labProductKey } from "./catalog";
 export { findPwsh, labModuleDir } from "./process";
 
 export interface LabOptions {
