@@ -225,6 +225,10 @@ function Invoke-LabAdvance([double]$Minutes) {
                 $p.lastAttempt = $when.ToString('o')
                 $p.lastResult = $(if ($null -eq $r) { 'ok' } else { ConvertTo-LabHResultText $r })
                 if ($null -ne $r) { $m.lastActivationError = ConvertTo-LabHResultText $r }
+                # The machine's own attempt is its latest word: errorCode (the last run's error) follows it.
+                if ($p.kind -eq 'windows' -and $null -ne $m.lastRun) {
+                    $m.lastRun.errorCode = $(if ($null -eq $r) { $null } else { ConvertTo-LabHResultText $r })
+                }
                 $next = Get-LabNextAttempt $m $p
                 if ($null -ne $next -and $next -le $end) { $queue.Enqueue(@($m, $p), $next) }
             }
