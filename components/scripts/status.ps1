@@ -142,7 +142,8 @@ try {
             $renewedSince = $false
             if ($null -ne $record -and [string]$record.result -ne 'activated' -and $licensed -and [string]$product.ProductKeyChannel -eq 'Volume:GVLK' -and [string]$record.at -ne '') {
                 $start = Get-LicenceStartUtc $product
-                $at = [DateTime]::Parse([string]$record.at, $null, [System.Globalization.DateTimeStyles]::RoundtripKind).ToUniversalTime()
+                # Windows PowerShell 5.1's ConvertFrom-Json keeps the ISO text; PowerShell 7 makes it a DateTime.
+                if ($record.at -is [DateTime]) { $at = $record.at.ToUniversalTime() } else { $at = [DateTime]::Parse([string]$record.at, $null, [System.Globalization.DateTimeStyles]::RoundtripKind).ToUniversalTime() }
                 if ($null -ne $start -and $start -gt $at.AddMinutes(1)) { $renewedSince = $true }
             }
             if ($renewedSince) {
