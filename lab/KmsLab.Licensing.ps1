@@ -9,6 +9,11 @@ $script:NotificationReason = 0xC004F009
 $script:OobGraceMinutes = 43200
 $script:KmsValidityMinutes = 259200
 $script:SppExtComObj = '%SystemRoot%\system32\sppextcomobj.exe'
+# A KMS host key (CSVLK) activates at most 6 hosts, each at most 10 times (activated, then reactivated up
+# to 9 times): KMS activation planning page; past it, 0xC004C008 (docs/lab.md, "Rules and their sources").
+$script:HostKeyMaxHosts = 6
+$script:HostKeyMaxActivationsPerHost = 10
+$script:DefaultSubnet = '10.0.0.0/24'
 
 function Get-LabEditionId($Product) {
     # The EditionID Windows shows in a product's Name ("Windows(R), ServerDatacenter edition").
@@ -75,6 +80,12 @@ function New-LabMachineRecord($Spec) {
     $cmid = [string]$Spec.cmid
     if ([string]::IsNullOrEmpty($cmid)) { $cmid = Get-LabDeterministicGuid ('lab-cmid|' + $name.ToLowerInvariant()) }
     $marketplace = [bool]$Spec.marketplaceImage
+    # An Azure VM reaches Azure's KMS (any VM in Azure, custom images included); an on-premises machine not.
+    $azure = $true
+    if ($null -ne $Spec.azure) { $azure = [bool]$Spec.azure }
+    $subnet = $script:DefaultSubnet
+    if (-not [string]::IsNullOrEmpty([string]$Spec.subnet)) { $subnet = [string]$Spec.subnet }
+    $address = Get-LabAddressIn $subnet $name
     $now = (Get-LabNow).ToString('o')
 
     # Volume editions ship with their KMS client setup key installed [GVLK-W]; a fresh install is in its
@@ -89,6 +100,8 @@ function New-LabMachineRecord($Spec) {
         $windows.discoveredPort = 1688
         $windows.vlActivationInterval = 120
         $windows.vlRenewalInterval = 10080
+        $windows.activatedBy = 'azkms.core.windows.net:1688'
+        $windows.licensedAt = $now
     } else {
         $windows.licenseStatus = 2
         $windows.licenseStatusReason = $script:GraceReason
@@ -136,6 +149,9 @@ function New-LabMachineRecord($Spec) {
         domain = $domain
         cmid = $cmid
         marketplaceImage = $marketplace
+        azure = $azure
+        subnet = $subnet
+        address = $address
         rearmCount = 1001
         # Restarts (docs/lab.md, "Rearm and restart"): the last boot, a restart shutdown.exe scheduled, and
         # a rearm waiting for the restart that gives the machine its new client machine ID.
@@ -147,9 +163,12 @@ function New-LabMachineRecord($Spec) {
         effective = $effective
         sppsvc = 'Running'
         products = $products
+        # The built-in KMS rules as Windows ships them (a FirewallRules registry export of build 26100):
+        # SPPSVC-In-TCP for the Private and Public profiles from the local subnet only, SPPSVC-In-TCP-NoScope
+        # for the Domain profile from any address. Both disabled.
         firewall = @(
-            @{ Name = 'SPPSVC-In-TCP'; DisplayName = 'Key Management Service (TCP-In)'; Group = '@FirewallAPI.dll,-28002'; DisplayGroup = 'Key Management Service'; Enabled = 'False'; Profile = 'Domain, Private'; Direction = 'Inbound'; Action = 'Allow'; Protocol = 'TCP'; LocalPort = '1688'; Program = $script:SppExtComObj },
-            @{ Name = 'SPPSVC-In-TCP-NoScope'; DisplayName = 'Key Management Service (TCP-In)'; Group = '@FirewallAPI.dll,-28002'; DisplayGroup = 'Key Management Service'; Enabled = 'False'; Profile = 'Public'; Direction = 'Inbound'; Action = 'Allow'; Protocol = 'TCP'; LocalPort = '1688'; Program = $script:SppExtComObj }
+            @{ Name = 'SPPSVC-In-TCP'; DisplayName = 'Key Management Service (TCP-In)'; Group = '@FirewallAPI.dll,-28002'; DisplayGroup = 'Key Management Service'; Enabled = 'False'; Profile = 'Private, Public'; Direction = 'Inbound'; Action = 'Allow'; Protocol = 'TCP'; LocalPort = '1688'; Program = $script:SppExtComObj; RemoteAddress = 'LocalSubnet' },
+            @{ Name = 'SPPSVC-In-TCP-NoScope'; DisplayName = 'Key Management Service (TCP-In)'; Group = '@FirewallAPI.dll,-28002'; DisplayGroup = 'Key Management Service'; Enabled = 'False'; Profile = 'Domain'; Direction = 'Inbound'; Action = 'Allow'; Protocol = 'TCP'; LocalPort = '1688'; Program = $script:SppExtComObj; RemoteAddress = 'Any' }
         )
         activatedBy = $(if ($marketplace) { 'azkms.core.windows.net:1688' } else { $null })
         flaky = 0
@@ -158,6 +177,39 @@ function New-LabMachineRecord($Spec) {
         lastRun = @{ changed = @(); errorCode = $null; script = $null }
     }
     return $m
+}
+
+function ConvertTo-LabIPv4Number([string]$Address) {
+    $parts = $Address.Split('.')
+    if ($parts.Count -ne 4) { return $null }
+    [int64]$n = 0
+    foreach ($p in $parts) { $n = $n * 256 + [int64]$p }
+    return $n
+}
+
+function Test-LabInSubnet([string]$Address, [string]$Cidr) {
+    # IPv4 only: "10.0.1.7" in "10.0.1.0/24"; a bare address matches itself.
+    if ([string]::IsNullOrEmpty($Address) -or [string]::IsNullOrEmpty($Cidr)) { return $false }
+    $pieces = $Cidr.Trim().Split('/')
+    $bits = 32
+    if ($pieces.Count -eq 2) { $bits = [int]$pieces[1] }
+    $net = ConvertTo-LabIPv4Number $pieces[0]
+    $a = ConvertTo-LabIPv4Number $Address
+    if ($null -eq $net -or $null -eq $a) { return $false }
+    $size = [int64][math]::Pow(2, 32 - $bits)
+    return ([math]::Floor($a / $size) -eq [math]::Floor($net / $size))
+}
+
+function Get-LabAddressIn([string]$Cidr, [string]$Name) {
+    # A machine's IPv4 address in its subnet, derived from its name (hosts 4-254 of the subnet's last octet).
+    $net = ConvertTo-LabIPv4Number ($Cidr.Split('/')[0])
+    $sha = [System.Security.Cryptography.SHA256]::HashData([System.Text.Encoding]::UTF8.GetBytes($Name.ToLowerInvariant()))
+    $n = $net + 4 + ($sha[0] % 250)
+    $a = [int64][math]::Floor($n / 16777216) % 256
+    $b = [int64][math]::Floor($n / 65536) % 256
+    $c = [int64][math]::Floor($n / 256) % 256
+    $d = [int64]$n % 256
+    return ([string]$a + '.' + $b + '.' + $c + '.' + $d)
 }
 
 # ---------------------------------------------------------------- reading
@@ -267,6 +319,15 @@ function Get-LabServiceInstance($Machine) {
     return (New-LabCimObject 'SoftwareLicensingService' 'Version' $Machine.osBuild $p $types)
 }
 
+function Get-LabGraceRemaining($Product, [DateTime]$Now) {
+    # A KMS licence runs 180 days from its activation or last renewal: the minutes left, by the lab clock.
+    $since = ConvertFrom-LabTime $Product.licensedAt
+    if ([int]$Product.licenseStatus -ne 1 -or $null -eq $since -or $Product.channel -ne 'Volume:GVLK') { return [int64]$Product.grace }
+    $left = [int64]$script:KmsValidityMinutes - [int64][math]::Floor(($Now - $since).TotalMinutes)
+    if ($left -lt 0) { return 0 }
+    return $left
+}
+
 function Get-LabProductInstance($Machine, $Product) {
     $now = Get-LabNow
     $isHostLicense = ($Product.channel -eq 'Volume:CSVLK' -and $null -ne $Product.partialKey)
@@ -283,7 +344,7 @@ function Get-LabProductInstance($Machine, $Product) {
         UseLicenseURL = $null
         LicenseStatus = [uint32]$(if ($null -ne $Product.partialKey) { $Product.licenseStatus } else { 0 })
         LicenseStatusReason = $(if ($null -ne $Product.partialKey) { ConvertTo-LabUInt32 $Product.licenseStatusReason } else { ConvertTo-LabUInt32 0xC004F014 })
-        GracePeriodRemaining = [uint32]$(if ($null -ne $Product.partialKey) { $Product.grace } else { 0 })
+        GracePeriodRemaining = [uint32]$(if ($null -ne $Product.partialKey) { Get-LabGraceRemaining $Product $now } else { 0 })
         EvaluationEndDate = [datetime]'1601-01-01T00:00:00Z'
         OfflineInstallationId = $null
         PartialProductKey = $Product.partialKey
@@ -403,12 +464,18 @@ function Get-LabKeyMeaning($Machine, [string]$Key) {
     if ($null -ne $group) { return @{ kind = 'csvlk'; group = $catalog.keyGroups[$group]; key = $k } }
     $names = $catalog.productsByKey[$k]
     if ($null -ne $names) { return @{ kind = 'gvlk'; products = @($names); key = $k } }
+    # The lab's MAK and retail keys (tools/lab/catalog.ts), one per product and channel.
+    $other = $null
+    if ($null -ne $catalog.otherKeys) { $other = $catalog.otherKeys[$k] }
+    if ($null -ne $other) { return @{ kind = 'other'; products = @([string]$other.product); channel = [string]$other.channel; key = $k } }
     return $null
 }
 
 function Test-LabCanHost($Machine, $Group) {
     $catalog = Get-LabCatalog
     $os = $catalog.products[$Machine.os]
+    # Datacenter: Azure Edition "can't be configured as a KMS host" (KMS planning page, footnote 1).
+    if ([bool]$os.azureEdition) { return $false }
     foreach ($h in @($Group.hostOs)) {
         if ($os.version -eq $h -or $os.version.StartsWith($h + ' ')) { return $true }
     }
@@ -466,6 +533,7 @@ function Install-LabProductKey($Machine, [string]$Key) {
         }
         return $null
     }
+    if ($meaning.kind -eq 'other') { return (Install-LabOtherKey $Machine $meaning $tail $keyId) }
     # A KMS client setup key: the SKU of an installed product that this key belongs to.
     $names = @($meaning.products)
     if ($names -contains $Machine.os) {
@@ -490,8 +558,49 @@ function Install-LabProductKey($Machine, [string]$Key) {
             return $null
         }
     }
-    # A setup key of an edition or Office product that is not installed here.
-    return 0xC004F050
+    # A valid key of an edition or Office product that is not installed here: SL_E_PKEY_NOT_INSTALLED /
+    # "SKU not found" (0xC004F069).
+    return 0xC004F069
+}
+
+function Install-LabOtherKey($Machine, $Meaning, [string]$Tail, [string]$KeyId) {
+    # A MAK or retail key of the installed Windows edition or Office product: the product moves to that
+    # channel and is activated online with Microsoft (slmgr /ato), as a MAK is. Another edition: 0xC004F069.
+    $catalog = Get-LabCatalog
+    $productName = [string]@($Meaning.products)[0]
+    $channel = [string]$Meaning.channel
+    $channelText = $(if ($channel -eq 'Retail') { 'RETAIL channel' } else { 'VOLUME_MAK channel' })
+    $target = $null
+    if ($productName -eq $Machine.os) {
+        $previous = Get-LabWindowsProduct $Machine
+        foreach ($p in $Machine.products) { if ($p.kind -eq 'windows' -and $p.channel -eq $channel) { $target = $p } }
+        if ($null -eq $target) {
+            $os = $catalog.products[$Machine.os]
+            $target = New-LabProductRecord @{
+                id = (Get-LabDeterministicGuid ('lab-sku|' + $os.name + '|' + $channel))
+                name = ('Windows(R), ' + (Get-LabEditionId $os) + ' edition')
+                description = ('Windows(R) Operating System, ' + $channelText)
+                channel = $channel
+                catalogProduct = $os.name
+                licenseFamily = (Get-LabEditionId $os)
+            }
+            [void]$Machine.products.Add($target)
+        }
+        foreach ($p in $Machine.products) { if ($p.kind -eq 'windows' -and $p -ne $target) { $p.partialKey = $null } }
+        Set-LabNewKeyStatus $target $previous
+    } else {
+        foreach ($p in $Machine.products) {
+            if ($p.kind -eq 'office' -and $p.catalogProduct -eq $productName -and $p.channel -ne 'Volume:CSVLK') { $target = $p }
+        }
+        if ($null -eq $target) { return 0xC004F069 }
+        $target.channel = $channel
+        $target.description = ($target.description -replace 'VOLUME_KMSCLIENT channel|VOLUME_MAK channel|RETAIL channel', $channelText)
+        Set-LabNewKeyStatus $target $target
+    }
+    $target.partialKey = $Tail
+    $target.productKeyId = $KeyId
+    $target.activatedBy = $null
+    return $null
 }
 
 function Set-LabNewKeyStatus($Product, $Previous) {
@@ -545,9 +654,32 @@ function Invoke-LabOnlineActivation($Machine, $Product) {
         $Machine.flaky = [int]$Machine.flaky + 1
         if (([int]$Machine.flaky % 2) -eq 1) { return 0x80072EE2 }
     }
+    if ($Product.channel -eq 'Volume:CSVLK') {
+        $spent = Add-LabHostKeyActivation $Machine $Product $network
+        if ($null -ne $spent) { return $spent }
+    }
     $Product.licenseStatus = 1
     $Product.licenseStatusReason = 0
     $Product.grace = 0
+    return $null
+}
+
+function Add-LabHostKeyActivation($Machine, $Product, $Network) {
+    # The host key's budget, kept by Microsoft per key: at most 6 hosts, each activated at most 10 times.
+    # A host is a machine (its name and client machine ID: a new VM, even of the same name, is a new host).
+    # Returns 0xC004C008 past the budget, else $null (the activation is spent).
+    if ($null -eq $Network.hostKeys) { $Network.hostKeys = @{} }
+    $keyId = [string]$Product.productKeyId
+    $entry = $Network.hostKeys[$keyId]
+    if ($null -eq $entry) { $entry = @{ hosts = @{} }; $Network.hostKeys[$keyId] = $entry }
+    if ($null -eq $entry.hosts) { $entry.hosts = @{} }
+    $hostId = ([string]$Machine.name).ToLowerInvariant() + '|' + [string]$Machine.created
+    $used = 0
+    if ($entry.hosts.ContainsKey($hostId)) { $used = [int]$entry.hosts[$hostId] }
+    elseif ($entry.hosts.Count -ge $script:HostKeyMaxHosts) { return 0xC004C008 }
+    if ($used -ge $script:HostKeyMaxActivationsPerHost) { return 0xC004C008 }
+    $entry.hosts[$hostId] = $used + 1
+    Save-LabNetwork $Network
     return $null
 }
 
@@ -592,12 +724,14 @@ function Get-LabSrvOrder($Entries, [string]$Seed) {
 }
 
 function Get-LabKmsTargets($Machine, $Product, $Network) {
-    # Where this product asks: a fixed host (product, then service), else the SRV records of the lookup
+    # Where this product asks: a fixed host (service, then product), else the SRV records of the lookup
     # domain (product, then service) or the machine's own DNS domain. Returns @{ targets; error }.
+    # Which fixed host wins when the product's and the service's differ is not documented: the lab takes
+    # the service's (the pessimistic choice for an Office product whose Windows is set to Azure's KMS).
     $s = $Machine.service
-    $fixed = $Product.kmsMachine
-    $port = $Product.kmsPort
-    if ([string]::IsNullOrEmpty($fixed)) { $fixed = $s.kmsMachine; $port = $s.kmsPort }
+    $fixed = $s.kmsMachine
+    $port = $s.kmsPort
+    if ([string]::IsNullOrEmpty($fixed)) { $fixed = $Product.kmsMachine; $port = $Product.kmsPort }
     if ($null -eq $port -or [int]$port -eq 0) { $port = 1688 }
     if (-not [string]::IsNullOrEmpty($fixed)) {
         return @{ targets = @(@{ name = $fixed; port = [int]$port }); error = $null; discovered = $false }
@@ -614,7 +748,25 @@ function Get-LabKmsTargets($Machine, $Product, $Network) {
     return @{ targets = $targets; error = $null; discovered = $true }
 }
 
-function Test-LabFirewallAllows($HostMachine, [int]$Port) {
+function Test-LabRemoteAddress($Rule, $HostMachine, $Client) {
+    # A rule's remote address scope: Any, LocalSubnet (the host's own subnet), or addresses and CIDRs.
+    $scope = [string]$Rule.RemoteAddress
+    if ($scope -eq '' -or $scope -eq 'Any' -or $scope -eq '*') { return $true }
+    $clientAddress = [string]$Client.address
+    foreach ($entry in ($scope -split '\s*,\s*')) {
+        if ($entry -eq 'Any') { return $true }
+        if ($entry -eq 'LocalSubnet') {
+            $hostSubnet = [string]$HostMachine.subnet
+            if ($hostSubnet -eq '') { $hostSubnet = $script:DefaultSubnet }
+            if ($clientAddress -eq '' -or (Test-LabInSubnet $clientAddress $hostSubnet)) { return $true }
+            continue
+        }
+        if ($clientAddress -ne '' -and (Test-LabInSubnet $clientAddress $entry)) { return $true }
+    }
+    return $false
+}
+
+function Test-LabFirewallAllows($HostMachine, [int]$Port, $Client) {
     foreach ($r in @($HostMachine.firewall)) {
         if ($r.Enabled -ne 'True' -or $r.Direction -ne 'Inbound' -or $r.Action -ne 'Allow') { continue }
         if ($r.Protocol -ne 'TCP' -and $r.Protocol -ne 'Any') { continue }
@@ -623,7 +775,8 @@ function Test-LabFirewallAllows($HostMachine, [int]$Port) {
         $profile = [string]$r.Profile
         if ($profile -ne 'Any' -and $profile -notmatch 'Public') { continue }
         $ports = @(([string]$r.LocalPort).Split(',') | ForEach-Object { $_.Trim() })
-        if ($ports -contains 'Any' -or $ports -contains [string]$Port) { return $true }
+        if (-not ($ports -contains 'Any' -or $ports -contains [string]$Port)) { continue }
+        if ($null -eq $Client -or (Test-LabRemoteAddress $r $HostMachine $Client)) { return $true }
     }
     return $false
 }
@@ -645,7 +798,7 @@ function Invoke-LabKmsRequest($HostMachine, $Client, $Product, [int]$Port, [int]
     # The host answers only on its effective listening port, with sppsvc running and the firewall open.
     $effectivePort = 1688
     if ($null -ne $HostMachine.effective.listeningPort) { $effectivePort = [int]$HostMachine.effective.listeningPort }
-    if ($HostMachine.sppsvc -ne 'Running' -or $effectivePort -ne $Port -or -not (Test-LabFirewallAllows $HostMachine $Port)) {
+    if ($HostMachine.sppsvc -ne 'Running' -or $effectivePort -ne $Port -or -not (Test-LabFirewallAllows $HostMachine $Port $Client)) {
         return @{ answered = $false }
     }
     $catalog = Get-LabCatalog
@@ -719,8 +872,11 @@ function Invoke-LabKmsActivation($Machine, $Product) {
         $name = [string]$t.name
         $lower = $name.ToLowerInvariant()
         if ($script:AzureKmsNames -contains $lower) {
-            # Azure's own KMS answers Azure VMs only, and activates Windows, not Office.
-            if (-not $Machine.marketplaceImage) { continue }
+            # Azure's own KMS answers any VM in Azure (a request from an Azure public IP address), custom
+            # images included; not a machine outside Azure. It activates Windows, not Office.
+            $inAzure = $Machine.azure
+            if ($null -eq $inAzure) { $inAzure = $true }
+            if (-not [bool]$inAzure) { continue }
             if ($Product.kind -eq 'office') { Set-LabDiscovered $Product $where $name $t.port; return 0xC004F042 }
             Set-LabDiscovered $Product $where $name $t.port
             Set-LabKmsLicensed $Machine $Product @{ activation = 120; renewal = 10080 } ($name + ':' + $t.port)
@@ -744,7 +900,7 @@ function Invoke-LabKmsActivation($Machine, $Product) {
             $Product.vlRenewalInterval = $answer.intervals.renewal
         }
         if ($null -ne $answer.code) { return $answer.code }
-        Set-LabKmsLicensed $Machine $Product $answer.intervals ($name + ':' + $t.port)
+        Set-LabKmsLicensed $Machine $Product $answer.intervals ($name + ':' + $t.port) $hostName
         return $null
     }
     return 0xC004F074
@@ -757,7 +913,10 @@ function Set-LabDiscovered($Product, $Where, [string]$Name, $Port) {
     }
 }
 
-function Set-LabKmsLicensed($Machine, $Product, $Intervals, [string]$By) {
+function Set-LabKmsLicensed($Machine, $Product, $Intervals, [string]$By, [string]$ByMachine) {
+    # Who holds the licence and since when (lab time): lab.machines[].licensedBy / licensedAt.
+    $Product.licensedAt = (Get-LabNow).ToString('o')
+    $Product.licensedByMachine = $(if ($ByMachine -ne '') { $ByMachine } else { $null })
     $Product.licenseStatus = 1
     $Product.licenseStatusReason = $script:LicensedReason
     $Product.grace = $script:KmsValidityMinutes

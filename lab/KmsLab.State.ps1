@@ -46,13 +46,22 @@ function Get-LabMachinePath([string]$Name) {
     return ([System.IO.Path]::Combine((Get-LabStateDir), 'machines', ($Name.ToLowerInvariant() + '.json')))
 }
 
+# While Lab.advance replays time, machines stay in memory (one read, one write per machine).
+$script:LabClock = $null
+$script:MachineCache = $null
+
 function Read-LabMachine([string]$Name) {
+    if ($null -ne $script:MachineCache) {
+        $key = $Name.ToLowerInvariant()
+        if ($script:MachineCache.ContainsKey($key)) { return $script:MachineCache[$key] }
+    }
     $m = Read-LabJson (Get-LabMachinePath $Name)
     if ($null -eq $m) { throw "KmsLab: no lab machine named '$Name'." }
     $list = New-Object System.Collections.ArrayList
     foreach ($p in @($m.products)) { if ($null -ne $p) { [void]$list.Add($p) } }
     $m.products = $list
     $m.firewall = @($m.firewall | Where-Object { $null -ne $_ })
+    if ($null -ne $script:MachineCache) { $script:MachineCache[$Name.ToLowerInvariant()] = $m }
     return $m
 }
 
@@ -61,6 +70,7 @@ function Test-LabMachine([string]$Name) {
 }
 
 function Save-LabMachine($Machine) {
+    if ($null -ne $script:MachineCache) { $script:MachineCache[([string]$Machine.name).ToLowerInvariant()] = $Machine; return }
     Write-LabJson (Get-LabMachinePath $Machine.name) $Machine
 }
 
@@ -122,11 +132,22 @@ function Get-LabCatalog {
 }
 
 function Get-LabNow {
-    # Lab time: the real clock moved by conditions.clockOffsetDays (to test the 30-day window).
+    # Lab time: the real clock moved by conditions.clockOffsetDays (to test the 30-day window) and by
+    # conditions.clockOffsetMinutes (Lab.advance: time passes). While Lab.advance replays what machines do
+    # on their own, $script:LabClock holds the moment being replayed.
+    if ($null -ne $script:LabClock) { return $script:LabClock }
     $n = Read-LabNetwork
     $offset = 0
     if ($null -ne $n.conditions.clockOffsetDays) { $offset = [double]$n.conditions.clockOffsetDays }
-    return [DateTime]::UtcNow.AddDays($offset)
+    $minutes = 0
+    if ($null -ne $n.conditions.clockOffsetMinutes) { $minutes = [double]$n.conditions.clockOffsetMinutes }
+    return [DateTime]::UtcNow.AddDays($offset).AddMinutes($minutes)
+}
+
+function ConvertFrom-LabTime($Text) {
+    if ($null -eq $Text -or [string]$Text -eq '') { return $null }
+    if ($Text -is [DateTime]) { return $Text.ToUniversalTime() }
+    return [DateTime]::Parse([string]$Text, $null, [System.Globalization.DateTimeStyles]::RoundtripKind).ToUniversalTime()
 }
 
 function Get-LabDeterministicGuid([string]$Text) {
@@ -160,19 +181,32 @@ function New-LabCimErrorRecord([int64]$Code, [string]$Message, $Target, [string]
     # As Windows reports a failed SPP method: a CimException whose ErrorData is an MSFT_WmiError instance
     # (error_Code = the HRESULT as uint32, MessageID "HRESULT 0x...") and FullyQualifiedErrorId
     # "HRESULT 0x...,Microsoft.Management.Infrastructure.CimCmdlets.<Command>Command".
+    # conditions.cimErrors picks a leaner shape, since that error_Code is there is not documented:
+    # "errorId" (no error_Code: the HRESULT only in the FullyQualifiedErrorId) or "message" (the HRESULT
+    # only in the exception's message).
     if ($Code -lt 0) { $Code = $Code + 4294967296 }
     $hex = '0x{0:x}' -f $Code
+    $shape = 'errorData'
+    try { $c = (Read-LabNetwork).conditions.cimErrors; if (-not [string]::IsNullOrEmpty([string]$c)) { $shape = [string]$c } } catch { $shape = 'errorData' }
     $data = New-Object KmsLab.CimInstance('MSFT_WmiError', 'root/cimv2', $null, 'MessageID', ('HRESULT ' + $hex))
     $data.CimInstanceProperties.Add((New-Object KmsLab.CimProperty('CIMStatusCode', [uint32]1, 'UInt32')))
     $data.CimInstanceProperties.Add((New-Object KmsLab.CimProperty('error_Category', [uint16]0, 'UInt16')))
-    $data.CimInstanceProperties.Add((New-Object KmsLab.CimProperty('error_Code', [uint32]$Code, 'UInt32')))
+    if ($shape -eq 'errorData') {
+        $data.CimInstanceProperties.Add((New-Object KmsLab.CimProperty('error_Code', [uint32]$Code, 'UInt32')))
+    }
     $data.CimInstanceProperties.Add((New-Object KmsLab.CimProperty('error_Type', 'HRESULT', 'String')))
     $data.CimInstanceProperties.Add((New-Object KmsLab.CimProperty('error_WindowsErrorMessage', $Message, 'String')))
     $data.CimInstanceProperties.Add((New-Object KmsLab.CimProperty('Message', $Message, 'String')))
     $data.CimInstanceProperties.Add((New-Object KmsLab.CimProperty('MessageID', ('HRESULT ' + $hex), 'String')))
     $data.CimInstanceProperties.Add((New-Object KmsLab.CimProperty('OwningEntity', $null, 'String')))
-    $ex = New-Object KmsLab.LabCimException($Message, $data, ('HRESULT ' + $hex))
-    $id = 'HRESULT ' + $hex + ',Microsoft.Management.Infrastructure.CimCmdlets.' + $CommandName + 'Command'
+    $idStart = 'HRESULT ' + $hex
+    if ($shape -eq 'message') {
+        $Message = ('The licensing call failed with error ' + ('0x{0:X8}' -f $Code) + '.')
+        $idStart = 'MI RESULT 1'
+        $data = $null
+    }
+    $ex = New-Object KmsLab.LabCimException($Message, $data, $idStart)
+    $id = $idStart + ',Microsoft.Management.Infrastructure.CimCmdlets.' + $CommandName + 'Command'
     return (New-Object System.Management.Automation.ErrorRecord($ex, $id, [System.Management.Automation.ErrorCategory]::NotSpecified, $Target))
 }
 

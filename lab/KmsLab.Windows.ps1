@@ -294,10 +294,14 @@ function Invoke-LabProductMethod($Machine, $Product, [string]$Name, [hashtable]$
     switch ($Name) {
         'Activate' {
             if ($null -eq $Product.partialKey) { return 0xC004F014 }
-            if ($Product.channel -eq 'Volume:CSVLK') {
+            if ($Product.channel -eq 'Volume:CSVLK' -or $Product.channel -eq 'Volume:MAK' -or $Product.channel -eq 'Retail') {
+                # Host keys, MAKs and retail keys activate online with Microsoft.
                 $r = Invoke-LabOnlineActivation $Machine $Product
             } else {
                 $r = Invoke-LabKmsActivation $Machine $Product
+                # When it asked, and what it got: it asks again by itself (Lab.advance, docs/lab.md "Time").
+                $Product.lastAttempt = (Get-LabNow).ToString('o')
+                $Product.lastResult = $(if ($null -eq $r) { 'ok' } else { ConvertTo-LabHResultText $r })
             }
             if ($null -eq $r) { Add-LabChange $Machine 'activation' }
             return $r
@@ -609,6 +613,13 @@ function Update-LabRules([string[]]$Names, [scriptblock]$Change, $Cmdlet) {
     }
 }
 
+function ConvertTo-LabAddressText($Addresses) {
+    # "Any", "LocalSubnet", or addresses/CIDRs joined by commas (as the address filter lists them).
+    $list = @(@($Addresses) | Where-Object { $null -ne $_ -and [string]$_ -ne '' } | ForEach-Object { [string]$_ })
+    if ($list.Count -eq 0 -or $list -contains 'Any' -or $list -contains '*') { return 'Any' }
+    return ($list -join ',')
+}
+
 function ConvertTo-LabPortText($LocalPort) {
     if ($null -eq $LocalPort) { return $null }
     return ((@($LocalPort) | ForEach-Object { [string]$_ }) -join ',')
@@ -627,6 +638,7 @@ function New-NetFirewallRule {
         [string[]]$LocalPort,
         [string]$Program = 'Any',
         [string[]]$Profile = @('Any'),
+        [string[]]$RemoteAddress = @('Any'),
         [ValidateSet('True', 'False')][string]$Enabled = 'True'
     )
     if ([string]::IsNullOrEmpty($Name)) { $Name = '{' + [guid]::NewGuid().ToString() + '}' }
@@ -637,6 +649,7 @@ function New-NetFirewallRule {
         Name = $Name; DisplayName = $DisplayName; Group = $Group; DisplayGroup = $Group; Enabled = $Enabled
         Profile = (($Profile | ForEach-Object { [string]$_ }) -join ', '); Direction = $Direction; Action = $Action
         Protocol = $protocolText; LocalPort = $(if ($null -ne $LocalPort) { ConvertTo-LabPortText $LocalPort } else { 'Any' }); Program = $Program
+        RemoteAddress = ConvertTo-LabAddressText $RemoteAddress
     }
     $exists = $false
     Use-LabLock {
@@ -666,6 +679,7 @@ function Set-NetFirewallRule {
         [string]$Protocol,
         [string[]]$LocalPort,
         [string]$Program,
+        [string[]]$RemoteAddress,
         [string]$NewDisplayName,
         [ValidateSet('Inbound', 'Outbound')][string]$Direction,
         [switch]$PassThru
@@ -681,6 +695,7 @@ function Set-NetFirewallRule {
             if ($bound.ContainsKey('Protocol')) { $r.Protocol = $(if ($Protocol -eq '6') { 'TCP' } else { $Protocol.ToUpperInvariant() }) }
             if ($bound.ContainsKey('LocalPort')) { $r.LocalPort = ConvertTo-LabPortText $LocalPort }
             if ($bound.ContainsKey('Program')) { $r.Program = $Program }
+            if ($bound.ContainsKey('RemoteAddress')) { $r.RemoteAddress = ConvertTo-LabAddressText $RemoteAddress }
             if ($bound.ContainsKey('NewDisplayName')) { $r.DisplayName = $NewDisplayName }
             if ($bound.ContainsKey('Direction')) { $r.Direction = $Direction }
         } $PSCmdlet
@@ -743,6 +758,25 @@ function Get-NetFirewallPortFilter {
                 DynamicTarget = 'Any'
             }
             $o.PSObject.TypeNames.Insert(0, 'Microsoft.Management.Infrastructure.CimInstance#root/standardcimv2/MSFT_NetProtocolPortFilter')
+            $o
+        }
+    }
+}
+
+function Get-NetFirewallAddressFilter {
+    [CmdletBinding()]
+    param([Parameter(ValueFromPipeline = $true)][Alias('AssociatedNetFirewallRule')]$InputObject)
+    process {
+        foreach ($r in (Get-LabFilterRules $InputObject)) {
+            $remote = [string]$r.RemoteAddress
+            if ($remote -eq '') { $remote = 'Any' }
+            $list = @($remote.Split(','))
+            $o = [pscustomobject]@{
+                InstanceID = $r.Name
+                LocalAddress = 'Any'
+                RemoteAddress = $(if ($list.Count -eq 1) { $list[0] } else { $list })
+            }
+            $o.PSObject.TypeNames.Insert(0, 'Microsoft.Management.Infrastructure.CimInstance#root/standardcimv2/MSFT_NetAddressFilter')
             $o
         }
     }

@@ -39,7 +39,7 @@ Export-ModuleMember -Function @(
     'Get-CimInstance', 'Invoke-CimMethod',
     'Get-Service', 'Start-Service', 'Stop-Service', 'Restart-Service',
     'Get-NetFirewallRule', 'New-NetFirewallRule', 'Set-NetFirewallRule', 'Enable-NetFirewallRule',
-    'Disable-NetFirewallRule', 'Remove-NetFirewallRule', 'Get-NetFirewallPortFilter', 'Get-NetFirewallApplicationFilter',
+    'Disable-NetFirewallRule', 'Remove-NetFirewallRule', 'Get-NetFirewallPortFilter', 'Get-NetFirewallApplicationFilter', 'Get-NetFirewallAddressFilter',
     'Start-Sleep', 'Invoke-WebRequest', 'shutdown.exe',
     'Get-ItemProperty', 'Set-ItemProperty', 'New-ItemProperty', 'New-Item', 'Test-Path',
     'Invoke-LabRequest', 'Set-LabContext'

@@ -11,7 +11,8 @@ import { ERROR_CODES_DOC_PATH, renderErrorCodesDoc } from "../scripts/gen-error-
 /**
  * Every code in kms-domain.md §5, combined rows split, plus the two from §8 and the DNS notes, and the
  * WinHTTP codes of a KMS host that cannot reach Microsoft's activation service (issue 11.9), and the
- * rearm limit a client rearmed by the components can hit (0xC004D307, issue 13).
+ * rearm limit a client rearmed by the components can hit (0xC004D307, issue 13), and a key of another
+ * edition (0xC004F069, issue 19).
  */
 const EXPECTED_CODES = [
   "0xC004F038",
@@ -19,6 +20,7 @@ const EXPECTED_CODES = [
   "0xC004F041",
   "0xC004F042",
   "0xC004F050",
+  "0xC004F069",
   "0xC004F051",
   "0xC004F06C",
   "0xC004F074",

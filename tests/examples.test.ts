@@ -106,17 +106,17 @@ describe.each(cases)("examples/%s", (dir, expected) => {
   });
 });
 
-test("examples/two-hosts: clients on DNS discovery with two hosts plan clean (no violation at all)", () => {
+test("examples/two-hosts: clients on DNS discovery in the zone (lookupDomain) with two hosts plan clean (no violation at all)", () => {
   expect(results.get("two-hosts")!.violations).toEqual([]);
   const clients = results
     .get("two-hosts")!
     .resources.filter((r) => r.type === "kms:index:KmsClient");
   expect(clients.map((c) => (c.inputs.summary as { discovery: string }).discovery)).toEqual([
-    "dns",
-    "dns",
-    "dns",
-    "dns",
-    "dns",
+    "lookupDomain",
+    "lookupDomain",
+    "lookupDomain",
+    "lookupDomain",
+    "lookupDomain",
   ]);
 });
 

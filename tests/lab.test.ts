@@ -115,7 +115,7 @@ $o | ConvertTo-Json -Compress`,
     });
   });
 
-  test("an invalid key gives 0xC004F050; a setup key of another edition too", async () => {
+  test("an invalid key gives 0xC004F050; a setup key of another edition 0xC004F069", async () => {
     const r = await ps(
       lab,
       "cli01",
@@ -127,7 +127,7 @@ $s = Get-Service0
   ownKey = Get-Hr { Invoke-CimMethod -InputObject $s -MethodName InstallProductKey -Arguments @{ ProductKey = 'VDYBN-27WPP-V4HQT-9VMD4-VMK7H' } }
 } | ConvertTo-Json -Compress`,
     );
-    expect(r).toEqual({ typo: "0xC004F050", otherEdition: "0xC004F050", ownKey: "ok" });
+    expect(r).toEqual({ typo: "0xC004F050", otherEdition: "0xC004F069", ownKey: "ok" });
   });
 
   test("a method called with a wrong argument name fails as CIM does (invalid parameter)", async () => {

@@ -43,8 +43,9 @@ describeWithTool("pwsh", "the threshold barrier in the lab", () => {
       r = await rehearse(
         program,
         // Marketplace images (the default): licensed by Azure's KMS before our scripts run, so only
-        // the barrier's second ask makes them activated by our host.
-        {},
+        // the barrier's second ask makes them activated by our host. Each with a CMID of its own
+        // (--lab-own-cmid: rearmed before): the barrier is under test here, not shared CMIDs.
+        { sharedCmid: false },
         {
           config: {
             hostKey: secretConfig("kms-plan-secret-placeholder(kms-activation:hostKey)"),

@@ -196,7 +196,7 @@ function stack(clients: number, options: { ssh?: boolean; externalServers?: numb
 describe("kms-plan --lab wiring (stand-in lab)", () => {
   test("steps run in pulumi up's order: host setup, client setups, the count, then -activate for the pending ones", async () => {
     const lab = new FakeLab();
-    const r = await rehearse(stack(6), { lab }, { config });
+    const r = await rehearse(stack(6), { lab, sharedCmid: false }, { config });
     const order = r.lab.steps.map((s) => s.name);
     expect(order[0]).toBe("kms-setup");
     const countAt = order.indexOf("kms-count");
@@ -228,7 +228,7 @@ describe("kms-plan --lab wiring (stand-in lab)", () => {
   });
 
   test("the components read the lab's results through the get-invoke (stack outputs)", async () => {
-    const r = await rehearse(stack(6), { lab: new FakeLab() }, { config });
+    const r = await rehearse(stack(6), { lab: new FakeLab(), sharedCmid: false }, { config });
     const report = r.outputs.report as Record<string, unknown>;
     expect(report).toMatchObject({ clients: 6, activated: 6, pending: 0, currentCount: 6 });
     const statuses = r.outputs.statuses as { activated: boolean; kmsServer: string }[];
@@ -248,7 +248,8 @@ describe("kms-plan --lab wiring (stand-in lab)", () => {
     expect(lab.machinesByName.get("kms01")!.spec).toMatchObject({
       role: "host",
       os: "Windows Server 2022 Datacenter",
-      domain: "corp.example",
+      // An Azure VM outside a domain: the suffix Azure's DHCP gives its VNet (issue 19).
+      domain: expect.stringMatching(/^[a-z0-9]{26}\.[a-z]x\.internal\.cloudapp\.net$/),
       marketplaceImage: true,
     });
     expect(lab.machinesByName.get("app-01")!.spec).toMatchObject({
@@ -256,8 +257,8 @@ describe("kms-plan --lab wiring (stand-in lab)", () => {
       os: "Windows Server 2022 Datacenter",
       marketplaceImage: true,
     });
-    // Distinct CMIDs unless images share one.
-    expect(lab.machinesByName.get("app-01")!.cmid).not.toBe(lab.machinesByName.get("app-02")!.cmid);
+    // Marketplace images share one CMID (SkipRearm=1) unless --lab-own-cmid (issue 19).
+    expect(lab.machinesByName.get("app-01")!.cmid).toBe(lab.machinesByName.get("app-02")!.cmid);
     const hostSetup = lab.runs.find((x) => x.script === "host-setup")!.request;
     expect(hostSetup.transport).toBe("runCommand");
     if (hostSetup.transport !== "runCommand") return;
@@ -368,10 +369,14 @@ describe("kms-plan --lab wiring (stand-in lab)", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kms-lab-wiring-"));
     try {
       const lab = new FakeLab();
-      const first = await rehearse(stack(6), { lab, stateDir: dir }, { config });
+      const first = await rehearse(stack(6), { lab, stateDir: dir, sharedCmid: false }, { config });
       expect(first.lab.steps.every((s) => s.ran)).toBe(true);
       const runs = lab.runs.length;
-      const second = await rehearse(stack(6), { lab, stateDir: dir }, { config });
+      const second = await rehearse(
+        stack(6),
+        { lab, stateDir: dir, sharedCmid: false },
+        { config },
+      );
       expect(lab.runs.length).toBe(runs);
       expect(second.lab.steps.length).toBe(first.lab.steps.length);
       expect(second.lab.steps.every((s) => !s.ran)).toBe(true);
@@ -382,7 +387,7 @@ describe("kms-plan --lab wiring (stand-in lab)", () => {
         "LAB-CSVLK",
       );
 
-      const third = await rehearse(stack(7), { lab, stateDir: dir }, { config });
+      const third = await rehearse(stack(7), { lab, stateDir: dir, sharedCmid: false }, { config });
       expect(third.lab.steps.filter((s) => s.ran).map((s) => s.name)).toEqual([
         "app-07-setup",
         "kms-count",

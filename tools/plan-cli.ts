@@ -36,6 +36,7 @@ export const EXIT = {
   deploymentFailed: 4,
 } as const;
 import type { LabReport, RehearsalOptions } from "./rehearsal";
+import { parseLabDuration } from "./rehearsal/clock";
 
 /** The resource tree, indented by parent. */
 export function formatTree(result: PlanResult): string {
@@ -111,7 +112,15 @@ export async function main(argv: string[]): Promise<number> {
     )
     .option(
       "--lab-shared-cmid",
-      "machines made from one image share its CMID, as when not rearmed (implies --lab)",
+      "VMs of custom images share their image's CMID too (Marketplace ones do by default; implies --lab)",
+    )
+    .option(
+      "--lab-own-cmid",
+      "every VM has a CMID of its own (generalized with SkipRearm=0, or already rearmed; implies --lab)",
+    )
+    .option(
+      "--lab-after <duration>",
+      "show the lab that long after the deployment (90m, 2h, 7d): clients retry and renew (implies --lab)",
     )
     .option(
       "--lab-microsoft-activation <state>",
@@ -236,6 +245,8 @@ interface LabFlags {
   labState?: string;
   labImages?: string;
   labSharedCmid?: boolean;
+  labOwnCmid?: boolean;
+  labAfter?: string;
   labMicrosoftActivation?: string;
   labDomain?: string;
 }
@@ -249,6 +260,8 @@ function labOptions(
     opts.labState !== undefined ||
     opts.labImages !== undefined ||
     opts.labSharedCmid === true ||
+    opts.labOwnCmid === true ||
+    opts.labAfter !== undefined ||
     opts.labMicrosoftActivation !== undefined ||
     opts.labDomain !== undefined;
   if (!wanted) return undefined;
@@ -262,7 +275,12 @@ function labOptions(
   if (activation !== undefined && !["up", "down", "flaky"].includes(activation)) {
     return `--lab-microsoft-activation got ${JSON.stringify(activation)}; allowed: "up", "down" or "flaky"`;
   }
+  const after = opts.labAfter === undefined ? undefined : parseLabDuration(opts.labAfter);
+  if (typeof after === "string") return after;
+  if (opts.labSharedCmid && opts.labOwnCmid) return "--lab-shared-cmid excludes --lab-own-cmid";
   return {
+    ...(after !== undefined ? { afterMinutes: after } : {}),
+    ...(opts.labOwnCmid ? { sharedCmid: false } : {}),
     ...(opts.labState !== undefined ? { stateDir: path.resolve(opts.labState) } : {}),
     ...(opts.labImages !== undefined ? { images: opts.labImages as "marketplace" | "custom" } : {}),
     ...(opts.labSharedCmid ? { sharedCmid: true } : {}),

@@ -64,6 +64,14 @@ export const ERROR_CODES: readonly ErrorCode[] = [
     source: ERR,
   },
   {
+    code: "0xC004F069",
+    meaning:
+      "The product key is for another edition or product than the one installed: Windows found no installed SKU (edition) it belongs to",
+    fix: "Use the key of the installed edition: read the edition with Get-CimInstance Win32_OperatingSystem (Caption) or slmgr /dlv, then install that edition's KMS client setup key (or MAK); to change the edition itself, use DISM /online /Set-Edition.",
+    source:
+      'https://github.com/dadorner-msft/activationws (Activate-Product.ps1 maps 0xC004F069 to "SKU not found"; kms-domain §11)',
+  },
+  {
     code: "0xC004F051",
     meaning: "The product key is blocked",
     fix: "Get a new key from the Microsoft 365 admin center or VLSC.",

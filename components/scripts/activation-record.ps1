@@ -3,8 +3,22 @@
 # last Activate() error (LicenseStatusReason is the reason for the current license status, never
 # 0xC004F038), so the client scripts keep the result of each Activate() call in a file of their own:
 #   %ProgramData%\pulumi-kms-activation\activation-<application ID>.json
-#   { "applicationId", "result": "activated" | "pending" | "failed", "errorCode", "kmsServer", "target" }
+#   { "applicationId", "result": "activated" | "pending" | "failed", "errorCode", "kmsServer", "target", "at" }
+# ("at": the machine's clock, UTC, when Activate() returned; status.ps1 compares it with the licence's start.)
 # Deleting the file is safe: the next client-setup run then calls Activate() again.
+
+function Get-MachineTimeUtc {
+    # The machine's clock (Win32_OperatingSystem.LocalDateTime, as slmgr's licence times are), in UTC.
+    return (Get-CimInstance -ClassName Win32_OperatingSystem).LocalDateTime.ToUniversalTime()
+}
+
+function Get-LicenceStartUtc($Product) {
+    # When a KMS licence began (its activation or last renewal): a KMS licence runs 180 days (259200
+    # minutes), so it began that long before its end (GracePeriodRemaining from now). $null when unknown.
+    $left = Get-SppNumber $Product.GracePeriodRemaining
+    if ($null -eq $left -or $left -gt 259200) { return $null }
+    return (Get-MachineTimeUtc).AddMinutes(-(259200 - $left))
+}
 
 function Get-ActivationRecordPath([string]$AppId) {
     return (Get-RecordPath ('activation-' + $AppId.ToLowerInvariant() + '.json'))
@@ -27,7 +41,7 @@ function Save-ActivationRecord([string]$AppId, [string]$Outcome, [string]$Code, 
         $file = Get-ActivationRecordPath $AppId
         $folder = Split-Path -Parent $file
         if (-not (Test-Path -LiteralPath $folder -PathType Container)) { New-Item -ItemType Directory -Force -Path $folder | Out-Null }
-        $record = [ordered]@{ applicationId = $AppId; result = $Outcome; errorCode = $Code; kmsServer = $KmsServer; target = $Target }
+        $record = [ordered]@{ applicationId = $AppId; result = $Outcome; errorCode = $Code; kmsServer = $KmsServer; target = $Target; at = (Get-MachineTimeUtc).ToString('o') }
         Set-Content -LiteralPath $file -Value ($record | ConvertTo-Json -Compress) -Encoding Ascii
     } catch {
         # Not fatal: the activation itself happened; the next run asks again.

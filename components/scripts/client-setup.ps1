@@ -13,7 +13,9 @@
       LookupDomain set  -> DNS discovery in that domain (slmgr /ckms, then slmgr /skms-domain <domain>).
       neither           -> DNS discovery in the machine's own domain (slmgr /ckms and /ckms-domain).
     For Office (ApplicationId 0ff1ce15-a989-479d-af46-f275c6370663) the host and lookup domain are set on
-    the Office product itself (what ospp.vbs /sethst does), not on the Windows service.
+    the Office product itself (what ospp.vbs /sethst does); when the Windows service is set to Azure's KMS
+    (which never activates Office), the service is set to the Office host too, as Microsoft does not say
+    which of the two settings wins.
 
     The result of this run's Activate() call decides, not the license status: Azure VMs from Marketplace
     images are already licensed by Azure's own KMS. 0xC004F038 (the host's count is below the threshold)
@@ -165,6 +167,21 @@ try {
             Write-Log 'Clearing the KMS port (default 1688).'
             Invoke-SppMethod $target -MethodName ClearKeyManagementServicePort
             $changed.Add('kmsPort')
+        }
+        if ($isOffice) {
+            # Office on a VM whose Windows is set to Azure's KMS (Marketplace images): Microsoft does not say
+            # whether the product's host or the service's wins, and Azure's KMS never activates Office. So
+            # the service is set to this host too (Windows then renews with it). A service set to another
+            # host of the user's is left alone.
+            $serviceMachine = [string](Get-PropertyValue $service 'KeyManagementServiceMachine')
+            if (@('azkms.core.windows.net', 'kms.core.windows.net') -contains $serviceMachine.ToLowerInvariant()) {
+                Write-Log ('Windows is set to ' + $serviceMachine + ', which does not activate Office: setting the service''s KMS host to ' + $KmsServer + ' too.')
+                Invoke-SppMethod $service -MethodName SetKeyManagementServiceMachine -Arguments @{ MachineName = $KmsServer }
+                $servicePort = $KmsPort
+                if ($servicePort -eq 0) { $servicePort = 1688 }
+                Invoke-SppMethod $service -MethodName SetKeyManagementServicePort -Arguments @{ PortNumber = [uint32]$servicePort }
+                $changed.Add('kmsServer')
+            }
         }
     } else {
         if ($currentMachine -ne '') {

@@ -26,6 +26,7 @@ $KmsErrorCodes = @{
     '0xC004F041' = @('The KMS host is not activated', 'Activate the KMS host with Microsoft (online, or by phone) before clients ask it: slmgr /ato on the host.')
     '0xC004F042' = @('The KMS host that answered cannot activate this product: its host key (CSVLK) is too old or for another product group', 'Install a newer host key on the host (e.g. a Windows Server 2022 or 2025 CSVLK for Windows 11), or point the client at a host that can activate it: slmgr /ckms, then slmgr /skms <host>:<port>.')
     '0xC004F050' = @('The product key is not valid', 'Check the key for typos and for en or em dashes copied instead of hyphens, and use the setup key that matches the installed edition (a beta key does not work on a released build).')
+    '0xC004F069' = @('The product key is for another edition or product than the one installed: Windows found no installed SKU (edition) it belongs to', 'Use the key of the installed edition: read the edition with Get-CimInstance Win32_OperatingSystem (Caption) or slmgr /dlv, then install that edition''s KMS client setup key (or MAK); to change the edition itself, use DISM /online /Set-Edition.')
     '0xC004F051' = @('The product key is blocked', 'Get a new key from the Microsoft 365 admin center or VLSC.')
     '0xC004F06C' = @('The request''s timestamp is not valid: client and KMS host clocks differ by more than 4 hours', 'Synchronise time on the client and the host (w32tm /resync) and check their time zones, then retry.')
     '0xC004F074' = @('No KMS host could be contacted', 'On the host, check that the Software Protection service (sppsvc) runs and the firewall allows its port. On the client, check the _vlmcs._tcp SRV record or the fixed host (stale records point at old hosts), test with Test-NetConnection <host> -Port 1688, and read the 12288 events in the Application log.')
@@ -163,7 +164,9 @@ function Test-CimException($Exception) {
 }
 
 function Get-ErrorCode($ErrorRecord) {
-    # The HRESULT of a failed CIM call: from the CIM error instance, the message, or the exception.
+    # The HRESULT of a failed CIM call. Where Windows puts it is not documented, so in this order: the CIM
+    # error instance's error_Code; the "HRESULT 0x..." that starts the FullyQualifiedErrorId (PowerShell's
+    # CimWriteError names the error after the CIM MessageId); a code in the message; the CimException's HResult.
     $generic = @('0x80131500', '0x80131501', '0x80131509', '0x80004005')
     $ex = $ErrorRecord.Exception
     while ($null -ne $ex) {
@@ -174,6 +177,15 @@ function Get-ErrorCode($ErrorRecord) {
                 if ($null -ne $code) { return $code }
             }
         }
+        $ex = $ex.InnerException
+    }
+    $match = [regex]::Match([string]$ErrorRecord.FullyQualifiedErrorId, 'HRESULT\s+0x([0-9A-Fa-f]{1,8})')
+    if ($match.Success) {
+        $code = ConvertTo-HResultText ([Convert]::ToInt64($match.Groups[1].Value, 16))
+        if ($null -ne $code) { return $code }
+    }
+    $ex = $ErrorRecord.Exception
+    while ($null -ne $ex) {
         $match = [regex]::Match([string]$ex.Message, '0x[0-9A-Fa-f]{8}')
         if ($match.Success) {
             $code = ConvertTo-HResultText ([Convert]::ToInt64($match.Value.Substring(2), 16))

@@ -118,6 +118,19 @@ if (@($problems).Count -gt 0) {
     Exit-WithResult $result $changed 2
 }
 
+# --- Datacenter: Azure Edition cannot be a KMS host -----------------------------------------------------
+# Microsoft's KMS activation planning page (footnote 1): Azure Edition "is activated by Azure and can't be
+# configured as a KMS host". Checked before any key is installed, so that nothing is spent or changed.
+try {
+    $os = Get-CimInstance -ClassName Win32_OperatingSystem
+    if (([string]$os.Caption) -like '*Azure Edition*') {
+        $result.message = 'This machine runs ' + ([string]$os.Caption).Trim() + ', which cannot be a KMS host: Microsoft''s KMS activation planning page says Azure Edition is activated by Azure and can''t be configured as a KMS host. Fix: run the KMS host on a VM of Windows Server Datacenter or Standard (not Azure Edition); Azure Edition VMs activate with Azure''s own KMS.'
+        Exit-WithResult $result $changed 1
+    }
+} catch {
+    Exit-WithUnexpectedFailure $result $changed $_
+}
+
 if ($OfficeVersion -ne '') {
     try {
         $exitCode = Invoke-OfficeHostSetup $result

@@ -57,10 +57,10 @@ function Get-CountText($Count) {
 function Get-OfficeHostProducts {
     # Office KMS host licenses holding a key, as the licensing service lists them (slmgr /dlv all): the
     # Office application, a name starting with "Office" and a KMS host channel ("Office 16,
-    # OfficeKMSHostVL_KMS_Host edition", "Office 16, VOLUME_KMS channel").
+    # OfficeKMSHostVL_KMS_Host edition", "Office 16, VOLUME_KMS channel"). VOLUME_KMSCLIENT is a client's.
     $all = @(Get-CimInstance -ClassName SoftwareLicensingProduct -Filter "Name LIKE 'Office%' AND PartialProductKey IS NOT NULL")
     return @($all | Where-Object {
         ([string]$_.ApplicationID) -like $OfficeApplicationIdPattern -and (
-            ([string]$_.Description) -like '*KMS_Host*' -or ([string]$_.Name) -like '*KMS_Host*' -or ([string]$_.Description) -like '*VOLUME_KMS*')
+            ([string]$_.Description) -like '*KMS_Host*' -or ([string]$_.Name) -like '*KMS_Host*' -or ([string]$_.Description) -match 'VOLUME_KMS(?!CLIENT)')
     })
 }

@@ -10,7 +10,9 @@
     (isKmsHost and licenseStatus for a host, activated and pending for a client).
 
     A client's pending state and error come from the last Activate() result the client scripts recorded
-    (%ProgramData%\pulumi-kms-activation\activation-<application ID>.json, as lastActivation): Windows
+    (%ProgramData%\pulumi-kms-activation\activation-<application ID>.json, as lastActivation), unless
+    Windows was licensed after that result (the licence's start, from GracePeriodRemaining, is later than
+    the record): a client asks again by itself, and then the licence as it is now wins. Windows
     keeps no such record (LicenseStatusReason is the reason for the current license status and never
     holds 0xC004F038). Numbers Windows reports as not available (4294967295) are null, e.g. the count of
     a host no client has asked yet. "Is this a KMS host" is the product's IsKeyManagementServiceMachine,
@@ -134,7 +136,20 @@ try {
         } else {
             Set-ClientResult $result $service $product $isOffice ''
             $licensed = ($result.licenseStatusCode -eq 1)
-            if ($null -ne $record -and [string]$record.result -ne 'activated') {
+            # The licence as it is now: a recorded pending or failed Activate() is history once Windows was
+            # licensed after it, by the KMS the scripts set (a client asks again every activation interval
+            # and renews every renewal interval by itself; it asks only the KMS it is set to).
+            $renewedSince = $false
+            if ($null -ne $record -and [string]$record.result -ne 'activated' -and $licensed -and [string]$product.ProductKeyChannel -eq 'Volume:GVLK' -and [string]$record.at -ne '') {
+                $start = Get-LicenceStartUtc $product
+                # Windows PowerShell 5.1's ConvertFrom-Json keeps the ISO text; PowerShell 7 makes it a DateTime.
+                if ($record.at -is [DateTime]) { $at = $record.at.ToUniversalTime() } else { $at = [DateTime]::Parse([string]$record.at, $null, [System.Globalization.DateTimeStyles]::RoundtripKind).ToUniversalTime() }
+                if ($null -ne $start -and $start -gt $at.AddMinutes(1)) { $renewedSince = $true }
+            }
+            if ($renewedSince) {
+                $result.activated = $true
+                $result.message = 'Activated (' + $result.productName + ') by ' + $result.kmsServer + ' after the last recorded result (' + [string]$record.result + ' ' + [string]$record.errorCode + '): the client asked again by itself.'
+            } elseif ($null -ne $record -and [string]$record.result -ne 'activated') {
                 # The last Activate() of the client scripts did not succeed; a license from elsewhere (Azure's
                 # own KMS) does not make this client activated by its KMS host.
                 $code = [string]$record.errorCode

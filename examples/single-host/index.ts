@@ -58,6 +58,9 @@ const clients = ["app-01", "app-02"].map(
       azureVm: { resourceGroupName: "apps-rg", vmName, location },
       product: "Windows Server 2022 Datacenter",
       host,
+      // Marketplace VMs share their image's client machine ID (SkipRearm=1): rearm each once (a restart),
+      // or the host counts them as one client.
+      rearm: true,
     }),
 );
 

@@ -4,9 +4,12 @@
  * do not create their own records (no `dns`): two hosts that each create `_vlmcs._tcp` in one zone would
  * overwrite each other, so KmsSrvRecord writes the one record for both.
  *
- * The clients are domain members of the zone on DNS discovery (no host, kmsServer or lookupDomain): they
- * look up `_vlmcs._tcp.<zone>` and reach kms-a, the priority-0 host, which is the host the kms-guard
- * policies count them on (kms-b is the fallback). Five Windows Server machines reach the threshold of 5.
+ * The clients use DNS discovery in the zone (`lookupDomain`, no host or kmsServer): they look up
+ * `_vlmcs._tcp.<zone>` and reach kms-a, the priority-0 host, which is the host the kms-guard policies
+ * count them on (kms-b is the fallback). Five Windows Server machines reach the threshold of 5. The lookup
+ * domain is set because a VM outside a domain searches its VNet's internal DNS suffix
+ * (`<…>.internal.cloudapp.net`), not the zone: plain discovery would fail with 0x8007232B. They are
+ * rearmed once (`rearm`): VMs of one Marketplace image share a client machine ID until then.
  *
  * DNS-discovery clients are not in a host's threshold barrier (only clients given `host` are asked again
  * at the end of `pulumi up`): kms-a's count reaches 5 during the deployment, the client whose request
@@ -46,7 +49,7 @@ const srv = new KmsSrvRecord("kms-srv", {
   ],
 });
 
-// Domain members (their DNS suffix is the zone): DNS discovery, after the record exists.
+// DNS discovery in the zone (domain members or not), after the record exists.
 const clients = Array.from(
   { length: clientCount },
   (_, i) =>
@@ -55,6 +58,8 @@ const clients = Array.from(
       {
         azureVm: { resourceGroupName: "apps-rg", vmName: `app-${i + 1}`, location: "westeurope" },
         product: "Windows Server 2022 Datacenter",
+        lookupDomain: zoneName,
+        rearm: true,
       },
       { dependsOn: [srv] },
     ),

@@ -27,6 +27,37 @@ function labKeyFor(groupId: string): string {
   }
 }
 
+/**
+ * The lab's MAK and retail keys: one per Windows or Office product and channel, derived as the host keys
+ * are (SHA-256 of "kms-lab <channel>|<product>"). Windows installs them (`InstallProductKey`) on that
+ * edition; on another edition they fail with 0xC004F069.
+ */
+export function labProductKey(product: string, channel: "MAK" | "Retail"): string {
+  const p = PRODUCTS.find((x) => x.name === product);
+  if (!p) throw new Error(`lab: no catalog product "${product}"`);
+  const taken = new Set([...PRODUCTS.map((x) => x.setupKey), ...Object.values(LAB_HOST_KEYS)]);
+  for (let n = 0; ; n++) {
+    const key = deriveKey(`kms-lab ${channel}|${p.name}${n === 0 ? "" : `|${n}`}`);
+    if (!taken.has(key)) return key;
+  }
+}
+
+/**
+ * The DNS suffix Azure's DHCP gives the VMs of a virtual network outside a domain (the NIC's
+ * `internalDomainNameSuffix`): 26 lower-case letters and digits, a two-letter label, then
+ * `internal.cloudapp.net`, e.g. "brqlt10lvoxedgkeuomc4pm5tb.bx.internal.cloudapp.net"
+ * (MicrosoftDocs/azure-compute-docs `articles/virtual-machines/linux/create-cli-complete.md`). Derived
+ * from `vnet` (any text naming the virtual network), so a rehearsal repeats.
+ */
+export function azureInternalDnsSuffix(vnet: string): string {
+  const bytes = createHash("sha256").update(`kms-lab vnet|${vnet}`).digest();
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  let label = "";
+  for (let i = 0; i < 26; i++) label += alphabet[bytes[i] % alphabet.length];
+  const region = "abcdefghijklmnopqrstuvwxyz"[bytes[26] % 26] + "x";
+  return `${label}.${region}.internal.cloudapp.net`;
+}
+
 /** The lab's KMS host key (CSVLK) for each key group id ("Windows Server 2022", "Office LTSC 2024", …). */
 export const LAB_HOST_KEYS: Readonly<Record<string, string>> = Object.freeze(
   Object.fromEntries(KEY_GROUPS.map((g) => [g.id, labKeyFor(g.id)])),
@@ -75,10 +106,16 @@ export function labCatalogJson(): string {
   }
   const hostKeys: Record<string, string> = {};
   for (const [group, key] of Object.entries(LAB_HOST_KEYS)) hostKeys[key] = group;
+  const otherKeys: Record<string, { product: string; channel: string }> = {};
+  for (const p of PRODUCTS) {
+    otherKeys[labProductKey(p.name, "MAK")] = { product: p.name, channel: "Volume:MAK" };
+    otherKeys[labProductKey(p.name, "Retail")] = { product: p.name, channel: "Retail" };
+  }
   return JSON.stringify({
     products,
     keyGroups,
     hostKeys,
+    otherKeys,
     activation: {
       thresholds: ACTIVATION.thresholds,
       countWindowDays: ACTIVATION.countWindowDays,

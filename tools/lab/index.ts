@@ -11,7 +11,7 @@ import { findProduct } from "../../components/catalog";
 import { labCatalogJson } from "./catalog";
 import { findPwsh, LabProcess } from "./process";
 
-export { LAB_HOST_KEYS, labHostKey } from "./catalog";
+export { LAB_HOST_KEYS, azureInternalDnsSuffix, labHostKey, labProductKey } from "./catalog";
 export { findPwsh, labModuleDir } from "./process";
 
 export interface LabOptions {
@@ -33,8 +33,19 @@ export interface LabMachineSpec {
   role: "host" | "client";
   /** Catalog product name of the installed OS, e.g. "Windows Server 2022 Datacenter". */
   os: string;
-  /** DNS suffix for DNS discovery. @default "lab.test" */
+  /**
+   * DNS suffix for DNS discovery: a domain member's domain, or the suffix Azure's DHCP gives a VM outside
+   * a domain (`<26 characters>.<2 letters>.internal.cloudapp.net`, `azureInternalDnsSuffix`).
+   * @default "lab.test"
+   */
   domain?: string;
+  /**
+   * The machine's subnet (IPv4 CIDR); its address is derived from its name inside it. The built-in rule
+   * `SPPSVC-In-TCP` admits only clients of the host's own subnet (LocalSubnet). @default "10.0.0.0/24"
+   */
+  subnet?: string;
+  /** An Azure VM: Azure's KMS (azkms.core.windows.net) answers it, whatever its image. @default true */
+  azure?: boolean;
   /** Preinstalled GVLK, already licensed by Azure's KMS. @default false */
   marketplaceImage?: boolean;
   /** Give two machines the same value to simulate SkipRearm=1 images. @default derived from the name */
@@ -47,6 +58,13 @@ export interface LabConditions {
   microsoftActivation?: "up" | "down" | "flaky";
   /** Moves the lab clock, in days (for the 30-day count window). @default 0 */
   clockOffsetDays?: number;
+  /**
+   * The shape of a failed licensing call's CIM error, to test the scripts' reading of it: "errorData"
+   * (`ErrorData.error_Code` = the HRESULT, as the lab models Windows), "errorId" (no `error_Code`; the
+   * HRESULT only in `FullyQualifiedErrorId` "HRESULT 0x…,…"), "message" (the HRESULT only in the
+   * exception's message). @default "errorData"
+   */
+  cimErrors?: "errorData" | "errorId" | "message";
   /**
    * A restart a script scheduled (`shutdown.exe /r /t <seconds>`) has happened by the time the lab is next
    * asked about the machine ("happen"), or not yet ("held": the next step arrived first, or the restart
@@ -79,6 +97,12 @@ export interface LabMachineState {
   licenseStatus: number;
   activated: boolean;
   activatedBy?: string;
+  /** Who holds the Windows licence now: "host:port" (our host, or azkms.core.windows.net:1688). */
+  licensedBy?: string;
+  /** The lab machine that is that host (absent for Azure's KMS). */
+  licensedByMachine?: string;
+  /** When that licence was given or last renewed (lab time, ISO 8601). */
+  licensedAt?: string;
   currentCount?: number;
   changed?: string[];
   errorCode?: string;
@@ -229,6 +253,20 @@ export class Lab {
       return { exitCode, output: lastBytes(stdout), error: lastBytes(stderr) };
     }
     return { exitCode, output: stdout, error: stderr };
+  }
+
+  /**
+   * Lets `minutes` of lab time pass. What machines do by themselves happens on the way, in time order: a
+   * KMS client whose product is not licensed asks its KMS again every activation interval (120 minutes
+   * unless a host said otherwise), a licensed one renews every renewal interval (7 days), and a host
+   * forgets client machine IDs it has not heard from in 30 days. Scheduled restarts wait for the next
+   * script or state read, as before.
+   */
+  async advance(minutes: number): Promise<void> {
+    if (!Number.isFinite(minutes) || minutes < 0) {
+      throw new Error(`lab: advance takes a number of minutes, 0 or more; received ${minutes}`);
+    }
+    await this.call({ op: "advance", minutes });
   }
 
   async state(machine: string): Promise<LabMachineState> {

@@ -94,7 +94,7 @@ export async function rehearse(
       });
   const conditions = {
     images: options.images,
-    sharedCmid: options.sharedCmid ?? false,
+    ...(options.sharedCmid !== undefined ? { sharedCmid: options.sharedCmid } : {}),
     microsoftActivation: options.microsoftActivation ?? "up",
     ...(options.domain ? { domain: options.domain } : {}),
   };
@@ -110,6 +110,7 @@ export async function rehearse(
     }
     await rehearsal.settle();
     await rehearsal.retryExternals();
+    if (options.afterMinutes) await rehearsal.advance(options.afterMinutes);
     const deploymentErrors = [...rehearsal.failureErrors, ...(result.deploymentErrors ?? [])];
     if (deploymentErrors.length > 0) forgetStrandedPromises();
     const machines = await rehearsal.report();
@@ -127,11 +128,12 @@ export async function rehearse(
         warnings: rehearsal.warnings,
         conditions: {
           images: conditions.images ?? "marketplace",
-          sharedCmid: conditions.sharedCmid,
+          sharedCmid: conditions.sharedCmid ?? true,
           microsoftActivation: conditions.microsoftActivation,
           ...(conditions.domain ? { domain: conditions.domain } : {}),
         },
         ...(stateDir ? { stateDir } : {}),
+        ...(options.afterMinutes ? { afterMinutes: options.afterMinutes } : {}),
       },
     };
   } finally {

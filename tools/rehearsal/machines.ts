@@ -4,6 +4,7 @@
  * hosts by (VM names, addresses, A records) told to the lab's DNS.
  */
 import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "../../components/summary";
+import { azureInternalDnsSuffix } from "../lab/catalog";
 import { deterministicGuid } from "../plan/mocks";
 import type { RemoteStep } from "../plan/mocks";
 import { hostNames, labName, machineKey, machineProducts } from "./naming";
@@ -33,6 +34,8 @@ export class LabMachines {
   /** Machine key → the name of the KmsHost on it. */
   readonly hostOfMachine = new Map<string, string>();
   private readonly appliedAddresses = new Set<string>();
+  /** Subnet id (from the program's NICs) → the lab's CIDR for it. */
+  private readonly subnets = new Map<string, string>();
 
   constructor(private readonly ctx: MachinesContext) {}
 
@@ -85,22 +88,60 @@ export class LabMachines {
       target: key,
     };
     if (!this.ctx.existing.has(name)) {
-      const domain = this.ctx.defaultDomain();
+      const azure = step.transport === "runCommand";
+      const subnetId = this.subnetId(key);
+      // A VM outside a domain searches the suffix Azure's DHCP gives its VNet, not a zone of the
+      // program's; --lab-domain says the machines are domain members of that domain.
+      const domain = azure
+        ? (this.ctx.conditions.domain ?? azureInternalDnsSuffix(vnetOf(subnetId) ?? "vnet"))
+        : this.ctx.defaultDomain();
+      // Marketplace images are generalized with SkipRearm=1: their VMs share one CMID until rearmed.
+      const shared = this.ctx.conditions.sharedCmid ?? (marketplace && azure);
       await this.ctx.lab.addMachine({
         name,
         role,
         os: osName,
         ...(domain ? { domain } : {}),
         marketplaceImage: marketplace,
-        cmid: this.ctx.conditions.sharedCmid
-          ? deterministicGuid(`image:${osName}`)
-          : deterministicGuid(`cmid:${key}`),
+        azure,
+        subnet: this.subnetFor(subnetId, role, azure),
+        cmid: shared ? deterministicGuid(`image:${osName}`) : deterministicGuid(`cmid:${key}`),
         ...(office ? { office: [office] } : {}),
       });
     }
     this.byKey.set(key, info);
     if (role === "host") await this.addHostAddresses(info, step);
     return info;
+  }
+
+  /** The subnet id of a VM's first NIC, as the program registers it. */
+  private subnetId(key: string): string | undefined {
+    const vm = this.ctx.program.vms.get(key);
+    const nics = (vm?.networkProfile as { networkInterfaces?: { id?: unknown }[] } | undefined)
+      ?.networkInterfaces;
+    for (const n of nics ?? []) {
+      const id = typeof n.id === "string" ? this.ctx.program.nicSubnets.get(n.id) : undefined;
+      if (id) return id;
+    }
+    return undefined;
+  }
+
+  /**
+   * The lab subnet of a machine: the program's subnet when it names one (machines on one subnet share
+   * it), else hosts 10.0.1.0/24 and clients 10.0.2.0/24 (on-premises 192.168.1.0/24): as in a real
+   * network, a client is not in its host's subnet unless the program says so.
+   */
+  private subnetFor(subnetId: string | undefined, role: "host" | "client", azure: boolean): string {
+    if (subnetId) {
+      let cidr = this.subnets.get(subnetId);
+      if (!cidr) {
+        cidr = `10.1.${this.subnets.size + 1}.0/24`;
+        this.subnets.set(subnetId, cidr);
+      }
+      return cidr;
+    }
+    if (!azure) return "192.168.1.0/24";
+    return role === "host" ? "10.0.1.0/24" : "10.0.2.0/24";
   }
 
   /** The names clients may use for a host: its VM name, address, summary fqdn, A records naming it. */
@@ -135,4 +176,10 @@ export class LabMachines {
       await this.ctx.lab.setAddress(fqdn, machine.name);
     }
   }
+}
+
+/** The virtual network part of a subnet id (".../virtualNetworks/<vnet>/subnets/<subnet>"). */
+function vnetOf(subnetId: string | undefined): string | undefined {
+  const m = subnetId ? /^(.*\/virtualNetworks\/[^/]+)/i.exec(subnetId) : null;
+  return m ? m[1].toLowerCase() : undefined;
 }

@@ -28,6 +28,7 @@ export class ObservedProgram {
   readonly clients: KmsClientSummary[] = [];
   readonly vms = new Map<string, Record<string, unknown>>(); // azure:<rg>/<vm> → inputs
   readonly nicIps = new Map<string, string>(); // NIC id → private IP
+  readonly nicSubnets = new Map<string, string>(); // NIC id → subnet id
   readonly srv = new Map<string, LabSrvEntry[]>(); // domain → entries
   readonly addresses = new Map<string, AddressEntry>();
 
@@ -49,6 +50,10 @@ export class ObservedProgram {
         ? (configs[0] as { privateIPAddress?: unknown })?.privateIPAddress
         : undefined;
       if (typeof ip === "string") this.nicIps.set(r.id, ip);
+      const subnet = Array.isArray(configs)
+        ? (configs[0] as { subnet?: { id?: unknown } })?.subnet?.id
+        : undefined;
+      if (typeof subnet === "string" && subnet !== "") this.nicSubnets.set(r.id, subnet);
       return;
     }
     if (r.type === "azure-native:compute:VirtualMachine") {

@@ -1,5 +1,6 @@
 /** The rehearsal's report: the machines' final state as rows, and as text. */
 import { licenseStatusName } from "./results";
+import { formatLabDuration } from "./clock";
 import type { LabMachineState, LabReport, MachineInfo, RehearsalMachine } from "./types";
 
 /**
@@ -47,7 +48,7 @@ export function machineRows(
 export function formatRehearsal(report: LabReport): string {
   const ran = report.steps.filter((s) => s.ran).length;
   const lines = [
-    `Rehearsal in the lab (${report.steps.length} steps, ${ran} ran, ${report.steps.length - ran} unchanged, ${report.failures.length} failed):`,
+    `Rehearsal in the lab (${report.steps.length} steps, ${ran} ran, ${report.steps.length - ran} unchanged, ${report.failures.length} failed)${report.afterMinutes ? `, the machines ${formatLabDuration(report.afterMinutes)} after the deployment` : ""}:`,
   ];
   const width = Math.max(4, ...report.machines.map((m) => m.name.length));
   const pwidth = Math.max(7, ...report.machines.map((m) => (m.product ?? "").length));

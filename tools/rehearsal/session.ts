@@ -197,6 +197,20 @@ export class Rehearsal {
     await retryExternals(this);
   }
 
+  // ------------------------------------------------------------ time after the deployment
+
+  /** Lets `minutes` of lab time pass (tools/rehearsal/clock.ts); a lab without a clock cannot. */
+  async advance(minutes: number): Promise<void> {
+    await this.ready;
+    if (!this.lab.advance) {
+      this.warnings.push(
+        `this lab has no clock: the machines are shown as the deployment left them, not ${minutes} minutes later`,
+      );
+      return;
+    }
+    await this.lab.advance(minutes);
+  }
+
   // ------------------------------------------------------------ report
 
   async report(): Promise<RehearsalMachine[]> {

@@ -44,6 +44,8 @@ export interface LabLike {
   setSrvRecords(domain: string, entries: LabSrvEntry[]): MaybePromise<unknown>;
   setAddress(fqdn: string, machine: string): MaybePromise<unknown>;
   setConditions(conditions: { microsoftActivation?: MicrosoftActivation }): MaybePromise<unknown>;
+  /** Lets lab time pass: clients retry and renew by themselves (tools/lab `advance`). */
+  advance?(minutes: number): MaybePromise<unknown>;
   run(machine: string, request: LabRunRequest): MaybePromise<RemoteOutcome>;
   state(machine: string): MaybePromise<LabMachineState | undefined>;
   machines(): MaybePromise<LabMachineState[]>;
@@ -69,8 +71,10 @@ export interface RehearsalConditions {
   images?: "marketplace" | "custom";
   /**
    * Machines made from one image share its client machine ID (generalized with SkipRearm=1, not rearmed),
-   * so a host counts them once.
-   * @default false
+   * so a host counts them once. Azure Marketplace Windows Server images are generalized so, existing VMs
+   * included: `false` says every VM has a client machine ID of its own (custom images generalized with
+   * SkipRearm=0, or VMs already rearmed); `true` makes VMs of custom images share too.
+   * @default - true for Azure VMs of Marketplace images, false otherwise
    */
   sharedCmid?: boolean;
   /** Microsoft's activation service, as the host's online activation sees it. @default "up" */
@@ -83,6 +87,11 @@ export interface RehearsalConditions {
 }
 
 export interface RehearsalOptions extends RehearsalConditions {
+  /**
+   * Shows the lab this many minutes after the deployment (`--lab-after`): meanwhile clients retry and renew
+   * by themselves and hosts forget machines not heard from in 30 days. @default 0
+   */
+  afterMinutes?: number;
   /** Keep the machines (and the steps' last inputs) here between rehearsals. @default - a fresh lab */
   stateDir?: string;
   /** pwsh to run the scripts with. @default - found by the lab */
@@ -138,6 +147,8 @@ export interface LabReport {
   /** External clients that could not reach the host (not a deployment failure). */
   warnings: string[];
   conditions: Required<Omit<RehearsalConditions, "domain">> & { domain?: string };
+  /** Minutes of lab time after the deployment at which `machines` are read (`--lab-after`). */
+  afterMinutes?: number;
   stateDir?: string;
 }
 
