@@ -26,7 +26,7 @@ import { packageRoot, packageVersion, pluginSchemaDir } from "./pluginPackage";
 import type { KmsClientArgs, KmsClientStatus } from "./kmsClient";
 import type { KmsHostArgs, KmsHostStatus } from "./kmsHost";
 import type { KmsSrvRecordArgs } from "./kmsSrvRecord";
-import type { AzureVmTargetArgs, SshTargetArgs } from "./remote";
+import type { AzureVmTarget, SshTarget } from "./remote";
 
 export * from "./index";
 export { packageRoot, packageVersion, pluginSchemaDir } from "./pluginPackage";
@@ -48,12 +48,12 @@ export interface KmsClientPluginArgs {
    * the kms-guard policies count distinct machines by them, and cannot while they are unknown outputs.
    * @default - `ssh` is used
    */
-  azureVm?: AzureVmTargetArgs;
+  azureVm?: AzureVmTarget;
   /**
    * The Windows machine to configure over SSH (on-premises, other clouds). Give this or `azureVm`.
    * @default - `azureVm` is used
    */
-  ssh?: SshTargetArgs;
+  ssh?: SshTarget;
   /**
    * Catalog product name, e.g. "Windows Server 2022 Datacenter", "Windows 11 Enterprise",
    * "Office LTSC Professional Plus 2024": picks the KMS client setup key (GVLK) and the activation family.

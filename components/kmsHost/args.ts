@@ -3,10 +3,10 @@
  * Only types: what each argument means, its default, and which are required when a VM is created.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { AzureVmTargetArgs, SshTargetArgs } from "../remote";
+import type { AzureVmTarget, SshTarget } from "../remote";
 
 /** Clients outside this stack that also activate against the host and so add to its count. */
-export interface KmsExternalClientsArgs {
+export interface KmsExternalClients {
   /**
    * Windows client OS machines (Windows 10/11) outside this stack.
    * @default 0
@@ -28,7 +28,7 @@ export interface KmsExternalClientsArgs {
  * One Office version the KMS host activates: that version's Office KMS host key and where the host finds
  * the Office Volume License Pack's license files. Azure's own KMS does not activate Office.
  */
-export interface KmsOfficeHostArgs {
+export interface KmsOfficeHost {
   /**
    * Office version: "LTSC 2024", "LTSC 2021", "2019" or "2016" ("Office LTSC 2024" and "2024" are read
    * the same). One entry per version.
@@ -46,7 +46,7 @@ export interface KmsOfficeHostArgs {
 }
 
 /** Registration of the host in an Azure DNS zone: an A record for the host and the `_vlmcs._tcp` SRV record. */
-export interface KmsHostDnsArgs {
+export interface KmsHostDns {
   /**
    * The zone, e.g. "corp.contoso.com" or a private zone "kms.internal". A plain string keeps it readable
    * for the kms-guard policies; give `zoneId` too when the zone is created in the same program.
@@ -97,12 +97,12 @@ export interface KmsHostArgs {
    * Configure this existing Azure VM (through Managed Run Command) instead of creating one.
    * @default - a new VM is created
    */
-  azureVm?: AzureVmTargetArgs;
+  azureVm?: AzureVmTarget;
   /**
    * Configure this existing Windows machine over SSH instead of creating one.
    * @default - a new VM is created
    */
-  ssh?: SshTargetArgs;
+  ssh?: SshTarget;
 
   /** Resource group for the created VM, NIC and NSG. Required when a VM is created. */
   resourceGroupName?: pulumi.Input<string>;
@@ -173,17 +173,17 @@ export interface KmsHostArgs {
    * The host OS must meet each version's requirement (Office LTSC 2024: Windows Server 2022 or later).
    * @default - no Office activation
    */
-  office?: KmsOfficeHostArgs[];
+  office?: KmsOfficeHost[];
   /**
    * Clients outside this stack that also activate against this host (counted toward the threshold).
    * @default - none
    */
-  externalClients?: KmsExternalClientsArgs;
+  externalClients?: KmsExternalClients;
   /**
    * Create the host's A record and the `_vlmcs._tcp` SRV record in an Azure DNS zone.
    * @default - no DNS records; clients use `kmsServer` or `host`
    */
-  dns?: KmsHostDnsArgs;
+  dns?: KmsHostDns;
   /**
    * Name clients use to reach an existing machine when `dns` is not given.
    * @default - `<computer name>.<Azure internal DNS suffix>` for a created VM, `ssh.host` for SSH, `azureVm.vmName` otherwise
@@ -195,3 +195,10 @@ export interface KmsHostArgs {
    */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
+
+/** @deprecated Renamed `KmsExternalClients` in 0.2.0 (schema type names no longer end in `Args`). */
+export type KmsExternalClientsArgs = KmsExternalClients;
+/** @deprecated Renamed `KmsOfficeHost` in 0.2.0 (schema type names no longer end in `Args`). */
+export type KmsOfficeHostArgs = KmsOfficeHost;
+/** @deprecated Renamed `KmsHostDns` in 0.2.0 (schema type names no longer end in `Args`). */
+export type KmsHostDnsArgs = KmsHostDns;

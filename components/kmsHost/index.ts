@@ -21,9 +21,12 @@ import { DEFAULT_WINDOWS_SERVER_VERSION } from "./validateVm";
 import { createHostVm, existingMachine } from "./vm";
 
 export type {
+  KmsExternalClients,
   KmsExternalClientsArgs,
   KmsHostArgs,
+  KmsHostDns,
   KmsHostDnsArgs,
+  KmsOfficeHost,
   KmsOfficeHostArgs,
 } from "./args";
 export type { KmsHostStatus, KmsOfficeHostStatus } from "./status";

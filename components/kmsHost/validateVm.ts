@@ -5,6 +5,7 @@
 import { normalizeHostOs } from "../catalog";
 import { KmsConfigError, showValue } from "../errors";
 import { known } from "../inputs";
+import { isSecretInput } from "../secretInputs";
 import type { Target } from "../remote";
 import {
   plainValue,
@@ -50,7 +51,7 @@ export function validateMachineArgs(
       if (args[arg] !== undefined) {
         throw new KmsConfigError(
           arg,
-          arg === "adminPassword" ? "a value" : showValue(plainValue(args[arg])),
+          isSecretInput("KmsHostArgs", arg) ? "a value" : showValue(plainValue(args[arg])),
           `left out when ${target.kind === "runCommand" ? "azureVm" : "ssh"} is given (the component configures that machine instead of creating one)`,
         );
       }
