@@ -185,6 +185,8 @@ describe("plugin schema", () => {
         "kmsServer",
         "lookupDomain",
         "activate",
+        "rearm",
+        "tags",
       ]),
     );
     expect(r.inputProperties.product).toMatchObject({ type: "string", plain: true });

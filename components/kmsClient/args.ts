@@ -69,4 +69,10 @@ export interface KmsClientArgs {
    * @default false
    */
   rearm?: boolean;
+  /**
+   * Tags for the Azure Run Commands the client creates on its VM (setup, rearm, re-activation); an SSH
+   * machine gets no Azure resource. At most 50 tags; names without `<>%&\\?/`.
+   * @default - none
+   */
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }

@@ -128,6 +128,69 @@ export interface KmsHostArgs {
    */
   vmSize?: pulumi.Input<string>;
   /**
+   * Availability zone of the created VM: "1", "2" or "3", in a region with zones. Its OS disk is placed
+   * in the same zone; the NIC and NSG are regional. Changing it replaces the VM.
+   * @default - no zone (a regional VM)
+   */
+  zone?: string;
+  /**
+   * Trusted Launch for the created VM (`securityProfile.securityType` "TrustedLaunch"): Secure Boot and a
+   * virtual TPM. The host's images are Gen2 (`<version>-datacenter-g2`) and Windows Server 2022 and 2025
+   * support it, as does the default size's B-family. `false` creates a standard-security VM.
+   * @default true
+   */
+  trustedLaunch?: boolean;
+  /**
+   * Secure Boot of the created VM (`uefiSettings.secureBootEnabled`), a part of Trusted Launch.
+   * @default - the value of `trustedLaunch`
+   */
+  secureBoot?: boolean;
+  /**
+   * Virtual TPM of the created VM (`uefiSettings.vTpmEnabled`), a part of Trusted Launch.
+   * @default - the value of `trustedLaunch`
+   */
+  vTpm?: boolean;
+  /**
+   * Boot diagnostics of the created VM with managed storage (serial log and screenshot kept by Azure;
+   * no storage account of yours).
+   * @default true
+   */
+  bootDiagnostics?: boolean;
+  /**
+   * Azure Hybrid Benefit: "Windows_Server" when Windows Server licences with Software Assurance (or
+   * subscriptions) cover the created VM, so Azure does not bill the Windows licence; "None" removes it.
+   * @default - none: pay-as-you-go, the Windows licence is in the VM's price
+   */
+  licenseType?: string;
+  /**
+   * Marketplace image version of the created VM, "Major.Minor.Build" (e.g. "20348.1006.220908"; list them
+   * with `az vm image list --all --publisher MicrosoftWindowsServer --offer WindowsServer --sku
+   * 2022-datacenter-g2`). The default registers the same input on every run, but the VM gets the image
+   * that is newest when it is created; pin a version for identical VMs (Azure removes old versions from
+   * the Marketplace in time). Changing it replaces the VM.
+   * @default "latest"
+   */
+  imageVersion?: string;
+  /**
+   * Managed disk type of the created VM's OS disk: "StandardSSD_LRS", "Standard_LRS", "Premium_LRS",
+   * "StandardSSD_ZRS" or "Premium_ZRS" (the size must support Premium storage for the Premium types).
+   * @default "StandardSSD_LRS"
+   */
+  osDiskType?: string;
+  /**
+   * Azure resource ID of a disk encryption set: the OS disk is encrypted with your customer-managed key
+   * (the set's identity needs access to its key vault).
+   * @default - platform-managed keys (Azure encrypts every managed disk at rest)
+   */
+  diskEncryptionSetId?: pulumi.Input<string>;
+  /**
+   * Encryption at host (`securityProfile.encryptionAtHost`): temporary disk and disk caches encrypted
+   * on the VM host too. The subscription must have the feature `Microsoft.Compute/EncryptionAtHost`
+   * registered, and the size must support it.
+   * @default false
+   */
+  encryptionAtHost?: boolean;
+  /**
    * Windows Server version of the created VM (Datacenter, Gen2 image): "2022" or "2025". Never Azure
    * Edition, which cannot be a KMS host. For an existing machine, declare its version here ("2016",
    * "2019", "2022", "2025", "2012 R2", or "Windows 10" for a client KMS host) so the policies can check
@@ -190,7 +253,10 @@ export interface KmsHostArgs {
    */
   fqdn?: pulumi.Input<string>;
   /**
-   * Tags for the created Azure resources.
+   * Tags for every Azure resource the host creates: VM, NIC, NSG and its Run Commands (setup, Office and
+   * count steps). Not the DNS record sets: Azure does not support tags on them. The OS disk is created
+   * by Azure with the VM, and the VM's API takes no tags for it (docs/azure-notes.md). At most 50 tags;
+   * names without `<>%&\\?/`.
    * @default - none
    */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;

@@ -108,7 +108,7 @@ export class KmsHost extends pulumi.ComponentResource {
             { privateIp: machine.privateIp, port, existingMachine: target !== undefined },
             this,
           );
-    this.barrier = new ActivationBarrier(name, this, machine.target, steps.last);
+    this.barrier = new ActivationBarrier(name, this, machine.target, steps.last, args.tags);
 
     // The outputs clients are wired with (`kmsServer: host.kmsServer`, `kmsServer: host.fqdn`, a
     // KmsSrvRecord's `target: host.fqdn`) resolve only once the host's last setup step (Windows, then

@@ -13,6 +13,7 @@ import {
   validateWindowsServerVersion,
 } from "../validate";
 import type { KmsHostArgs } from "./args";
+import { VM_OPTION_ARGS } from "./validateVmOptions";
 
 /** Windows Server version of a created host when `windowsServerVersion` is not given. */
 export const DEFAULT_WINDOWS_SERVER_VERSION = "2022";
@@ -26,6 +27,7 @@ const VM_ARGS = [
   "adminPassword",
   "adminUsername",
   "vmSize",
+  ...VM_OPTION_ARGS,
 ] as const;
 const REQUIRED_VM_ARGS = VM_ARGS.slice(0, 5);
 
