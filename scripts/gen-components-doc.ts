@@ -293,7 +293,10 @@ function renderRaw(): string {
     "of another resource unless its type says **(plain)**: a plain argument must be a value known when",
     "the program runs (for an object such as `dns`, the object itself; its fields follow their own",
     "types). Bad plain values throw `KmsConfigError` before anything is created. From other languages the",
-    "names are the same (see [multi-language.md](multi-language.md)).",
+    "names are the same (see [multi-language.md](multi-language.md)). Arguments marked **(secret)** are",
+    "wrapped as secrets by the components and marked `secret` in the plugin schema. What a governed",
+    "subscription requires of the host VM (tags, Trusted Launch, encryption, ...), and how to change any",
+    "child with Pulumi `transforms`: [azure-notes.md](azure-notes.md#the-host-vm-in-a-governed-subscription).",
     "",
     ...((seen) => SECTIONS.flatMap((s) => section(s, decl, seen)))(new Set<string>()),
   ];
