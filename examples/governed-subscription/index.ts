@@ -7,7 +7,9 @@
  * firewall. The private DNS zone lives beside the host, linked to the spoke VNet.
  *
  * Encryption at host needs the subscription feature Microsoft.Compute/EncryptionAtHost registered
- * (`az feature register --namespace Microsoft.Compute --name EncryptionAtHost`). A policy that requires
+ * (`az feature register --namespace Microsoft.Compute --name EncryptionAtHost`) and a size that supports
+ * it (the capability EncryptionAtHostSupported in `az vm list-skus`): a Dsv5 size here, which also
+ * supports Trusted Launch and Premium SSD. A policy that requires
  * customer-managed keys instead: give `diskEncryptionSetId` (a disk encryption set's id).
  *
  * tests/governed-subscription.test.ts plans this stack under a baseline policy of its own
@@ -50,6 +52,7 @@ const host = new KmsHost("kms", {
   subnetId,
   clientAddressPrefixes: ["10.80.0.0/16"],
   windowsServerVersion: "2022",
+  vmSize: "Standard_D2s_v5",
   externalClients: { windowsServer: 3 },
   dns: { zoneName, zoneId: zone.id, resourceGroupName: rg.name, private: true },
   // What the subscription's policies require (Trusted Launch and boot diagnostics are on by default).
