@@ -182,6 +182,8 @@ describe("each option is validated before anything registers", () => {
     [{ tags: { "cost/center": "x" } }, "tags", 'a tag named "cost/center"'],
     [{ tags: { owner: "x".repeat(257) } }, "tags.owner", "a 257-character value"],
     [{ tags: ["owner"] }, "tags", '["owner"]'],
+    [{ vmSize: "Standard_D2_v3" }, "vmSize", '"Standard_D2_v3"'],
+    [{ vmSize: "Standard_A2_v2" }, "vmSize", '"Standard_A2_v2"'],
   ])("%j → KmsConfigError on %s", (extra, argument, received) => {
     let error: unknown;
     try {
@@ -194,6 +196,16 @@ describe("each option is validated before anything registers", () => {
     expect({ argument: e.argument, received: e.received }).toEqual({ argument, received });
     expect(e.message).toMatch(/^KmsHost "bad": /);
     expect(mocks.resources.filter((r) => r.name.startsWith("bad"))).toEqual([]);
+  });
+
+  test.each([
+    "Standard_B2s",
+    "Standard_D2s_v3",
+    "Standard_DS2_v2",
+    "Standard_D2s_v5",
+    "Standard_E2s_v3",
+  ])("%s runs the Gen2 image: accepted", async (vmSize) => {
+    expect((await createdVm({ vmSize })).hardwareProfile).toEqual({ vmSize });
   });
 
   test("51 tags are refused (Azure allows 50 per resource)", () => {

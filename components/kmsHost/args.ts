@@ -123,7 +123,8 @@ export interface KmsHostArgs {
    */
   adminUsername?: pulumi.Input<string>;
   /**
-   * Size of the created VM. KMS needs little: 2 vCPUs and 4 GiB serve thousands of clients.
+   * Size of the created VM. KMS needs little: 2 vCPUs and 4 GiB serve thousands of clients. It must
+   * support Generation 2 VMs (the images are Gen2): Av2, Dv2, Dv3 and Ev3 sizes are refused.
    * @default "Standard_B2s"
    */
   vmSize?: pulumi.Input<string>;

@@ -43,6 +43,13 @@ const IMAGE_VERSION = /^\d+\.\d+\.\d+$/;
 const DISK_ENCRYPTION_SET_ID =
   /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/diskEncryptionSets\/[^/]+$/i;
 
+/**
+ * Sizes of the series that Azure offers only as Generation 1 (Microsoft Learn, "Support for generation 2
+ * VMs on Azure": Av2, Dv2, Dv3, Ev3; "Trusted Launch for Azure VMs" lists A, Dv2 and Dv3 as not
+ * supported). The host's images are Gen2 (`-datacenter-g2`), so such a size cannot run them at all.
+ */
+const GEN1_ONLY_SIZE = /^Standard_(A\d+m?_v2|D\d+_v2|D\d+_v3|E\d+_v3)$/i;
+
 /** The created VM's options, validated, with defaults applied. */
 export interface HostVmOptions {
   zone?: string;
@@ -66,6 +73,18 @@ function oneOf(argument: string, value: unknown, allowed: string[], what: string
     );
   }
   return value;
+}
+
+/** A known size must be able to run the host's Gen2 image (and so Trusted Launch). */
+function validateGen2Size(vmSize: KmsHostArgs["vmSize"]): void {
+  const size = plainValue(vmSize);
+  if (typeof size === "string" && GEN1_ONLY_SIZE.test(size)) {
+    throw new KmsConfigError(
+      "vmSize",
+      showValue(size),
+      'a size that supports Generation 2 VMs, which the host\'s images are (e.g. "Standard_B2s", "Standard_D2s_v5"; Av2, Dv2, Dv3 and Ev3 sizes are Generation 1 only)',
+    );
+  }
 }
 
 /** Trusted Launch and its two parts. Secure Boot and vTPM exist only under Trusted Launch. */
@@ -92,6 +111,7 @@ function trustedLaunchOptions(args: KmsHostArgs) {
 
 /** Validates the created VM's options (plain values; an Output disk encryption set is taken as given). */
 export function validateVmOptions(args: KmsHostArgs): HostVmOptions {
+  validateGen2Size(args.vmSize);
   const options: HostVmOptions = {
     ...trustedLaunchOptions(args),
     bootDiagnostics: plainBoolean("bootDiagnostics", args.bootDiagnostics, true),
