@@ -9,9 +9,13 @@
 export { KmsHost } from "./kmsHost";
 export type {
   KmsHostArgs,
+  KmsHostDns,
+  KmsExternalClients,
+  KmsHostStatus,
+  KmsOfficeHost,
+  // Deprecated names of the three above (renamed in 0.2.0).
   KmsHostDnsArgs,
   KmsExternalClientsArgs,
-  KmsHostStatus,
   KmsOfficeHostArgs,
   KmsOfficeHostStatus,
 } from "./kmsHost";
@@ -19,9 +23,9 @@ export { KmsClient } from "./kmsClient";
 export { WINDOWS_APPLICATION_ID, OFFICE_APPLICATION_ID } from "./scripts";
 export type { KmsClientArgs, KmsClientStatus } from "./kmsClient";
 export { KmsSrvRecord } from "./kmsSrvRecord";
-export type { KmsSrvRecordArgs, KmsSrvHostArgs } from "./kmsSrvRecord";
+export type { KmsSrvRecordArgs, KmsSrvHost, KmsSrvHostArgs } from "./kmsSrvRecord";
 export type { ActivationReport, DuplicateCmid } from "./barrier";
-export type { AzureVmTargetArgs, SshTargetArgs } from "./remote";
+export type { AzureVmTarget, AzureVmTargetArgs, SshTarget, SshTargetArgs } from "./remote";
 export { KmsConfigError } from "./errors";
 export type {
   KmsHostSummary,

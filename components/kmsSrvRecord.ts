@@ -17,7 +17,7 @@ import {
 } from "./validate";
 
 /** One KMS host in the SRV record. */
-export interface KmsSrvHostArgs {
+export interface KmsSrvHost {
   /** FQDN of the KMS host, e.g. "kms1.corp.contoso.com". */
   target: pulumi.Input<string>;
   /**
@@ -36,6 +36,9 @@ export interface KmsSrvHostArgs {
    */
   weight?: pulumi.Input<number>;
 }
+
+/** @deprecated Renamed `KmsSrvHost` in 0.2.0 (schema type names no longer end in `Args`). */
+export type KmsSrvHostArgs = KmsSrvHost;
 
 export interface KmsSrvRecordArgs {
   /** DNS zone that holds the record, e.g. "corp.contoso.com" or a private zone "kms.internal". */
@@ -63,7 +66,7 @@ export interface KmsSrvRecordArgs {
    */
   recordName?: pulumi.Input<string>;
   /** The KMS hosts, one SRV entry each. At least one. */
-  hosts: KmsSrvHostArgs[];
+  hosts: KmsSrvHost[];
   /**
    * Time to live of the record set, in seconds.
    * @default 3600

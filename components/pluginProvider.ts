@@ -12,6 +12,8 @@
  *   resource, and all resources of the package share its default provider), so the URN is looked up
  *   among the components this process constructed, and the component is given the live one.
  *
+ * Secrets and integers, which the analyzer cannot infer either, are set by `refineSchema` (pluginSchema.ts).
+ *
  * Loaded only by `startPluginHost()`: importing it loads the analyzer (and TypeScript).
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -22,6 +24,7 @@ import { KmsClient } from "./kmsClient";
 import { KmsHost } from "./kmsHost";
 import { KMS_THRESHOLD_BARRIER_TYPE } from "./pluginBarrier";
 import { ComponentRegistry, pluginConstructed, valueOf } from "./pluginRegistry";
+import { refineSchema } from "./pluginSchema";
 import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "./summary";
 
 export { KMS_THRESHOLD_BARRIER_TYPE } from "./pluginBarrier";
@@ -102,7 +105,7 @@ export class KmsComponentProvider extends ComponentProvider {
   }
 
   override async getSchema(): Promise<string> {
-    this.schemaText ??= withResourceReferences(await super.getSchema());
+    this.schemaText ??= refineSchema(withResourceReferences(await super.getSchema()));
     return this.schemaText;
   }
 

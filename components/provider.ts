@@ -26,7 +26,7 @@ import { packageRoot, packageVersion, pluginSchemaDir } from "./pluginPackage";
 import type { KmsClientArgs, KmsClientStatus } from "./kmsClient";
 import type { KmsHostArgs, KmsHostStatus } from "./kmsHost";
 import type { KmsSrvRecordArgs } from "./kmsSrvRecord";
-import type { AzureVmTargetArgs, SshTargetArgs } from "./remote";
+import type { AzureVmTarget, SshTarget } from "./remote";
 
 export * from "./index";
 export { packageRoot, packageVersion, pluginSchemaDir } from "./pluginPackage";
@@ -48,12 +48,12 @@ export interface KmsClientPluginArgs {
    * the kms-guard policies count distinct machines by them, and cannot while they are unknown outputs.
    * @default - `ssh` is used
    */
-  azureVm?: AzureVmTargetArgs;
+  azureVm?: AzureVmTarget;
   /**
    * The Windows machine to configure over SSH (on-premises, other clouds). Give this or `azureVm`.
    * @default - `azureVm` is used
    */
-  ssh?: SshTargetArgs;
+  ssh?: SshTarget;
   /**
    * Catalog product name, e.g. "Windows Server 2022 Datacenter", "Windows 11 Enterprise",
    * "Office LTSC Professional Plus 2024": picks the KMS client setup key (GVLK) and the activation family.
@@ -83,6 +83,23 @@ export interface KmsClientPluginArgs {
    * @default true
    */
   activate?: boolean;
+  /**
+   * Rearm Windows once before the setup (`slmgr /rearm`), so that the machine gets a client machine ID
+   * (CMID) of its own at its next restart, which the step schedules (`shutdown /r /t 15`). For VMs made
+   * from one generalized image: Azure Marketplace images are generalized with SkipRearm=1, so their VMs
+   * share one CMID and a KMS host counts them as one client. Adds the child `<name>-rearm`; the setup then
+   * checks that the machine restarted with a new CMID before it activates. Runs once per machine (a record
+   * in %ProgramData%\pulumi-kms-activation\rearm.json), and uses one of its finite rearms. Windows
+   * products only: on a machine with an Office client too, set it on the Windows KmsClient. Plain boolean.
+   * @default false
+   */
+  rearm?: boolean;
+  /**
+   * Tags for the Azure Run Commands the client creates on its VM (setup, rearm, re-activation); an SSH
+   * machine gets no Azure resource. At most 50 tags; names without `<>%&\\?/`.
+   * @default - none
+   */
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 /**
@@ -214,5 +231,7 @@ const outputsMatch: [
   SameOutputs<KmsClient, lib.KmsClient>,
   SameOutputs<KmsSrvRecord, lib.KmsSrvRecord>,
   Same<KmsClientPluginArgs, Omit<KmsClientArgs, "host">>,
-] = [true, true, true, true];
+  // The same keys, optional ones included (the check above lets an optional member be missing).
+  Same<keyof KmsClientPluginArgs, Exclude<keyof KmsClientArgs, "host">>,
+] = [true, true, true, true, true];
 void outputsMatch;

@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as ts from "typescript";
+import { isSecretInput } from "../components/secretInputs";
 
 const ROOT = join(__dirname, "..");
 export const COMPONENTS_DOC_PATH = join(ROOT, "docs", "components.md");
@@ -66,6 +67,8 @@ export interface Member {
   name: string;
   optional: boolean;
   type: string;
+  /** The type as written in the source. */
+  rawType: string;
   doc: string;
   defaultValue?: string;
 }
@@ -134,10 +137,9 @@ function read(): Declarations {
           members.push({
             name: m.name.getText(file),
             optional: m.questionToken !== undefined,
-            // Argument interfaces say which arguments must be plain; result shapes (status) do not.
-            type: /Args$/.test(node.name.text)
-              ? argumentType(m.type.getText(file))
-              : plainType(m.type.getText(file)),
+            // Set below: argument interfaces say which arguments must be plain; results do not.
+            type: "",
+            rawType: m.type.getText(file),
             doc: d.text,
             defaultValue: d.defaultValue,
           });
@@ -154,6 +156,7 @@ function read(): Declarations {
             name: m.name.getText(file),
             optional: / \| undefined>$/.test(type),
             type: plainType(type),
+            rawType: type,
             doc: docOf(m).text,
           });
         }
@@ -161,7 +164,34 @@ function read(): Declarations {
       }
     });
   }
+  // Argument interfaces (a component's args and the interfaces they refer to) say which arguments must
+  // be plain and which are secret; result shapes (status) do not.
+  const inputs = new Set(SECTIONS.flatMap((sec) => inputInterfaces(sec.args, interfaces)));
+  for (const [name, iface] of interfaces) {
+    for (const m of iface.members) {
+      m.type = inputs.has(name)
+        ? argumentType(m.rawType) + (isSecretInput(name, m.name) ? " (secret)" : "")
+        : plainType(m.rawType);
+    }
+  }
   return { interfaces, classes };
+}
+
+/** The args interface and, breadth-first, the interfaces its members refer to (each once). */
+function inputInterfaces(root: string, interfaces: Declarations["interfaces"]): string[] {
+  const order: string[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const name = queue.shift()!;
+    if (order.includes(name)) continue;
+    order.push(name);
+    for (const m of interfaces.get(name)?.members ?? []) {
+      for (const ref of m.rawType.match(/\b[A-Z]\w*\b/g) ?? []) {
+        if (interfaces.has(ref) && !order.includes(ref)) queue.push(ref);
+      }
+    }
+  }
+  return order;
 }
 
 /** Markdown table cell: pipes escaped, `<x>` outside code spans kept literal. */
@@ -215,21 +245,10 @@ function fieldsTable(name: string, decl: Declarations): string[] {
   return lines;
 }
 
-/** The args interface and, breadth-first, the `*Args` interfaces its members refer to (each once). */
+/** The args interface and the interfaces it refers to, each documented once on the page. */
 function argsInterfaces(root: string, decl: Declarations, seen: Set<string>): string[] {
-  const order: string[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    const name = queue.shift()!;
-    if (seen.has(name)) continue;
-    seen.add(name);
-    order.push(name);
-    for (const m of decl.interfaces.get(name)?.members ?? []) {
-      for (const ref of m.type.match(/\b\w+Args\b/g) ?? []) {
-        if (decl.interfaces.has(ref) && !seen.has(ref)) queue.push(ref);
-      }
-    }
-  }
+  const order = inputInterfaces(root, decl.interfaces).filter((n) => !seen.has(n));
+  order.forEach((n) => seen.add(n));
   return order;
 }
 
@@ -301,7 +320,10 @@ function renderRaw(): string {
     "of another resource unless its type says **(plain)**: a plain argument must be a value known when",
     "the program runs (for an object such as `dns`, the object itself; its fields follow their own",
     "types). Bad plain values throw `KmsConfigError` before anything is created. From other languages the",
-    "names are the same (see [multi-language.md](multi-language.md)).",
+    "names are the same (see [multi-language.md](multi-language.md)). Arguments marked **(secret)** are",
+    "wrapped as secrets by the components and marked `secret` in the plugin schema. What a governed",
+    "subscription requires of the host VM (tags, Trusted Launch, encryption, ...), and how to change any",
+    "child with Pulumi `transforms`: [azure-notes.md](azure-notes.md#the-host-vm-in-a-governed-subscription).",
     "",
     ...((seen) => SECTIONS.flatMap((s) => section(s, decl, seen)))(new Set<string>()),
   ];

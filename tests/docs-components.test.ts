@@ -68,6 +68,23 @@ describe("docs/components.md", () => {
     expect(argumentType(input)).toBe(expected);
   });
 
+  test("secret arguments are marked (secret), from the components' SECRET_INPUTS", () => {
+    const doc = renderComponentsDoc();
+    const secretRows = doc
+      .split("\n")
+      .filter((l) => /^\| `\w+` +\| `[^`]*\(secret\)`/.test(l))
+      .map((l) => /^\| `(\w+)`/.exec(l)![1])
+      .sort();
+    expect(secretRows).toEqual([
+      "adminPassword",
+      "hostKey",
+      "hostKey",
+      "password",
+      "privateKey",
+      "volumeLicensePack",
+    ]);
+  });
+
   test("plain arguments are marked as such (product must be a value known when the program runs)", () => {
     const doc = renderComponentsDoc();
     expect(doc).toMatch(/\| `product` +\| `string \(plain\)`/);

@@ -85,3 +85,16 @@ test("every TypeScript example in README.md and docs/ type-checks against the pa
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }, 120_000);
+
+test("examples/README.md lists every example program, and every listed one exists", () => {
+  const dir = path.join(ROOT, "examples");
+  const programs = fs
+    .readdirSync(dir)
+    .filter((d) => fs.existsSync(path.join(dir, d, "Pulumi.yaml")))
+    .sort();
+  const readme = fs.readFileSync(path.join(dir, "README.md"), "utf8");
+  const listed = [...readme.matchAll(/^\| \[([\w-]+)\]\(\1\)/gm)].map((m) => m[1]);
+  expect(programs).toContain("governed-subscription");
+  expect(programs.filter((p) => !listed.includes(p))).toEqual([]);
+  expect(listed.filter((l) => !fs.existsSync(path.join(dir, l)))).toEqual([]);
+});

@@ -78,6 +78,28 @@ const cases: [string, string[]][] = [
       "azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-build-01-setup",
     ],
   ],
+  [
+    "governed-subscription",
+    [
+      "azure-native:resources:ResourceGroup kms-rg",
+      "azure-native:privatedns:PrivateZone kms-zone",
+      "azure-native:privatedns:VirtualNetworkLink kms-zone-link",
+      "kms:index:KmsHost kms",
+      "azure-native:network:NetworkSecurityGroup kms-nsg",
+      "azure-native:network:NetworkInterface kms-nic",
+      "azure-native:compute:VirtualMachine kms-vm",
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine kms-setup",
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine kms-count",
+      "azure-native:privatedns:PrivateRecordSet kms-a",
+      "kms:index:KmsSrvRecord kms-srv",
+      "azure-native:privatedns:PrivateRecordSet kms-srv",
+      ...["app-01", "app-02"].flatMap((vm) => [
+        `kms:index:KmsClient client-${vm}`,
+        `azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-${vm}-setup`,
+        `azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-${vm}-activate`,
+      ]),
+    ],
+  ],
 ];
 
 const results = new Map<string, PlanResult>();
@@ -118,6 +140,31 @@ test("examples/two-hosts: clients on DNS discovery in the zone (lookupDomain) wi
     "lookupDomain",
     "lookupDomain",
   ]);
+});
+
+test("examples/governed-subscription: the host VM has what the subscription's policies require", () => {
+  const vm = results
+    .get("governed-subscription")!
+    .resources.find((r) => r.type === "azure-native:compute:VirtualMachine")!;
+  expect(vm.inputs).toMatchObject({
+    securityProfile: {
+      securityType: "TrustedLaunch",
+      uefiSettings: { secureBootEnabled: true, vTpmEnabled: true },
+      encryptionAtHost: true,
+    },
+    diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+    zones: ["1"],
+    licenseType: "Windows_Server",
+    storageProfile: {
+      imageReference: { sku: "2022-datacenter-g2", version: "20348.1006.220908" },
+      osDisk: { managedDisk: { storageAccountType: "Premium_LRS" } },
+    },
+    tags: { costCenter: "it-1234", owner: "platform-team@contoso.com" },
+  });
+  const nic = results
+    .get("governed-subscription")!
+    .resources.find((r) => r.type === "azure-native:network:NetworkInterface")!;
+  expect(JSON.stringify(nic.inputs)).not.toContain("publicIPAddress");
 });
 
 test("the VM-less examples create no VM, NIC or NSG", () => {

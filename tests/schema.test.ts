@@ -6,7 +6,41 @@
 import { KmsComponentProvider } from "../components/pluginProvider";
 import { PLUGIN_NAME, pluginComponents, pluginOptions } from "../components/provider";
 import * as lib from "../components";
+import * as fs from "fs";
+import * as path from "path";
+import Ajv2020 from "ajv/dist/2020";
+import { SECRET_INPUTS } from "../components/secretInputs";
 import { interfaceMembers } from "../scripts/gen-components-doc";
+
+/** Every interface that docs/components.md documents as arguments (the sources of the schema's inputs). */
+const DOCUMENTED_INTERFACES = [
+  "KmsHostArgs",
+  "KmsOfficeHost",
+  "KmsExternalClients",
+  "KmsHostDns",
+  "KmsClientArgs",
+  "KmsSrvRecordArgs",
+  "KmsSrvHost",
+  "AzureVmTarget",
+  "SshTarget",
+];
+
+/** Pulumi's package metaschema (tests/fixtures/pulumi-metaschema, Apache-2.0), compiled with ajv's 2020-12 draft. */
+function metaschemaValidator() {
+  const file = path.join(__dirname, "fixtures", "pulumi-metaschema", "pulumi.json");
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  // The two formats the metaschema names, checked as their definitions say.
+  ajv.addFormat("regex", (s: string) => {
+    try {
+      new RegExp(s);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  ajv.addFormat("uri-reference", (s: string) => !/\s/.test(s));
+  return ajv.compile(JSON.parse(fs.readFileSync(file, "utf8")) as object);
+}
 
 interface SchemaProperty {
   type?: string;
@@ -39,6 +73,14 @@ beforeAll(async () => {
 
 const sorted = (xs: Iterable<string> | undefined) => [...(xs ?? [])].sort();
 const resource = (cls: string) => schema.resources[`kms:index:${cls}`];
+
+/** The schema spec of an interface member: a component's args are its resource's inputs, others types. */
+function schemaPropertyOf(iface: string, property: string): SchemaProperty | undefined {
+  const component = /^(KmsHost|KmsClient|KmsSrvRecord)Args$/.exec(iface)?.[1];
+  return component
+    ? resource(component).inputProperties[property]
+    : schema.types[`kms:index:${iface}`]?.properties?.[property];
+}
 
 describe("plugin schema", () => {
   test("package name, version and exactly the four component tokens", () => {
@@ -99,7 +141,7 @@ describe("plugin schema", () => {
       type: "array",
       items: { type: "string" },
     });
-    expect(r.inputProperties.dns.$ref).toBe("#/types/kms:index:KmsHostDnsArgs");
+    expect(r.inputProperties.dns.$ref).toBe("#/types/kms:index:KmsHostDns");
     // Plain inputs: they decide resource types or are checked at construction.
     expect(r.inputProperties.windowsServerVersion.plain).toBe(true);
     expect(r.inputProperties.dnsPublishing.plain).toBe(true);
@@ -143,6 +185,8 @@ describe("plugin schema", () => {
         "kmsServer",
         "lookupDomain",
         "activate",
+        "rearm",
+        "tags",
       ]),
     );
     expect(r.inputProperties.product).toMatchObject({ type: "string", plain: true });
@@ -152,9 +196,9 @@ describe("plugin schema", () => {
       $ref: "#/resources/kms:index:KmsHost",
       description: expect.stringContaining("A KmsHost in the same program"),
     });
-    expect(r.inputProperties.azureVm.$ref).toBe("#/types/kms:index:AzureVmTargetArgs");
-    expect(r.inputProperties.ssh.$ref).toBe("#/types/kms:index:SshTargetArgs");
-    expect(sorted(schema.types["kms:index:SshTargetArgs"].required)).toEqual(["host", "user"]);
+    expect(r.inputProperties.azureVm.$ref).toBe("#/types/kms:index:AzureVmTarget");
+    expect(r.inputProperties.ssh.$ref).toBe("#/types/kms:index:SshTarget");
+    expect(sorted(schema.types["kms:index:SshTarget"].required)).toEqual(["host", "user"]);
     expect(sorted(Object.keys(r.properties))).toEqual(["product", "status"]);
     expect(r.properties.status.$ref).toBe("#/types/kms:index:KmsClientStatus");
   });
@@ -164,24 +208,123 @@ describe("plugin schema", () => {
     expect(sorted(r.requiredInputs)).toEqual(["hosts", "resourceGroupName", "zoneName"]);
     expect(r.inputProperties.hosts).toMatchObject({
       type: "array",
-      items: { $ref: "#/types/kms:index:KmsSrvHostArgs" },
+      items: { $ref: "#/types/kms:index:KmsSrvHost" },
     });
-    expect(sorted(schema.types["kms:index:KmsSrvHostArgs"].required)).toEqual(["target"]);
+    expect(sorted(schema.types["kms:index:KmsSrvHost"].required)).toEqual(["target"]);
     expect(sorted(Object.keys(r.properties))).toEqual(["fqdn", "recordSetId", "recordSetName"]);
   });
 
-  test("secrets: the analyzer has no way to mark inputs secret (documented in docs/multi-language.md)", () => {
-    // If this starts failing, the analyzer learned to mark secrets: assert them here and update the doc.
-    const host = resource("KmsHost").inputProperties;
-    const ssh = schema.types["kms:index:SshTargetArgs"].properties ?? {};
-    expect([
-      host.hostKey.secret,
-      host.adminPassword.secret,
-      ssh.password.secret,
-      ssh.privateKey.secret,
-    ]).toEqual([undefined, undefined, undefined, undefined]);
-    // The components wrap them in pulumi.secret themselves, whatever the calling language sent.
-    expect(host.hostKey.description).toContain("Secret everywhere");
+  test("secrets: every input the components treat as secret is `secret: true` in the schema", () => {
+    // Two derivations that must agree: the list the components use (SECRET_INPUTS) and the TSDoc of
+    // every documented interface member that says it is a secret.
+    const documented = DOCUMENTED_INTERFACES.flatMap((iface) =>
+      interfaceMembers(iface)
+        .filter((m) => /\bsecret\b/i.test(m.doc))
+        .map((m) => `${iface}.${m.name}`),
+    ).sort();
+    const listed = SECRET_INPUTS.flatMap((s) => s.properties.map((p) => `${s.args}.${p}`)).sort();
+    expect(listed).toEqual(documented);
+    expect(listed).toEqual([
+      "KmsHostArgs.adminPassword",
+      "KmsHostArgs.hostKey",
+      "KmsOfficeHost.hostKey",
+      "KmsOfficeHost.volumeLicensePack",
+      "SshTarget.password",
+      "SshTarget.privateKey",
+    ]);
+    const unmarked = SECRET_INPUTS.flatMap((s) =>
+      s.properties
+        .filter((p) => schemaPropertyOf(s.args, p)?.secret !== true)
+        .map((p) => `${s.args}.${p}`),
+    );
+    expect(unmarked).toEqual([]);
+    // Nothing else is secret: a secret flag on a name or a port would hide it from previews.
+    const secretPaths: string[] = [];
+    for (const [token, r] of Object.entries(schema.resources)) {
+      for (const [k, v] of Object.entries(r.inputProperties)) {
+        if (v.secret) secretPaths.push(`${token}.${k}`);
+      }
+    }
+    for (const [token, t] of Object.entries(schema.types)) {
+      for (const [k, v] of Object.entries(t.properties ?? {})) {
+        if (v.secret) secretPaths.push(`${token}.${k}`);
+      }
+    }
+    expect(secretPaths.sort()).toEqual([
+      "kms:index:KmsHost.adminPassword",
+      "kms:index:KmsHost.hostKey",
+      "kms:index:KmsOfficeHost.hostKey",
+      "kms:index:KmsOfficeHost.volumeLicensePack",
+      "kms:index:SshTarget.password",
+      "kms:index:SshTarget.privateKey",
+    ]);
+  });
+
+  test("ports, counts, minutes and seconds are `integer`; no `number` is left", () => {
+    const numbers: string[] = [];
+    const integers: string[] = [];
+    const walk = (where: string, props: Record<string, SchemaProperty> | undefined) => {
+      for (const [k, v] of Object.entries(props ?? {})) {
+        for (const spec of [v, v.items].filter((x): x is SchemaProperty => x !== undefined)) {
+          if (spec.type === "number") numbers.push(`${where}.${k}`);
+          if (spec.type === "integer") integers.push(`${where}.${k}`);
+        }
+      }
+    };
+    for (const [token, r] of Object.entries(schema.resources)) {
+      walk(`${token} input`, r.inputProperties);
+      walk(`${token} output`, r.properties);
+    }
+    for (const [token, t] of Object.entries(schema.types)) walk(token, t.properties);
+    expect(numbers).toEqual([]);
+    expect(integers).toEqual(
+      expect.arrayContaining([
+        "kms:index:KmsHost input.port",
+        "kms:index:KmsHost input.activationIntervalMinutes",
+        "kms:index:KmsHost input.renewalIntervalMinutes",
+        "kms:index:KmsHost output.port",
+        "kms:index:KmsSrvRecord input.ttl",
+        "kms:index:SshTarget.port",
+        "kms:index:KmsExternalClients.windowsServer",
+        "kms:index:KmsHostDns.ttl",
+        "kms:index:KmsSrvHost.priority",
+        "kms:index:KmsSrvHost.weight",
+        "kms:index:KmsHostStatus.currentCount",
+        "kms:index:ActivationReport.clients",
+      ]),
+    );
+  });
+
+  test("no type token ends in Args (generated SDKs add their own suffix: no AzureVmTargetArgsArgs)", () => {
+    expect(Object.keys(schema.types).filter((t) => /Args$/.test(t))).toEqual([]);
+    expect(sorted(Object.keys(schema.types))).toEqual(
+      sorted([
+        "kms:index:AzureVmTarget",
+        "kms:index:SshTarget",
+        "kms:index:KmsOfficeHost",
+        "kms:index:KmsExternalClients",
+        "kms:index:KmsHostDns",
+        "kms:index:KmsHostStatus",
+        "kms:index:KmsOfficeHostStatus",
+        "kms:index:ActivationReport",
+        "kms:index:DuplicateCmid",
+        "kms:index:KmsClientStatus",
+        "kms:index:KmsSrvHost",
+      ]),
+    );
+  });
+
+  test("the schema is valid under Pulumi's package metaschema (pkg/codegen/schema/pulumi.json)", () => {
+    const validate = metaschemaValidator();
+    expect(validate(schema) ? [] : validate.errors).toEqual([]);
+    // The validator bites: a secret flag that is not a boolean, an unknown primitive type.
+    const broken = JSON.parse(JSON.stringify(schema)) as Schema;
+    broken.resources["kms:index:KmsHost"].inputProperties.hostKey.secret =
+      "yes" as unknown as boolean;
+    expect(validate(broken)).toBe(false);
+    const broken2 = JSON.parse(JSON.stringify(schema)) as Schema;
+    broken2.resources["kms:index:KmsHost"].inputProperties.port.type = "int";
+    expect(validate(broken2)).toBe(false);
   });
 
   test("KmsThresholdBarrier (plugin only): host and clients required resource references; activationReport and clientStatuses", () => {

@@ -56,6 +56,8 @@ export class ActivationBarrier {
     private readonly hostTarget: Target,
     /** The host's setup step: clients wait for it (not for the whole host, whose count step waits for them). */
     readonly hostSetup: pulumi.Resource,
+    /** The host's tags, for its count step. */
+    private readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>,
   ) {
     this.declared = new Promise((resolve) =>
       // A microtask runs before any `await` of the program resumes, whatever the program waits for:
@@ -233,6 +235,7 @@ export class ActivationBarrier {
                 this.members.map((m) => m.name),
               ).parameters,
           ),
+          tags: this.tags,
         },
         {
           parent: this.host,

@@ -3,7 +3,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { KmsHost } from "../kmsHost";
-import type { AzureVmTargetArgs, SshTargetArgs } from "../remote";
+import type { AzureVmTarget, SshTarget } from "../remote";
 
 export interface KmsClientArgs {
   /**
@@ -12,12 +12,12 @@ export interface KmsClientArgs {
    * the kms-guard policies count distinct machines by them, and cannot while they are unknown outputs.
    * @default - `ssh` is used
    */
-  azureVm?: AzureVmTargetArgs;
+  azureVm?: AzureVmTarget;
   /**
    * The Windows machine to configure over SSH (on-premises, other clouds). Give this or `azureVm`.
    * @default - `azureVm` is used
    */
-  ssh?: SshTargetArgs;
+  ssh?: SshTarget;
   /**
    * Catalog product name, e.g. "Windows Server 2022 Datacenter", "Windows 11 Enterprise",
    * "Office LTSC Professional Plus 2024": picks the KMS client setup key (GVLK) and the activation family.
@@ -69,4 +69,10 @@ export interface KmsClientArgs {
    * @default false
    */
   rearm?: boolean;
+  /**
+   * Tags for the Azure Run Commands the client creates on its VM (setup, rearm, re-activation); an SSH
+   * machine gets no Azure resource. At most 50 tags; names without `<>%&\\?/`.
+   * @default - none
+   */
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }

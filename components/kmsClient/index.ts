@@ -110,7 +110,12 @@ export class KmsClient extends pulumi.ComponentResource {
     const rearm = summary.rearm
       ? runScript(
           `${name}-rearm`,
-          { target, script: "client-rearm", parameters: clientRearmParameters().parameters },
+          {
+            target,
+            script: "client-rearm",
+            parameters: clientRearmParameters().parameters,
+            tags: args.tags,
+          },
           {
             parent: this,
             dependsOn: args.host ? machineOrder : opts?.dependsOn,
@@ -119,7 +124,7 @@ export class KmsClient extends pulumi.ComponentResource {
       : undefined;
     const setup = runScript(
       `${name}-setup`,
-      { target, script: "client-setup", parameters: setupParameters },
+      { target, script: "client-setup", parameters: setupParameters, tags: args.tags },
       {
         parent: this,
         // After the rearm; without `host`, the rearm already waited for the component's dependsOn.
@@ -156,7 +161,7 @@ export class KmsClient extends pulumi.ComponentResource {
           .apply(([p]) => clientActivateParameters(applicationId, p).parameters);
         return runScript(
           `${name}-activate`,
-          { target, script: "client-activate", parameters },
+          { target, script: "client-activate", parameters, tags: args.tags },
           { parent: this, dependsOn: [countStep] },
         ).result as pulumi.Output<ClientResult>;
       };

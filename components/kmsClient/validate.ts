@@ -9,7 +9,13 @@ import { hostOfOutput } from "../hostOutputs";
 import { known, withContext } from "../inputs";
 import { machineIdentity, resolveTarget, Target } from "../remote";
 import type { KmsClientSummary } from "../summary";
-import { plainValue, validateDnsName, validateHostPort, validateSetupKey } from "../validate";
+import {
+  plainValue,
+  validateDnsName,
+  validateHostPort,
+  validateSetupKey,
+  validateTags,
+} from "../validate";
 import type { KmsClientArgs } from "./args";
 
 /** Validates what is known of the args (before anything registers) and builds the policy summary. */
@@ -26,6 +32,7 @@ export function validateKmsClientArgs(
       );
     }
     const target = resolveTarget(args.azureVm, args.ssh, true)!;
+    validateTags("tags", args.tags);
     let product: Product | undefined;
     if (args.product !== undefined) {
       if (typeof args.product !== "string") {

@@ -3,10 +3,10 @@
  * Only types: what each argument means, its default, and which are required when a VM is created.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { AzureVmTargetArgs, SshTargetArgs } from "../remote";
+import type { AzureVmTarget, SshTarget } from "../remote";
 
 /** Clients outside this stack that also activate against the host and so add to its count. */
-export interface KmsExternalClientsArgs {
+export interface KmsExternalClients {
   /**
    * Windows client OS machines (Windows 10/11) outside this stack.
    * @default 0
@@ -28,7 +28,7 @@ export interface KmsExternalClientsArgs {
  * One Office version the KMS host activates: that version's Office KMS host key and where the host finds
  * the Office Volume License Pack's license files. Azure's own KMS does not activate Office.
  */
-export interface KmsOfficeHostArgs {
+export interface KmsOfficeHost {
   /**
    * Office version: "LTSC 2024", "LTSC 2021", "2019" or "2016" ("Office LTSC 2024" and "2024" are read
    * the same). One entry per version.
@@ -46,7 +46,7 @@ export interface KmsOfficeHostArgs {
 }
 
 /** Registration of the host in an Azure DNS zone: an A record for the host and the `_vlmcs._tcp` SRV record. */
-export interface KmsHostDnsArgs {
+export interface KmsHostDns {
   /**
    * The zone, e.g. "corp.contoso.com" or a private zone "kms.internal". A plain string keeps it readable
    * for the kms-guard policies; give `zoneId` too when the zone is created in the same program.
@@ -97,12 +97,12 @@ export interface KmsHostArgs {
    * Configure this existing Azure VM (through Managed Run Command) instead of creating one.
    * @default - a new VM is created
    */
-  azureVm?: AzureVmTargetArgs;
+  azureVm?: AzureVmTarget;
   /**
    * Configure this existing Windows machine over SSH instead of creating one.
    * @default - a new VM is created
    */
-  ssh?: SshTargetArgs;
+  ssh?: SshTarget;
 
   /** Resource group for the created VM, NIC and NSG. Required when a VM is created. */
   resourceGroupName?: pulumi.Input<string>;
@@ -123,10 +123,74 @@ export interface KmsHostArgs {
    */
   adminUsername?: pulumi.Input<string>;
   /**
-   * Size of the created VM. KMS needs little: 2 vCPUs and 4 GiB serve thousands of clients.
+   * Size of the created VM. KMS needs little: 2 vCPUs and 4 GiB serve thousands of clients. It must
+   * support Generation 2 VMs (the images are Gen2): Av2, Dv2, Dv3 and Ev3 sizes are refused.
    * @default "Standard_B2s"
    */
   vmSize?: pulumi.Input<string>;
+  /**
+   * Availability zone of the created VM: "1", "2" or "3", in a region with zones. Its OS disk is placed
+   * in the same zone; the NIC and NSG are regional. Changing it replaces the VM.
+   * @default - no zone (a regional VM)
+   */
+  zone?: string;
+  /**
+   * Trusted Launch for the created VM (`securityProfile.securityType` "TrustedLaunch"): Secure Boot and a
+   * virtual TPM. The host's images are Gen2 (`<version>-datacenter-g2`) and Windows Server 2022 and 2025
+   * support it, as does the default size's B-family. `false` creates a standard-security VM.
+   * @default true
+   */
+  trustedLaunch?: boolean;
+  /**
+   * Secure Boot of the created VM (`uefiSettings.secureBootEnabled`), a part of Trusted Launch.
+   * @default - the value of `trustedLaunch`
+   */
+  secureBoot?: boolean;
+  /**
+   * Virtual TPM of the created VM (`uefiSettings.vTpmEnabled`), a part of Trusted Launch.
+   * @default - the value of `trustedLaunch`
+   */
+  vTpm?: boolean;
+  /**
+   * Boot diagnostics of the created VM with managed storage (serial log and screenshot kept by Azure;
+   * no storage account of yours).
+   * @default true
+   */
+  bootDiagnostics?: boolean;
+  /**
+   * Azure Hybrid Benefit: "Windows_Server" when Windows Server licences with Software Assurance (or
+   * subscriptions) cover the created VM, so Azure does not bill the Windows licence; "None" removes it.
+   * @default - none: pay-as-you-go, the Windows licence is in the VM's price
+   */
+  licenseType?: string;
+  /**
+   * Marketplace image version of the created VM, "Major.Minor.Build" (e.g. "20348.1006.220908"; list them
+   * with `az vm image list --all --publisher MicrosoftWindowsServer --offer WindowsServer --sku
+   * 2022-datacenter-g2`). The default registers the same input on every run, but the VM gets the image
+   * that is newest when it is created; pin a version for identical VMs (Azure removes old versions from
+   * the Marketplace in time). Changing it replaces the VM.
+   * @default "latest"
+   */
+  imageVersion?: string;
+  /**
+   * Managed disk type of the created VM's OS disk: "StandardSSD_LRS", "Standard_LRS", "Premium_LRS",
+   * "StandardSSD_ZRS" or "Premium_ZRS" (the size must support Premium storage for the Premium types).
+   * @default "StandardSSD_LRS"
+   */
+  osDiskType?: string;
+  /**
+   * Azure resource ID of a disk encryption set: the OS disk is encrypted with your customer-managed key
+   * (the set's identity needs access to its key vault).
+   * @default - platform-managed keys (Azure encrypts every managed disk at rest)
+   */
+  diskEncryptionSetId?: pulumi.Input<string>;
+  /**
+   * Encryption at host (`securityProfile.encryptionAtHost`): temporary disk and disk caches encrypted
+   * on the VM host too. The subscription must have the feature `Microsoft.Compute/EncryptionAtHost`
+   * registered, and the size must support it.
+   * @default false
+   */
+  encryptionAtHost?: boolean;
   /**
    * Windows Server version of the created VM (Datacenter, Gen2 image): "2022" or "2025". Never Azure
    * Edition, which cannot be a KMS host. For an existing machine, declare its version here ("2016",
@@ -173,25 +237,35 @@ export interface KmsHostArgs {
    * The host OS must meet each version's requirement (Office LTSC 2024: Windows Server 2022 or later).
    * @default - no Office activation
    */
-  office?: KmsOfficeHostArgs[];
+  office?: KmsOfficeHost[];
   /**
    * Clients outside this stack that also activate against this host (counted toward the threshold).
    * @default - none
    */
-  externalClients?: KmsExternalClientsArgs;
+  externalClients?: KmsExternalClients;
   /**
    * Create the host's A record and the `_vlmcs._tcp` SRV record in an Azure DNS zone.
    * @default - no DNS records; clients use `kmsServer` or `host`
    */
-  dns?: KmsHostDnsArgs;
+  dns?: KmsHostDns;
   /**
    * Name clients use to reach an existing machine when `dns` is not given.
    * @default - `<computer name>.<Azure internal DNS suffix>` for a created VM, `ssh.host` for SSH, `azureVm.vmName` otherwise
    */
   fqdn?: pulumi.Input<string>;
   /**
-   * Tags for the created Azure resources.
+   * Tags for every Azure resource the host creates: VM, NIC, NSG and its Run Commands (setup, Office and
+   * count steps). Not the DNS record sets: Azure does not support tags on them. The OS disk is created
+   * by Azure with the VM, and the VM's API takes no tags for it (docs/azure-notes.md). At most 50 tags;
+   * names without `<>%&\\?/`.
    * @default - none
    */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
+
+/** @deprecated Renamed `KmsExternalClients` in 0.2.0 (schema type names no longer end in `Args`). */
+export type KmsExternalClientsArgs = KmsExternalClients;
+/** @deprecated Renamed `KmsOfficeHost` in 0.2.0 (schema type names no longer end in `Args`). */
+export type KmsOfficeHostArgs = KmsOfficeHost;
+/** @deprecated Renamed `KmsHostDns` in 0.2.0 (schema type names no longer end in `Args`). */
+export type KmsHostDnsArgs = KmsHostDns;

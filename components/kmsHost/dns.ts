@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KmsSrvRecord } from "../kmsSrvRecord";
 import { afterZone, zoneRecordSet } from "../zoneRecordSet";
-import type { KmsHostDnsArgs } from "./args";
+import type { KmsHostDns } from "./args";
 
 const DEFAULT_DNS_TTL_SECONDS = 3600;
 
@@ -18,7 +18,7 @@ export interface HostDns {
 
 export function hostDnsRecords(
   name: string,
-  d: KmsHostDnsArgs,
+  d: KmsHostDns,
   isPrivate: boolean,
   host: {
     privateIp: pulumi.Output<string | undefined>;

@@ -21,9 +21,12 @@ import { DEFAULT_WINDOWS_SERVER_VERSION } from "./validateVm";
 import { createHostVm, existingMachine } from "./vm";
 
 export type {
+  KmsExternalClients,
   KmsExternalClientsArgs,
   KmsHostArgs,
+  KmsHostDns,
   KmsHostDnsArgs,
+  KmsOfficeHost,
   KmsOfficeHostArgs,
 } from "./args";
 export type { KmsHostStatus, KmsOfficeHostStatus } from "./status";
@@ -105,7 +108,7 @@ export class KmsHost extends pulumi.ComponentResource {
             { privateIp: machine.privateIp, port, existingMachine: target !== undefined },
             this,
           );
-    this.barrier = new ActivationBarrier(name, this, machine.target, steps.last);
+    this.barrier = new ActivationBarrier(name, this, machine.target, steps.last, args.tags);
 
     // The outputs clients are wired with (`kmsServer: host.kmsServer`, `kmsServer: host.fqdn`, a
     // KmsSrvRecord's `target: host.fqdn`) resolve only once the host's last setup step (Windows, then

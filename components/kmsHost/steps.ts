@@ -60,6 +60,7 @@ export function hostSteps(
             }).parameters,
         ),
       secretParameters: { [HOST_KEY_PARAMETER]: pulumi.secret(args.hostKey) },
+      tags: args.tags,
     },
     opts,
   );
@@ -87,6 +88,7 @@ export function hostSteps(
             // Encoded where Run Command would cut or mangle it (spaces in a path, `?`/`&` in a URI).
             .apply((p) => encodeParameterValue((p ?? "").trim() || "none")),
         },
+        tags: args.tags,
       },
       { parent: opts.parent, dependsOn: [last] },
     );

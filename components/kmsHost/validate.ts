@@ -16,11 +16,13 @@ import {
   validateHostKey,
   validateIntervalMinutes,
   validatePort,
+  validateTags,
 } from "../validate";
 import type { KmsHostArgs } from "./args";
 import { validateHostDns } from "./validateDns";
 import { validateOffice } from "./validateOffice";
 import { hostWindowsVersion, validateMachineArgs } from "./validateVm";
+import { validateVmOptions } from "./validateVmOptions";
 import { hostImage } from "./vm";
 
 /** Validates what is known of the args (before anything registers) and builds the policy summary. */
@@ -32,6 +34,8 @@ export function validateKmsHostArgs(
     requireHostKey(args);
     const target = resolveTarget(args.azureVm, args.ssh, false);
     const clientAddressPrefixes = validateMachineArgs(args, target);
+    const vmOptions = target === undefined ? validateVmOptions(args) : undefined;
+    validateTags("tags", args.tags);
     const windowsServerVersion = hostWindowsVersion(args.windowsServerVersion, target);
     const keyGroup = hostKeyGroup(args.keyGroup, windowsServerVersion);
     const port =
@@ -59,7 +63,7 @@ export function validateKmsHostArgs(
       windowsServerVersion,
       image:
         target === undefined && windowsServerVersion !== undefined
-          ? hostImage(windowsServerVersion)
+          ? hostImage(windowsServerVersion, vmOptions?.imageVersion)
           : undefined,
       activationIntervalMinutes,
       renewalIntervalMinutes,

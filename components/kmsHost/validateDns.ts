@@ -9,12 +9,12 @@ import { srvQueryName } from "../srv";
 import type { KmsHostSummary } from "../summary";
 import { plainValue, validateRecordName, validateZoneName } from "../validate";
 import { zoneIdProblem } from "../zoneRecordSet";
-import type { KmsHostDnsArgs } from "./args";
+import type { KmsHostDns } from "./args";
 import { isIPv4 } from "./vm";
 
 export function validateHostDns(
   name: string,
-  d: KmsHostDnsArgs,
+  d: KmsHostDns,
   target: Target | undefined,
 ): NonNullable<KmsHostSummary["dns"]> {
   if (d.zoneName === undefined || d.resourceGroupName === undefined) {

@@ -5,6 +5,7 @@
 import { normalizeHostOs } from "../catalog";
 import { KmsConfigError, showValue } from "../errors";
 import { known } from "../inputs";
+import { isSecretInput } from "../secretInputs";
 import type { Target } from "../remote";
 import {
   plainValue,
@@ -12,6 +13,7 @@ import {
   validateWindowsServerVersion,
 } from "../validate";
 import type { KmsHostArgs } from "./args";
+import { VM_OPTION_ARGS } from "./validateVmOptions";
 
 /** Windows Server version of a created host when `windowsServerVersion` is not given. */
 export const DEFAULT_WINDOWS_SERVER_VERSION = "2022";
@@ -25,6 +27,7 @@ const VM_ARGS = [
   "adminPassword",
   "adminUsername",
   "vmSize",
+  ...VM_OPTION_ARGS,
 ] as const;
 const REQUIRED_VM_ARGS = VM_ARGS.slice(0, 5);
 
@@ -50,7 +53,7 @@ export function validateMachineArgs(
       if (args[arg] !== undefined) {
         throw new KmsConfigError(
           arg,
-          arg === "adminPassword" ? "a value" : showValue(plainValue(args[arg])),
+          isSecretInput("KmsHostArgs", arg) ? "a value" : showValue(plainValue(args[arg])),
           `left out when ${target.kind === "runCommand" ? "azureVm" : "ssh"} is given (the component configures that machine instead of creating one)`,
         );
       }

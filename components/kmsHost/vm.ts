@@ -10,6 +10,7 @@ import * as network from "@pulumi/azure-native/network";
 import type { Target } from "../remote";
 import type { KmsHostArgs } from "./args";
 import { hostSecurityRules } from "./securityRules";
+import { DEFAULT_IMAGE_VERSION, HostVmOptions, validateVmOptions } from "./validateVmOptions";
 
 const DEFAULT_ADMIN_USERNAME = "kmsadmin";
 const DEFAULT_VM_SIZE = "Standard_B2s";
@@ -25,14 +26,31 @@ export interface HostMachine {
   defaultFqdn: pulumi.Output<string>;
 }
 
-/** The Marketplace image of a created host: Windows Server Datacenter, Gen2, never Azure Edition. */
-export function hostImage(windowsServerVersion: string) {
+/**
+ * The Marketplace image of a created host: Windows Server Datacenter, Gen2 (so Trusted Launch can be
+ * on), never Azure Edition; `version` "latest" unless `imageVersion` pins one.
+ */
+export function hostImage(windowsServerVersion: string, version: string = DEFAULT_IMAGE_VERSION) {
   return {
     publisher: "MicrosoftWindowsServer",
     offer: "WindowsServer",
     sku: `${windowsServerVersion}-datacenter-g2`,
-    version: "latest",
+    version,
   };
+}
+
+/** The VM's security profile: Trusted Launch (Secure Boot, vTPM) and encryption at host, as chosen. */
+function securityProfile(o: HostVmOptions) {
+  const profile = {
+    ...(o.trustedLaunch
+      ? {
+          securityType: "TrustedLaunch",
+          uefiSettings: { secureBootEnabled: o.secureBoot, vTpmEnabled: o.vTpm },
+        }
+      : {}),
+    ...(o.encryptionAtHost ? { encryptionAtHost: true } : {}),
+  };
+  return Object.keys(profile).length > 0 ? profile : undefined;
 }
 
 /** Windows computer names are at most 15 characters of letters, digits and hyphens. */
@@ -54,6 +72,8 @@ export function createHostVm(
   parent: pulumi.Resource,
 ): HostMachine {
   const computerName = computerNameFor(name);
+  // Validated before anything registered (validateKmsHostArgs); read again here with the defaults.
+  const options = validateVmOptions(args);
   const nsg = new network.NetworkSecurityGroup(
     `${name}-nsg`,
     {
@@ -101,13 +121,23 @@ export function createHostVm(
         },
       },
       storageProfile: {
-        imageReference: hostImage(windowsServerVersion),
+        imageReference: hostImage(windowsServerVersion, options.imageVersion),
         osDisk: {
           createOption: "FromImage",
-          managedDisk: { storageAccountType: "StandardSSD_LRS" },
+          managedDisk: {
+            storageAccountType: options.osDiskType,
+            ...(options.diskEncryptionSetId !== undefined
+              ? { diskEncryptionSet: { id: options.diskEncryptionSetId } }
+              : {}),
+          },
           deleteOption: "Delete",
         },
       },
+      securityProfile: securityProfile(options),
+      // Managed storage: enabled without a storageUri.
+      diagnosticsProfile: { bootDiagnostics: { enabled: options.bootDiagnostics } },
+      zones: options.zone === undefined ? undefined : [options.zone],
+      licenseType: options.licenseType,
       networkProfile: {
         networkInterfaces: [{ id: nic.id, primary: true, deleteOption: "Detach" }],
       },

@@ -1,8 +1,8 @@
 import { KmsConfigError, showValue } from "../errors";
 import { plainValue, validateHostPort, validatePort } from "../validate";
-import { AzureVmTargetArgs, SshTargetArgs, Target } from "./targets";
+import { AzureVmTarget, SshTarget, Target } from "./targets";
 
-export type { AzureVmTargetArgs, SshTargetArgs, Target } from "./targets";
+export type { AzureVmTarget, AzureVmTargetArgs, SshTarget, SshTargetArgs, Target } from "./targets";
 export { readResult, readRunCommandView, runScript } from "./runScript";
 export type { ScriptRun, ScriptRunArgs } from "./runScript";
 export { SSH_BOOTSTRAP_COMMAND, SSH_BOOTSTRAP_SCRIPT } from "./ssh";
@@ -12,8 +12,8 @@ export { SSH_BOOTSTRAP_COMMAND, SSH_BOOTSTRAP_SCRIPT } from "./ssh";
  * `required: false` allows neither (a KmsHost that creates its own VM).
  */
 export function resolveTarget(
-  azureVm: AzureVmTargetArgs | undefined,
-  ssh: SshTargetArgs | undefined,
+  azureVm: AzureVmTarget | undefined,
+  ssh: SshTarget | undefined,
   required: boolean,
 ): Target | undefined {
   if (azureVm !== undefined && ssh !== undefined) {

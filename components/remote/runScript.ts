@@ -20,6 +20,8 @@ export interface ScriptRunArgs {
   parameters: pulumi.Input<Record<string, string>>;
   /** Secret parameters (the host key): protected parameters or stdin, wrapped secret. */
   secretParameters?: Record<string, pulumi.Input<string>>;
+  /** Tags of the Run Command (Azure resources only: an SSH command is not one). */
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
    * How long the script may run before Azure stops it (Run Command only).
    * @default 1800
@@ -225,6 +227,7 @@ function runWithRunCommand(
       asyncExecution: false,
       treatFailureAsDeploymentFailure: true,
       timeoutInSeconds: args.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+      tags: args.tags,
     },
     { ...opts, additionalSecretOutputs: ["protectedParameters"] },
   );

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
  * An existing Azure VM, configured through Azure Managed Run Command: no inbound port is needed, the VM
  * agent runs the script as SYSTEM.
  */
-export interface AzureVmTargetArgs {
+export interface AzureVmTarget {
   /** Resource group of the VM. */
   resourceGroupName: pulumi.Input<string>;
   /** Name of the VM (the Azure resource name, not the computer name). */
@@ -17,7 +17,7 @@ export interface AzureVmTargetArgs {
  * Any Windows machine with OpenSSH Server (on-premises, other clouds, Azure VMs reached through a VPN),
  * configured through `@pulumi/command`. The account must be a local administrator.
  */
-export interface SshTargetArgs {
+export interface SshTarget {
   /** Host name or IP address the SSH connection goes to. */
   host: pulumi.Input<string>;
   /**
@@ -41,4 +41,9 @@ export interface SshTargetArgs {
 
 /** Where a script runs: exactly one of the two. */
 export type Target =
-  { kind: "runCommand"; azureVm: AzureVmTargetArgs } | { kind: "ssh"; ssh: SshTargetArgs };
+  { kind: "runCommand"; azureVm: AzureVmTarget } | { kind: "ssh"; ssh: SshTarget };
+
+/** @deprecated Renamed `AzureVmTarget` in 0.2.0 (schema type names no longer end in `Args`). */
+export type AzureVmTargetArgs = AzureVmTarget;
+/** @deprecated Renamed `SshTarget` in 0.2.0 (schema type names no longer end in `Args`). */
+export type SshTargetArgs = SshTarget;
