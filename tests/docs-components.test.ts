@@ -25,8 +25,14 @@ describe("docs/components.md", () => {
           {
             doc: "",
             members: [
-              { name: "zoneName", optional: false, type: "string", doc: "The zone." },
-              { name: "ttl", optional: true, type: "number", doc: "" },
+              {
+                name: "zoneName",
+                optional: false,
+                type: "string",
+                rawType: "string",
+                doc: "The zone.",
+              },
+              { name: "ttl", optional: true, type: "number", rawType: "number", doc: "" },
             ],
           },
         ],
