@@ -28,8 +28,10 @@ const cases: [string, string[]][] = [
       "azure-native:privatedns:PrivateRecordSet kms-srv",
       "kms:index:KmsClient client-app-01",
       "kms:index:KmsClient client-app-02",
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-app-01-rearm",
       "azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-app-01-setup",
       "azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-app-01-activate",
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-app-02-rearm",
       "azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-app-02-setup",
       "azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-app-02-activate",
     ],
@@ -45,6 +47,7 @@ const cases: [string, string[]][] = [
       "azure-native:dns:RecordSet kms-srv",
       ...[1, 2, 3, 4, 5].flatMap((i) => [
         `kms:index:KmsClient app-${i}`,
+        `azure-native:compute:VirtualMachineRunCommandByVirtualMachine app-${i}-rearm`,
         `azure-native:compute:VirtualMachineRunCommandByVirtualMachine app-${i}-setup`,
       ]),
     ],

@@ -167,7 +167,8 @@ describeWithTool("pwsh", "kms-plan --lab on the real lab", () => {
   });
 
   test("a mandatory policy violation does not stop the rehearsal and keeps exit code 1", () => {
-    const r = cli([path.join(FIXTURES, "lab", "below-threshold"), "--lab", "--json"]);
+    // Four machines with CMIDs of their own (--lab-own-cmid), so the host counts four.
+    const r = cli([path.join(FIXTURES, "lab", "below-threshold"), "--lab-own-cmid", "--json"]);
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout) as RehearsalResult;
     expect(doc.violations.map((v) => v.policyName)).toContain("enforce-activation-threshold");

@@ -56,6 +56,9 @@ const clients = vmNames.flatMap((vmName) => {
       azureVm,
       product: "Windows Server 2022 Datacenter",
       host,
+      // Marketplace VMs share their image's client machine ID (SkipRearm=1): rearm each once (a
+      // restart), or the host counts them, and their Office, as one machine.
+      rearm: true,
     }),
     // Same VM, same host: runs after the Windows client's steps (one Run Command at a time per VM).
     new KmsClient(`${vmName}-office`, {
