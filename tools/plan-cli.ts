@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
  * kms-plan [dir] [--stack s] [--json] [--chart file.svg] [--policy-config file.json]
+ *          [--config key=value]… [--config-secret key=value]… [--config-file file]
  *          [--lab [--lab-state dir] [--lab-… conditions]]
  *
  * Plans a Pulumi program offline (tools/plan/), prints the resource tree, the policy violations with
@@ -8,7 +9,9 @@
  * the lab (tools/rehearsal/) and prints each machine's final state. Exit code: 1 on a mandatory
  * violation, 2 when the program itself fails (or the options are wrong), 3 when the program registered
  * nothing besides its stack (no policy had anything to check: a CI job must not pass on that), 4 when
- * the rehearsal's deployment failed (a step exited non-zero) and no policy blocks, 0 otherwise.
+ * the rehearsal's deployment failed (a step exited non-zero) and no policy blocks, 0 otherwise. With
+ * `--json`, a failure (exit 2) prints `{ "error": { kind, message, … } }` on stdout too, so a CI artifact
+ * says why.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -22,7 +25,10 @@ import {
   parsePolicyConfig,
   plan,
 } from "./plan";
-import type { PlanResult, PlannedResource, PolicyConfig } from "./plan";
+import type { PlanConfigValue, PlanResult, PlannedResource, PolicyConfig } from "./plan";
+import { parseConfigPairs, readConfigFile } from "./plan/configInput";
+import { isSecretConfig } from "./plan/types";
+import { planError, PlanErrorKind } from "./plan/cliError";
 import { toolVersion } from "./version";
 
 /** Exit codes of kms-plan. */
@@ -85,6 +91,22 @@ export async function main(argv: string[]): Promise<number> {
     )
     .argument("[dir]", "Pulumi program directory (with Pulumi.yaml)", ".")
     .option("-s, --stack <stack>", "stack whose Pulumi.<stack>.yaml config to use")
+    .option(
+      "-c, --config <key=value>",
+      "a config value, as `pulumi config set key value` would set it (repeatable; overrides the stack file)",
+      collect,
+      [] as string[],
+    )
+    .option(
+      "--config-secret <key=value>",
+      "a secret config value, as `pulumi config set --secret` would set it (repeatable; never printed). A required secret with no value is planned with a placeholder",
+      collect,
+      [] as string[],
+    )
+    .option(
+      "--config-file <file>",
+      "config values from a YAML or JSON file shaped like Pulumi.<stack>.yaml (its config: block); `secure:` values are planned with a placeholder, `{ secret: value }` is a secret",
+    )
     .option("--json", "print the plan result as JSON")
     .option("--chart <file>", "write the activation timeline as SVG")
     .option("--preview", "plan as a preview (outputs not returned by the mocks are unknown)")
@@ -120,13 +142,34 @@ export async function main(argv: string[]): Promise<number> {
       "--lab-domain <domain>",
       "DNS domain of the lab's machines (default: the domain of the program's one _vlmcs._tcp record; implies --lab)",
     )
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .exitOverride();
+  const json = argv.includes("--json");
+  // With --json, a failure is a JSON object on stdout too (a CI artifact must say why), and on stderr.
+  const fail = (kind: PlanErrorKind, e: unknown, secrets: readonly string[] = []): number => {
+    const error = planError(kind, e, secrets);
+    process.stderr.write(`kms-plan: ${error.prefix}${error.message}\n`);
+    if (json) process.stdout.write(JSON.stringify({ error: error.json }, null, 2) + "\n");
+    return EXIT.failed;
+  };
+  let usage = "";
+  program.configureOutput({
+    writeErr: (s) => {
+      usage += s;
+      process.stderr.write(s);
+    },
+  });
   try {
     program.parse(argv, { from: "user" });
   } catch (e) {
     const code = (e as { exitCode?: number }).exitCode;
-    return code === 0 ? 0 : 2;
+    if (code === 0) return 0;
+    if (json) {
+      const message = usage.trim().replace(/^error: /, "") || String(e);
+      process.stdout.write(
+        JSON.stringify({ error: planError("options", new Error(message)).json }, null, 2) + "\n",
+      );
+    }
+    return EXIT.failed;
   }
   const dir = path.resolve(program.args[0] ?? ".");
   const opts = program.opts<
@@ -137,13 +180,26 @@ export async function main(argv: string[]): Promise<number> {
       preview?: boolean;
       pending?: boolean;
       policyConfig?: string;
+      config: string[];
+      configSecret: string[];
+      configFile?: string;
     }
   >();
   const lab = labOptions(opts);
-  if (typeof lab === "string") {
-    process.stderr.write(`kms-plan: ${lab}\n`);
-    return EXIT.failed;
+  if (typeof lab === "string") return fail("options", new Error(lab));
+  let config: Record<string, PlanConfigValue>;
+  try {
+    config = {
+      ...(opts.configFile !== undefined ? readConfigFile(opts.configFile) : {}),
+      ...parseConfigPairs(opts.config, "--config", false),
+      ...parseConfigPairs(opts.configSecret, "--config-secret", true),
+    };
+  } catch (e) {
+    return fail("options", e);
   }
+  const secretValues = Object.values(config)
+    .filter(isSecretConfig)
+    .map((v) => v.value);
   let policyConfig: PolicyConfig | undefined;
   if (opts.policyConfig !== undefined) {
     try {
@@ -153,8 +209,7 @@ export async function main(argv: string[]): Promise<number> {
         opts.policyConfig,
       );
     } catch (e) {
-      process.stderr.write(`kms-plan: ${e instanceof Error ? e.message : String(e)}\n`);
-      return EXIT.failed;
+      return fail("options", e);
     }
   }
 
@@ -164,10 +219,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (lab) {
       const { rehearse } = await import("./rehearsal");
-      result = await rehearse(dir, lab, { stack: opts.stack, policyConfig });
+      result = await rehearse(dir, lab, { stack: opts.stack, policyConfig, config });
     } else {
       result = await plan(dir, {
         stack: opts.stack,
+        config,
         preview: opts.preview,
         clientsPendingAtSetup: opts.pending,
         policyConfig,
@@ -175,10 +231,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     const labDown = e instanceof Error && e.name === "LabStartError";
-    process.stderr.write(
-      `kms-plan: ${labDown ? "--lab: " : "the program failed: "}${e instanceof Error ? e.message : String(e)}\n`,
-    );
-    return EXIT.failed;
+    return fail(labDown ? "lab" : "program", e, secretValues);
   } finally {
     clearTimeout(progress);
   }
@@ -221,6 +274,11 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.deploymentFailed;
   }
   return EXIT.ok;
+}
+
+/** commander's collector for a repeatable option. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 /** The `--lab` and `--lab-*` flags as commander parses them. */
