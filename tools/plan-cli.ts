@@ -25,8 +25,9 @@ import {
   parsePolicyConfig,
   plan,
 } from "./plan";
-import type { PlanConfigValue, PlanResult, PlannedResource, PolicyConfig } from "./plan";
-import { parseConfigPairs, readConfigFile } from "./plan/configInput";
+import type { PlanConfigValue, PlanResult, PolicyConfig } from "./plan";
+import { formatTree, formatViolations } from "./plan/cliFormat";
+import { addConfigOptions, parseConfigPairs, readConfigFile } from "./plan/configInput";
 import { isSecretConfig } from "./plan/types";
 import { planError, PlanErrorKind } from "./plan/cliError";
 import { toolVersion } from "./version";
@@ -42,45 +43,7 @@ export const EXIT = {
 } as const;
 import type { LabReport, RehearsalOptions } from "./rehearsal";
 
-/** The resource tree, indented by parent. */
-export function formatTree(result: PlanResult): string {
-  const children = new Map<string | undefined, PlannedResource[]>();
-  const urns = new Set(result.resources.map((r) => r.urn));
-  for (const r of result.resources) {
-    const parent = r.parent && urns.has(r.parent) ? r.parent : undefined;
-    if (!children.has(parent)) children.set(parent, []);
-    children.get(parent)!.push(r);
-  }
-  const lines: string[] = [];
-  const walk = (parent: string | undefined, depth: number) => {
-    for (const r of children.get(parent) ?? []) {
-      lines.push(`${"  ".repeat(depth)}+ ${r.type}  ${r.name}`);
-      walk(r.urn, depth + 1);
-    }
-  };
-  walk(undefined, 1);
-  return [
-    `Resources (${result.resources.length}), stack ${result.project}/${result.stack}:`,
-    ...lines,
-  ].join("\n");
-}
-
-export function formatViolations(result: PlanResult): string {
-  if (result.violations.length === 0) {
-    return `Policies: ${result.policiesRun.length} ran, no violation.`;
-  }
-  const lines = [`Policy violations (${result.violations.length}):`];
-  const order = { mandatory: 0, remediate: 0, advisory: 1, disabled: 2 };
-  const sorted = [...result.violations].sort(
-    (a, b) => order[a.enforcementLevel] - order[b.enforcementLevel],
-  );
-  for (const v of sorted) {
-    const where = v.urn ? `  (${v.urn.split("::").pop()})` : "";
-    lines.push(`  [${v.enforcementLevel}] ${v.policyName}${where}`);
-    for (const l of v.message.split("\n")) lines.push(`      ${l}`);
-  }
-  return lines.join("\n");
-}
+export { formatTree, formatViolations };
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command()
@@ -91,22 +54,6 @@ export async function main(argv: string[]): Promise<number> {
     )
     .argument("[dir]", "Pulumi program directory (with Pulumi.yaml)", ".")
     .option("-s, --stack <stack>", "stack whose Pulumi.<stack>.yaml config to use")
-    .option(
-      "-c, --config <key=value>",
-      "a config value, as `pulumi config set key value` would set it (repeatable; overrides the stack file)",
-      collect,
-      [] as string[],
-    )
-    .option(
-      "--config-secret <key=value>",
-      "a secret config value, as `pulumi config set --secret` would set it (repeatable; never printed). A required secret with no value is planned with a placeholder",
-      collect,
-      [] as string[],
-    )
-    .option(
-      "--config-file <file>",
-      "config values from a YAML or JSON file shaped like Pulumi.<stack>.yaml (its config: block); `secure:` values are planned with a placeholder, `{ secret: value }` is a secret",
-    )
     .option("--json", "print the plan result as JSON")
     .option("--chart <file>", "write the activation timeline as SVG")
     .option("--preview", "plan as a preview (outputs not returned by the mocks are unknown)")
@@ -143,6 +90,7 @@ export async function main(argv: string[]): Promise<number> {
       "DNS domain of the lab's machines (default: the domain of the program's one _vlmcs._tcp record; implies --lab)",
     )
     .exitOverride();
+  addConfigOptions(program);
   const json = argv.includes("--json");
   // With --json, a failure is a JSON object on stdout too (a CI artifact must say why), and on stderr.
   const fail = (kind: PlanErrorKind, e: unknown, secrets: readonly string[] = []): number => {
@@ -274,11 +222,6 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.deploymentFailed;
   }
   return EXIT.ok;
-}
-
-/** commander's collector for a repeatable option. */
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 /** The `--lab` and `--lab-*` flags as commander parses them. */

@@ -49,3 +49,4 @@ export * from "./numbers";
 export * from "./names";
 export * from "./prefixes";
 export * from "./keys";
+export { checkArgKeys, didYouMean, editDistance } from "./unknownKeys";

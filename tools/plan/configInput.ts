@@ -11,6 +11,7 @@
  * from everything kms-plan prints.
  */
 import * as fs from "fs";
+import type { Command } from "commander";
 import { placeholder } from "./load";
 import { secretConfig } from "./types";
 import type { PlanConfigValue } from "./types";
@@ -75,4 +76,30 @@ export function readConfigFile(file: string): Record<string, PlanConfigValue> {
     } else if (v !== null && v !== undefined) config[key] = v as PlanConfigValue;
   }
   return config;
+}
+
+/** commander's collector for a repeatable option. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Adds --config, --config-secret and --config-file to kms-plan's command line. */
+export function addConfigOptions(program: Command): void {
+  program
+    .option(
+      "-c, --config <key=value>",
+      "a config value, as `pulumi config set key value` would set it (repeatable; overrides the stack file)",
+      collect,
+      [] as string[],
+    )
+    .option(
+      "--config-secret <key=value>",
+      "a secret config value, as `pulumi config set --secret` would set it (repeatable; never printed). A required secret with no value is planned with a placeholder",
+      collect,
+      [] as string[],
+    )
+    .option(
+      "--config-file <file>",
+      "config values from a YAML or JSON file shaped like Pulumi.<stack>.yaml (its config: block); `secure:` values are planned with a placeholder, `{ secret: value }` is a secret",
+    );
 }
