@@ -7,6 +7,7 @@ import { afterZone, zoneIdProblem, zoneRecordSet } from "./zoneRecordSet";
 import { DEFAULT_SRV_TTL_SECONDS, srvQueryName, srvRecordSetName } from "./srv";
 import { KMS_SRV_RECORD_TYPE, KmsSrvRecordSummary } from "./summary";
 import {
+  checkArgKeys,
   validateDnsName,
   validatePort,
   validateRecordName,
@@ -137,6 +138,7 @@ export function validateKmsSrvRecordArgs(
   args: KmsSrvRecordArgs,
 ): KmsSrvRecordSummary {
   return withContext(`KmsSrvRecord "${name}"`, () => {
+    checkArgKeys("KmsSrvRecordArgs", "KmsSrvRecord", args);
     const zoneName = known(args.zoneName, (v) => validateZoneName("zoneName", v));
     const recordName = known(args.recordName, (v) => validateRecordName("recordName", v));
     const ttlSeconds = known(args.ttl, (v) => validateTtlSeconds("ttl", v));

@@ -8,6 +8,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ActivationReport } from "./barrier";
 import { KmsConfigError } from "./errors";
+import { withContext } from "./inputs";
+import { checkArgKeys } from "./validate";
 import * as lib from "./index";
 import { clientStatus } from "./kmsClient";
 import type { KmsClientStatus } from "./kmsClient";
@@ -23,8 +25,11 @@ export const KMS_THRESHOLD_BARRIER_TYPE = "kms:index:KmsThresholdBarrier";
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface KmsThresholdBarrierArgs {}
 
-/** What the provider passes at run time: the live components the references name. */
-interface KmsThresholdBarrierLiveArgs {
+/**
+ * What the provider passes at run time: the live components the references name. Its members are the
+ * barrier's arguments for the unknown-argument check (components/validate/unknownKeys.ts).
+ */
+export interface KmsThresholdBarrierLiveArgs {
   host?: unknown;
   clients?: unknown;
 }
@@ -46,6 +51,9 @@ export class KmsThresholdBarrier extends pulumi.ComponentResource {
 
   constructor(name: string, args: KmsThresholdBarrierArgs, opts?: pulumi.ComponentResourceOptions) {
     const context = `KmsThresholdBarrier "${name}"`;
+    withContext(context, () =>
+      checkArgKeys("KmsThresholdBarrierLiveArgs", "KmsThresholdBarrier", args),
+    );
     const { host, clients } = args as KmsThresholdBarrierLiveArgs;
     if (!(host instanceof lib.KmsHost)) {
       throw new KmsConfigError("host", "a value that is not a KmsHost", "a KmsHost", context);

@@ -20,12 +20,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ConstructResult } from "@pulumi/pulumi/provider";
 import { ComponentProvider, ComponentProviderOptions } from "@pulumi/pulumi/provider/experimental";
 import { KmsConfigError, showValue } from "./errors";
+import { withContext } from "./inputs";
 import { KmsClient } from "./kmsClient";
 import { KmsHost } from "./kmsHost";
 import { KMS_THRESHOLD_BARRIER_TYPE } from "./pluginBarrier";
 import { ComponentRegistry, pluginConstructed, valueOf } from "./pluginRegistry";
 import { refineSchema } from "./pluginSchema";
 import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "./summary";
+import { checkArgKeys } from "./validate";
 
 export { KMS_THRESHOLD_BARRIER_TYPE } from "./pluginBarrier";
 
@@ -121,6 +123,10 @@ export class KmsComponentProvider extends ComponentProvider {
     }
     if (type === KMS_THRESHOLD_BARRIER_TYPE) {
       const context = `KmsThresholdBarrier "${name}"`;
+      // The inputs are rebuilt below: a misspelt one must not vanish without a word.
+      withContext(context, () =>
+        checkArgKeys("KmsThresholdBarrierLiveArgs", "KmsThresholdBarrier", inputs),
+      );
       const host = await this.live(inputs.host, "host", KmsHost, context);
       const list = pulumi.Output.isInstance(inputs.clients)
         ? await valueOf(inputs.clients as pulumi.Output<unknown>)

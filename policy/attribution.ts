@@ -157,10 +157,11 @@ export function attributeDomain(domain: string, view: StackView): Attribution {
  * The KmsHost in this stack a client activates against, or why that cannot be told:
  * - `host`: the KmsHost of that name;
  * - `kmsServer`: the KmsHost whose own output it is (summary `hostName`, or the engine's property
- *   dependencies: other languages), else whose fqdn / dns host name is the server's host part;
+ *   dependencies: other languages), else whose fqdn / dns host name is the server's host part; a name
+ *   that is none of a host's names belongs to no host of the stack (never to "the only host");
  * - `lookupDomain`: the domain's SRV records and hosts with `dns` there, by priority (`attributeDomain`);
  * - DNS discovery in the machine's own domain: the stack's only SRV domain (or its only KmsHost);
- * - with exactly one KmsHost in the stack, every client that does not visibly point elsewhere.
+ * - DNS discovery with exactly one KmsHost and no SRV record in the stack: that host.
  */
 export function attributeClient(client: ClientEntry, view: StackView): Attribution {
   const hosts = view.hosts;
@@ -198,7 +199,18 @@ export function attributeClient(client: ClientEntry, view: StackView): Attributi
         return { reason: `its kmsServer "${s.kmsServer}" names KMS hosts ${hostList(matches)}` };
       }
       if (deps.length === 1) return { host: deps[0] };
-      if (only && hostNames(only).length === 0) return { host: only };
+      // A name that is none of a host's names belongs to no host of this stack. When the only host's
+      // names are not known at preview, whether the name is it cannot be told: say so (advisory), never
+      // count the client against that host (a false block of a client that uses another host).
+      if (only && hostNames(only).length === 0) {
+        return {
+          reason:
+            `its kmsServer "${s.kmsServer}" names no KmsHost of this stack (KMS host "${only.name}" has no name ` +
+            `known at preview: give it dns or fqdn to compare): declare that host in this stack (KmsHost with ` +
+            "azureVm or ssh), pass the host's own kmsServer output, or check its count by hand",
+          advisory: true,
+        };
+      }
       return {
         reason:
           `its kmsServer "${s.kmsServer}" is not the name of a KmsHost in this stack: declare that host in this ` +

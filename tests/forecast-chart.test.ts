@@ -16,6 +16,13 @@ const f = forecast({
 test("chart rows step from pending to all activated, per behaviour", () => {
   const rows = chartRows(f).filter((r) => r.series.startsWith("kms Windows Server"));
   expect(rows).toEqual([
+    // Left of 0, the deployment: the client that activates on its first request.
+    {
+      series: "kms Windows Server (with barrier)",
+      behaviour: "with barrier",
+      minutes: -20,
+      activated: 1,
+    },
     {
       series: "kms Windows Server (with barrier)",
       behaviour: "with barrier",
@@ -28,6 +35,7 @@ test("chart rows step from pending to all activated, per behaviour", () => {
       minutes: 180,
       activated: 5,
     },
+    { series: "kms Windows Server (default)", behaviour: "default", minutes: -20, activated: 1 },
     { series: "kms Windows Server (default)", behaviour: "default", minutes: 0, activated: 1 },
     { series: "kms Windows Server (default)", behaviour: "default", minutes: 120, activated: 5 },
     { series: "kms Windows Server (default)", behaviour: "default", minutes: 180, activated: 5 },
@@ -82,9 +90,9 @@ describe("readability (the rendered SVG's text, as a renderer draws it)", () => 
   test("each threshold is a labelled rule; a family that never activates shows its count and threshold", async () => {
     const t = texts(await renderForecastSvg(f));
     // Both families need 5: one label on the shared rule names both, one line each.
-    expect(t).toContain(
-      "kms Windows Server: threshold 5\nkms Office: threshold 5, count 1: never activates",
-    );
+    // One panel per family, each with its rule and label.
+    expect(t).toContain("threshold 5, count 5");
+    expect(t).toContain("threshold 5, count 1: never activates");
   });
 });
 

@@ -228,9 +228,9 @@ describe("summaries and text", () => {
       }),
     );
     expect(text.split("\n")).toEqual([
-      "Activation forecast (minutes after the deployment; barrier = pending clients asked again at its end)",
+      "Activation forecast (times after the deployment; the threshold barrier asks pending clients given `host` again at its end)",
       "  host kms: activation interval 120 min, renewal 10080 min, valid 180 days after each renewal",
-      "    Windows Server: 5 client(s), count 5/5: 1 on first request, 4 pending (0xC004F038) until the threshold; all activated at deployment end with the barrier, 120 min after by default (threshold → all: 0 vs up to 120 min)",
+      "    Windows Server: 5 client(s), count 5/5: 1 activates on the first request; 4 get 0xC004F038 and are pending until the count reaches 5; the threshold barrier asks them again at the deployment's end, so all are activated when it ends (without the barrier: 120 min after the deployment, at the next retry (the activation interval, 120 min))",
       "    Office: 3 client(s), count 3/5: NEVER activate: the host's Office count would reach 3 of the 5 needed for Office: add 2 more distinct machine(s) active within 30 days, or declare the clients outside this stack in externalClients",
     ]);
   });
@@ -329,7 +329,7 @@ describe("threshold barrier membership", () => {
     expect(fam.perClient.map((c) => c.withBarrierMinutes)).toEqual([0, 0, 120, 120, 0]);
     expect(fam.allActivated).toEqual({ withBarrierMinutes: 120, defaultMinutes: 120 });
     expect(formatForecast(f)).toContain(
-      "2 pending client(s) are not in the host's threshold barrier (only clients given `host` are asked again at the deployment's end): they activate at their next retry",
+      "1 activates on the first request; 4 get 0xC004F038 and are pending until the count reaches 5; the threshold barrier asks 2 again at the deployment's end, and 2 are not in it (only clients given `host` are asked again), so they wait for the next retry (the activation interval, 120 min): all activated 120 min after the deployment",
     );
   });
 
@@ -341,5 +341,41 @@ describe("threshold barrier membership", () => {
       { ...base, name: "c", discovery: "kmsServer", kmsServer: "kms.x:1688", hostName: "kms" },
     ] as KmsClientSummary[]);
     expect(spec.clients.map((c) => c.barrier)).toEqual([true, false, false]);
+  });
+});
+
+describe("the forecast's text adds up for a reader who has not read the code", () => {
+  test("a count shared by Windows client OS and Windows Server, with external clients, says what it is made of", () => {
+    const text = formatForecast(
+      forecast({
+        hosts: [{ name: "kms", externalClients: { windowsClient: 29 } }],
+        clients: [
+          { name: "w1", family: "windowsClient", host: "kms" },
+          { name: "s1", family: "windowsServer", host: "kms" },
+        ],
+      }),
+    );
+    expect(text).toContain(
+      "    Windows client OS: 1 client(s), count 31/25 (the host's Windows count: 2 machines in this stack + 29 outside it in externalClients; Windows client OS and Windows Server add to this one count): it activates on its first request, during the deployment",
+    );
+    expect(text).not.toContain("threshold → all");
+  });
+
+  test("pending clients none of which is in the barrier: never 'with the barrier'", () => {
+    const text = formatForecast(
+      forecast({
+        hosts: [{ name: "kms-a" }],
+        clients: Array.from({ length: 5 }, (_, i) => ({
+          name: `s${i}`,
+          family: "windowsServer" as const,
+          host: "kms-a",
+          barrier: false,
+        })),
+      }),
+    );
+    expect(text).toContain(
+      "none of them is in the host's threshold barrier (only clients given `host` are asked again), so they wait for the next retry (the activation interval, 120 min): all activated 120 min after the deployment",
+    );
+    expect(text).not.toContain("with the barrier");
   });
 });

@@ -97,6 +97,8 @@ describeInstall(title, () => {
     expect(r.stdout).toContain("+ kms:index:KmsHost  kms");
     expect(r.stdout.match(/\+ kms:index:KmsClient {2}app0\d/g)).toHaveLength(5);
     expect(r.stdout).toContain("no violation");
+    expect(r.stdout).toContain("Windows Server: 5 client(s), count 5/5");
+    expect(r.stdout).toContain("so all are activated when it ends");
   }, 240_000);
 
   test("kms-plan --chart without vega says what to install, before planning", async () => {

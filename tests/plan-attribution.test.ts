@@ -104,3 +104,34 @@ describe("SRV record with target: host.fqdn", () => {
     expect(blocking(result)).toEqual([expect.stringMatching(/^KMS host "kms-b" would count 4 /)]);
   });
 });
+
+describe("kmsServer naming a machine outside the stack", () => {
+  test("is not counted against the stack's only KmsHost (whose name is not known at preview): advisory, no block", async () => {
+    const result = await plan(
+      () => {
+        new KmsHost("kms", {
+          hostKey: new pulumi.Config().requireSecret("hostKey"),
+          resourceGroupName: "kms-rg",
+          location: "westeurope",
+          subnetId:
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/kms",
+          clientAddressPrefixes: ["10.0.0.0/16"],
+          adminPassword: pulumi.secret("Str0ng!Passw0rd"),
+        });
+        servers(1, () => "other.fabrikam.com:1688");
+      },
+      { config },
+    );
+    expect(blocking(result)).toEqual([]);
+    // The threshold and the host-key policies each say they cannot decide.
+    expect(result.violations.map((v) => [v.policyName, v.enforcementLevel])).toEqual([
+      ["enforce-activation-threshold", "advisory"],
+      ["require-compatible-host-key", "advisory"],
+    ]);
+    for (const v of result.violations) {
+      expect(v.message).toContain(
+        'its kmsServer "other.fabrikam.com:1688" names no KmsHost of this stack',
+      );
+    }
+  });
+});

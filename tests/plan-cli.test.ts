@@ -119,3 +119,25 @@ describe("kms-plan on programs that break one policy each", () => {
     }
   });
 });
+
+describe("formatViolations groups a policy's message repeated once per resource", () => {
+  test("five clients with the same finding: printed once, the others named", async () => {
+    const { formatViolations } = await import("../tools/plan-cli");
+    const v = (name: string) => ({
+      policyName: "require-srv-record-for-discovery",
+      enforcementLevel: "advisory" as const,
+      message: `KmsClient "${name}" finds its KMS host through DNS in its own domain, but this stack declares no _vlmcs._tcp SRV record.`,
+      urn: `urn:pulumi:dev::p::kms:index:KmsClient::${name}`,
+    });
+    const text = formatViolations({
+      violations: ["srv-1", "srv-2", "srv-3"].map(v),
+      policiesRun: [],
+    } as unknown as PlanResult);
+    expect(text.split("\n")).toEqual([
+      "Policy violations (3):",
+      "  [advisory] require-srv-record-for-discovery  (3 resources: srv-1, srv-2, srv-3)",
+      '      KmsClient "srv-1" finds its KMS host through DNS in its own domain, but this stack declares no _vlmcs._tcp SRV record.',
+      '      The same for "srv-2" and "srv-3".',
+    ]);
+  });
+});

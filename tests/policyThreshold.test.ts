@@ -224,6 +224,21 @@ describe("enforce-activation-threshold", () => {
       `its kmsServer "other.contoso.com:1688" is not the name of a KmsHost in this stack: ${OUTSIDE}`,
     ],
     [
+      "a kmsServer outside the stack, and the stack's only KmsHost has no name known at preview (no dns, no fqdn)",
+      [
+        host({ fqdn: undefined, dns: undefined }),
+        client("c1", {
+          product: "Windows Server 2022 Datacenter",
+          family: "windowsServer",
+          discovery: "kmsServer",
+          hostName: undefined,
+          kmsServer: "other.fabrikam.com:1688",
+        }),
+      ],
+      `its kmsServer "other.fabrikam.com:1688" names no KmsHost of this stack (KMS host "kms" has no name ` +
+        `known at preview: give it dns or fqdn to compare): ${OUTSIDE}`,
+    ],
+    [
       "DNS discovery in its own domain with two hosts and no SRV record",
       [
         host({ name: "kms-a", dns: undefined }),

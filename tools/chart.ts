@@ -13,16 +13,28 @@ export interface ChartRow {
   activated: number;
 }
 
-/** The data the chart draws: cumulative activated clients per series at each step. */
+/** The chart's time span: from the deployment (drawn before 0) to 1.5 activation intervals after it. */
+export function chartSpan(f: Forecast): { during: number; end: number } {
+  const end = Math.max(120, ...f.hosts.map((h) => h.activationIntervalMinutes)) * 1.5;
+  return { during: -Math.round(end / 9), end };
+}
+
+/**
+ * The data the chart draws: cumulative activated clients per series at each step. The first step, left
+ * of 0, is the deployment itself: the clients that activate on their first request. So the barrier's
+ * rise at the deployment's end shows, also where its line then runs along the threshold.
+ */
 export function chartRows(f: Forecast): ChartRow[] {
   const rows: ChartRow[] = [];
-  const end = Math.max(120, ...f.hosts.map((h) => h.activationIntervalMinutes)) * 1.5;
+  const { during, end } = chartSpan(f);
   for (const h of f.hosts) {
     for (const fam of h.families) {
+      const first = fam.perClient.filter((c) => c.activatesOnFirstRequest).length;
       for (const behaviour of ["with barrier", "default"] as const) {
         const key = behaviour === "with barrier" ? "withBarrierMinutes" : "defaultMinutes";
         const times = fam.perClient.map((c) => c[key]).filter((t): t is number => t !== null);
         const series = `${h.host} ${fam.label} (${behaviour})`;
+        rows.push({ series, behaviour, minutes: during, activated: first });
         const steps = [...new Set([0, ...times, end])].sort((a, b) => a - b);
         for (const t of steps) {
           rows.push({
@@ -50,14 +62,17 @@ export function thresholdRows(f: Forecast): ThresholdRow[] {
     h.families.map((fam) => ({
       group: `${h.host} ${fam.label}`,
       threshold: fam.threshold,
+      // The count is the host's (shared by Windows client OS and Windows Server, external clients
+      // included), not the activated clients the lines show: say it, so that a count reached by
+      // machines outside the stack is not read as "never reached".
+      // (The panel's header names the host and family.)
       label: fam.reached
-        ? `${h.host} ${fam.label}: threshold ${fam.threshold}`
-        : `${h.host} ${fam.label}: threshold ${fam.threshold}, count ${fam.finalCount}: never activates`,
+        ? `threshold ${fam.threshold}, count ${fam.finalCount}` +
+          (fam.externalClients > 0 ? ` (${fam.externalClients} outside the stack)` : "")
+        : `threshold ${fam.threshold}, count ${fam.finalCount}: never activates`,
     })),
   );
 }
-
-const LABEL_LINE_HEIGHT = 13;
 
 /** Whole-number tick values from 0 to at least `top`, about ten at most (1, 2, 5, 10, 20, 50… apart). */
 export function countTicks(top: number): number[] {
@@ -90,33 +105,33 @@ function subtitle(f: Forecast): string[] {
   return lines;
 }
 
+/** Width and height of each panel (one per host and family). */
+const PANEL = { width: 520, height: 190 };
+
 /**
- * The vega-lite spec of the chart, after the gallery's habits: one colour per host and family; the
- * behaviour as the line's dash and width (the barrier's line wide and pale under the default's dashed
- * one, so that both show where they coincide); legends below the plot with their labels in full; whole
- * numbers on the count axis; each threshold drawn as a dotted rule in its family's colour, labelled
- * with its number (and the count, when never reached).
+ * The vega-lite spec of the chart, after the gallery's habits: one panel per host and family (so that
+ * two families with the same curve, Windows Server and Office on one host, are both seen), in its own
+ * colour; the behaviour as the line's dash and width (the barrier's line wide and pale under the
+ * default's dashed one, so that both show where they coincide); legends below the plot with their
+ * labels in full; whole numbers on the count axis. Each threshold is a thin grey dotted rule drawn
+ * under the lines, labelled with its number (and the count, when never reached): where the barrier's
+ * line reaches the threshold (all activated at the deployment's end) the line is seen, not the rule.
  */
 export function chartSpec(f: Forecast): Record<string, unknown> {
-  const rows = chartRows(f).map((r) => ({
+  const lineRows = chartRows(f).map((r) => ({
+    kind: "line",
     ...r,
     group: r.series.replace(/ \((with barrier|default)\)$/, ""),
   }));
   const thresholds = thresholdRows(f);
-  // One label per threshold value (families with the same threshold share a rule): one line each.
-  const labels = [...new Set(thresholds.map((t) => t.threshold))].map((threshold) => ({
-    threshold,
-    label: thresholds.filter((t) => t.threshold === threshold).map((t) => t.label),
-  }));
-  // A text mark's later lines go below its first: each layer lifts its labels by their line count.
-  const lineCounts = [...new Set(labels.map((l) => l.label.length))].sort((a, b) => a - b);
+  const groups = [...new Set([...lineRows.map((r) => r.group), ...thresholds.map((t) => t.group)])];
   const top =
-    Math.max(1, ...rows.map((r) => r.activated), ...thresholds.map((t) => t.threshold)) + 1;
+    Math.max(1, ...lineRows.map((r) => r.activated), ...thresholds.map((t) => t.threshold)) + 1;
   // Whole numbers, plus each threshold, so that its count can be read on the axis.
   const ticks = [...new Set([...countTicks(top), ...thresholds.map((t) => t.threshold)])].sort(
     (a, b) => a - b,
   );
-  const end = Math.max(120, ...f.hosts.map((h) => h.activationIntervalMinutes)) * 1.5;
+  const { during, end } = chartSpan(f);
   const legend = { orient: "bottom", direction: "vertical", labelLimit: 0, titleLimit: 0 };
   const y = {
     field: "activated",
@@ -135,76 +150,99 @@ export function chartSpec(f: Forecast): Record<string, unknown> {
       ...extra,
     },
   });
+  const only = (kind: string) => [{ filter: `datum.kind === '${kind}'` }];
+  const layer = [
+    {
+      transform: only("threshold"),
+      mark: { type: "rule", strokeDash: [2, 2], strokeWidth: 1.5, color: "#555" },
+      encoding: { y: { field: "threshold", type: "quantitative" } },
+    },
+    {
+      transform: only("line"),
+      mark: { type: "line", interpolate: "step-after", point: true },
+      encoding: {
+        x: {
+          field: "minutes",
+          type: "quantitative",
+          title: "minutes after deployment (left of 0: during it, first requests)",
+          scale: { domain: [during, end], nice: false },
+        },
+        y,
+        color: { field: "group", type: "nominal", title: "host and family", sort: groups, legend },
+        ...behaviour(
+          "strokeDash",
+          [
+            [1, 0],
+            [6, 4],
+          ],
+          {
+            legend: {
+              ...legend,
+              symbolType: "stroke",
+              symbolSize: 500,
+              symbolStrokeColor: "#444",
+              encode: { symbols: { update: { stroke: { value: "#444" } } } },
+            },
+          },
+        ),
+        ...behaviour("strokeWidth", [5, 2]),
+        ...behaviour("opacity", [0.45, 1]),
+        // The default's line is drawn last, on top of the barrier's.
+        order: { field: "behaviour", sort: "descending" },
+      },
+    },
+    {
+      transform: only("threshold"),
+      mark: {
+        type: "text",
+        // At the right end, above the rule, where the lines have reached their final count.
+        align: "right",
+        baseline: "alphabetic",
+        dx: -4,
+        dy: -4,
+        x: PANEL.width,
+        fontSize: 11,
+        color: "#333",
+      },
+      encoding: {
+        y: { field: "threshold", type: "quantitative" },
+        text: { field: "label" },
+      },
+    },
+  ];
+  const data = { values: [...lineRows, ...thresholds.map((t) => ({ kind: "threshold", ...t }))] };
+  const title = { text: "KMS activation after deployment", subtitle: subtitle(f) };
+  if (groups.length === 0) {
+    // Nothing to draw a panel for: one empty plot with the subtitle saying why.
+    return {
+      $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+      title,
+      data,
+      ...PANEL,
+      layer,
+    };
+  }
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: { text: "KMS activation after deployment", subtitle: subtitle(f) },
-    width: 520,
-    height: 260,
-    layer: [
-      {
-        data: { values: rows },
-        mark: { type: "line", interpolate: "step-after", point: true },
-        encoding: {
-          x: {
-            field: "minutes",
-            type: "quantitative",
-            title: "minutes after deployment",
-            scale: { domain: [0, end], nice: false },
-          },
-          y,
-          color: { field: "group", type: "nominal", title: "host and family", legend },
-          ...behaviour(
-            "strokeDash",
-            [
-              [1, 0],
-              [6, 4],
-            ],
-            {
-              legend: {
-                ...legend,
-                symbolType: "stroke",
-                symbolSize: 500,
-                symbolStrokeColor: "#444",
-                encode: { symbols: { update: { stroke: { value: "#444" } } } },
-              },
-            },
-          ),
-          ...behaviour("strokeWidth", [5, 2]),
-          ...behaviour("opacity", [0.45, 1]),
-          // The default's line is drawn last, on top of the barrier's.
-          order: { field: "behaviour", sort: "descending" },
+    title,
+    data,
+    facet: {
+      row: {
+        field: "group",
+        type: "nominal",
+        sort: groups,
+        title: null,
+        header: {
+          labelAngle: 0,
+          labelOrient: "top",
+          labelAnchor: "start",
+          labelFontSize: 12,
+          labelFontWeight: "bold",
+          labelLimit: 0,
         },
       },
-      {
-        data: { values: thresholds },
-        mark: { type: "rule", strokeDash: [2, 2], strokeWidth: 1.5 },
-        encoding: {
-          y: { field: "threshold", type: "quantitative" },
-          color: { field: "group", type: "nominal" },
-        },
-      },
-      ...lineCounts.map((n) => ({
-        data: { values: labels.filter((l) => l.label.length === n) },
-        mark: {
-          type: "text",
-          // At the right end, where the lines have reached their final count: a label there meets a
-          // line only when the final count is just above the threshold (the barrier's line is there on
-          // the left too, and the default's early count adds more on the left).
-          align: "right",
-          baseline: "alphabetic",
-          dx: -4,
-          dy: -4 - (n - 1) * LABEL_LINE_HEIGHT,
-          x: { expr: "width" },
-          fontSize: 11,
-          lineHeight: LABEL_LINE_HEIGHT,
-          color: "#333",
-        },
-        encoding: {
-          y: { field: "threshold", type: "quantitative" },
-          text: { field: "label" },
-        },
-      })),
-    ],
+    },
+    spec: { ...PANEL, layer },
     resolve: { scale: { y: "shared", color: "shared" } },
   };
 }

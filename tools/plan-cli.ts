@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
  * kms-plan [dir] [--stack s] [--json] [--chart file.svg] [--policy-config file.json]
+ *          [--config key=value]… [--config-secret key=value]… [--config-file file]
  *          [--lab [--lab-state dir] [--lab-… conditions]]
  *
  * Plans a Pulumi program offline (tools/plan/), prints the resource tree, the policy violations with
@@ -8,7 +9,9 @@
  * the lab (tools/rehearsal/) and prints each machine's final state. Exit code: 1 on a mandatory
  * violation, 2 when the program itself fails (or the options are wrong), 3 when the program registered
  * nothing besides its stack (no policy had anything to check: a CI job must not pass on that), 4 when
- * the rehearsal's deployment failed (a step exited non-zero) and no policy blocks, 0 otherwise.
+ * the rehearsal's deployment failed (a step exited non-zero) and no policy blocks, 0 otherwise. With
+ * `--json`, a failure (exit 2) prints `{ "error": { kind, message, … } }` on stdout too, so a CI artifact
+ * says why.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -22,7 +25,11 @@ import {
   parsePolicyConfig,
   plan,
 } from "./plan";
-import type { PlanResult, PlannedResource, PolicyConfig } from "./plan";
+import type { PlanConfigValue, PlanResult, PolicyConfig } from "./plan";
+import { formatTree, formatViolations } from "./plan/cliFormat";
+import { addConfigOptions, parseConfigPairs, readConfigFile } from "./plan/configInput";
+import { isSecretConfig } from "./plan/types";
+import { planError, PlanErrorKind } from "./plan/cliError";
 import { toolVersion } from "./version";
 import { CHART_PACKAGES, missingOptional } from "./optional";
 
@@ -38,45 +45,7 @@ export const EXIT = {
 import type { LabReport, RehearsalOptions } from "./rehearsal";
 import { parseLabDuration } from "./rehearsal/clock";
 
-/** The resource tree, indented by parent. */
-export function formatTree(result: PlanResult): string {
-  const children = new Map<string | undefined, PlannedResource[]>();
-  const urns = new Set(result.resources.map((r) => r.urn));
-  for (const r of result.resources) {
-    const parent = r.parent && urns.has(r.parent) ? r.parent : undefined;
-    if (!children.has(parent)) children.set(parent, []);
-    children.get(parent)!.push(r);
-  }
-  const lines: string[] = [];
-  const walk = (parent: string | undefined, depth: number) => {
-    for (const r of children.get(parent) ?? []) {
-      lines.push(`${"  ".repeat(depth)}+ ${r.type}  ${r.name}`);
-      walk(r.urn, depth + 1);
-    }
-  };
-  walk(undefined, 1);
-  return [
-    `Resources (${result.resources.length}), stack ${result.project}/${result.stack}:`,
-    ...lines,
-  ].join("\n");
-}
-
-export function formatViolations(result: PlanResult): string {
-  if (result.violations.length === 0) {
-    return `Policies: ${result.policiesRun.length} ran, no violation.`;
-  }
-  const lines = [`Policy violations (${result.violations.length}):`];
-  const order = { mandatory: 0, remediate: 0, advisory: 1, disabled: 2 };
-  const sorted = [...result.violations].sort(
-    (a, b) => order[a.enforcementLevel] - order[b.enforcementLevel],
-  );
-  for (const v of sorted) {
-    const where = v.urn ? `  (${v.urn.split("::").pop()})` : "";
-    lines.push(`  [${v.enforcementLevel}] ${v.policyName}${where}`);
-    for (const l of v.message.split("\n")) lines.push(`      ${l}`);
-  }
-  return lines.join("\n");
-}
+export { formatTree, formatViolations };
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command()
@@ -130,13 +99,35 @@ export async function main(argv: string[]): Promise<number> {
       "--lab-domain <domain>",
       "DNS domain of the lab's machines (default: the domain of the program's one _vlmcs._tcp record; implies --lab)",
     )
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .exitOverride();
+  addConfigOptions(program);
+  const json = argv.includes("--json");
+  // With --json, a failure is a JSON object on stdout too (a CI artifact must say why), and on stderr.
+  const fail = (kind: PlanErrorKind, e: unknown, secrets: readonly string[] = []): number => {
+    const error = planError(kind, e, secrets);
+    process.stderr.write(`kms-plan: ${error.prefix}${error.message}\n`);
+    if (json) process.stdout.write(JSON.stringify({ error: error.json }, null, 2) + "\n");
+    return EXIT.failed;
+  };
+  let usage = "";
+  program.configureOutput({
+    writeErr: (s) => {
+      usage += s;
+      process.stderr.write(s);
+    },
+  });
   try {
     program.parse(argv, { from: "user" });
   } catch (e) {
     const code = (e as { exitCode?: number }).exitCode;
-    return code === 0 ? 0 : 2;
+    if (code === 0) return 0;
+    if (json) {
+      const message = usage.trim().replace(/^error: /, "") || String(e);
+      process.stdout.write(
+        JSON.stringify({ error: planError("options", new Error(message)).json }, null, 2) + "\n",
+      );
+    }
+    return EXIT.failed;
   }
   const dir = path.resolve(program.args[0] ?? ".");
   const opts = program.opts<
@@ -147,13 +138,26 @@ export async function main(argv: string[]): Promise<number> {
       preview?: boolean;
       pending?: boolean;
       policyConfig?: string;
+      config: string[];
+      configSecret: string[];
+      configFile?: string;
     }
   >();
   const lab = labOptions(opts);
-  if (typeof lab === "string") {
-    process.stderr.write(`kms-plan: ${lab}\n`);
-    return EXIT.failed;
+  if (typeof lab === "string") return fail("options", new Error(lab));
+  let config: Record<string, PlanConfigValue>;
+  try {
+    config = {
+      ...(opts.configFile !== undefined ? readConfigFile(opts.configFile) : {}),
+      ...parseConfigPairs(opts.config, "--config", false),
+      ...parseConfigPairs(opts.configSecret, "--config-secret", true),
+    };
+  } catch (e) {
+    return fail("options", e);
   }
+  const secretValues = Object.values(config)
+    .filter(isSecretConfig)
+    .map((v) => v.value);
   let policyConfig: PolicyConfig | undefined;
   if (opts.policyConfig !== undefined) {
     try {
@@ -163,8 +167,7 @@ export async function main(argv: string[]): Promise<number> {
         opts.policyConfig,
       );
     } catch (e) {
-      process.stderr.write(`kms-plan: ${e instanceof Error ? e.message : String(e)}\n`);
-      return EXIT.failed;
+      return fail("options", e);
     }
   }
 
@@ -180,10 +183,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (lab) {
       const { rehearse } = await import("./rehearsal");
-      result = await rehearse(dir, lab, { stack: opts.stack, policyConfig });
+      result = await rehearse(dir, lab, { stack: opts.stack, policyConfig, config });
     } else {
       result = await plan(dir, {
         stack: opts.stack,
+        config,
         preview: opts.preview,
         clientsPendingAtSetup: opts.pending,
         policyConfig,
@@ -191,10 +195,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     const labDown = e instanceof Error && e.name === "LabStartError";
-    process.stderr.write(
-      `kms-plan: ${labDown ? "--lab: " : "the program failed: "}${e instanceof Error ? e.message : String(e)}\n`,
-    );
-    return EXIT.failed;
+    return fail(labDown ? "lab" : "program", e, secretValues);
   } finally {
     clearTimeout(progress);
   }

@@ -10,12 +10,15 @@ import { known, withContext } from "../inputs";
 import { machineIdentity, resolveTarget, Target } from "../remote";
 import type { KmsClientSummary } from "../summary";
 import {
+  checkArgKeys,
   plainValue,
   validateDnsName,
   validateHostPort,
   validateSetupKey,
   validateTags,
 } from "../validate";
+import { validateLocation } from "../validate/azure";
+import { warnOfPlainSecrets } from "../validate/plainSecrets";
 import type { KmsClientArgs } from "./args";
 
 /** Validates what is known of the args (before anything registers) and builds the policy summary. */
@@ -31,8 +34,16 @@ export function validateKmsClientArgs(
         "an object with azureVm or ssh, and product or setupKey",
       );
     }
+    // The client intervals get a message of their own below.
+    checkArgKeys("KmsClientArgs", "KmsClient", args, [
+      "activationIntervalMinutes",
+      "renewalIntervalMinutes",
+    ]);
     const target = resolveTarget(args.azureVm, args.ssh, true)!;
     validateTags("tags", args.tags);
+    if (target.kind === "runCommand") {
+      known(target.azureVm.location, (v) => validateLocation("azureVm.location", v));
+    }
     let product: Product | undefined;
     if (args.product !== undefined) {
       if (typeof args.product !== "string") {
@@ -107,6 +118,10 @@ export function validateKmsClientArgs(
         `false for an Office product (${product.name}): a rearm gives the machine a new client machine ID for Windows. Set rearm on the KmsClient of the machine's Windows product; its setup runs first, after the restart`,
       );
     }
+    warnOfPlainSecrets(`KmsClient "${name}"`, [
+      ["ssh.password", args.ssh?.password, "the SSH password", "sshPassword"],
+      ["ssh.privateKey", args.ssh?.privateKey, "the SSH private key", "sshPrivateKey"],
+    ]);
     const hostSummary = args.host?.summaryValue;
     const summary: KmsClientSummary = {
       name,

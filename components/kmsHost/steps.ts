@@ -17,6 +17,7 @@ import {
 } from "../scripts";
 import type { KmsHostSummary } from "../summary";
 import { plainValue } from "../validate";
+import { plainSecretWarning } from "../validate/plainSecrets";
 import type { KmsHostArgs } from "./args";
 
 export interface HostSteps {
@@ -110,7 +111,7 @@ function warnOfPlainPackUrl(
   const plainPack = plainValue(pack);
   if (typeof plainPack === "string" && /^https?:\/\/[^?#]*\?./i.test(plainPack.trim())) {
     pulumi.log.warn(
-      `${office}.volumeLicensePack is a URL with a query string (a SAS token?) written as a plain string. It travels as a protected parameter, but it is in your program's source: pass it as a secret instead (pulumi config set --secret).`,
+      `${office}.${plainSecretWarning("volumeLicensePack", "a URL with a query string (a SAS token?)", "volumeLicensePack")}`,
       resource,
     );
   }

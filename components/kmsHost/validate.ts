@@ -10,6 +10,7 @@ import { known, knownDefault, plainBoolean, withContext } from "../inputs";
 import { machineIdentity, resolveTarget, Target } from "../remote";
 import type { KmsHostSummary } from "../summary";
 import {
+  checkArgKeys,
   plainValue,
   validateCount,
   validateDnsName,
@@ -19,6 +20,7 @@ import {
   validateTags,
 } from "../validate";
 import type { KmsHostArgs } from "./args";
+import { validateAzureValues, warnOfPlainHostSecrets } from "./validateAzure";
 import { validateHostDns } from "./validateDns";
 import { validateOffice } from "./validateOffice";
 import { hostWindowsVersion, validateMachineArgs } from "./validateVm";
@@ -31,11 +33,13 @@ export function validateKmsHostArgs(
   args: KmsHostArgs,
 ): { summary: KmsHostSummary; target: Target | undefined } {
   return withContext(`KmsHost "${name}"`, () => {
+    checkArgKeys("KmsHostArgs", "KmsHost", args);
     requireHostKey(args);
     const target = resolveTarget(args.azureVm, args.ssh, false);
     const clientAddressPrefixes = validateMachineArgs(args, target);
     const vmOptions = target === undefined ? validateVmOptions(args) : undefined;
     validateTags("tags", args.tags);
+    validateAzureValues(args, target);
     const windowsServerVersion = hostWindowsVersion(args.windowsServerVersion, target);
     const keyGroup = hostKeyGroup(args.keyGroup, windowsServerVersion);
     const port =
@@ -77,6 +81,7 @@ export function validateKmsHostArgs(
     const sshHost = target?.kind === "ssh" ? plainValue(target.ssh.host) : undefined;
     const fqdn = dns?.hostFqdn ?? knownFqdn ?? (typeof sshHost === "string" ? sshHost : undefined);
     if (fqdn !== undefined) summary.fqdn = fqdn;
+    warnOfPlainHostSecrets(name, args);
     if (target !== undefined) {
       const machine = machineIdentity(target);
       if (machine !== undefined) summary.machine = machine;

@@ -50,3 +50,4 @@ export * from "./names";
 export * from "./prefixes";
 export * from "./keys";
 export * from "./tags";
+export { checkArgKeys, didYouMean, editDistance } from "./unknownKeys";

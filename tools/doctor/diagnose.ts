@@ -58,8 +58,29 @@ export async function diagnose(options: DoctorOptions): Promise<DoctorReport> {
     ...(stackCheck ? { stack: stackCheck } : {}),
   };
 
-  if (options.host !== undefined) {
-    await diagnoseFixedHost(report, dns, options.host, timeoutMs, expected);
+  // Stack outputs with kmsServer but no record name or zone (a program that exports only
+  // `host.kmsServer`, as the README's example did): check that host as a fixed host, as the stack's
+  // clients given `host` or `kmsServer` reach it, and say what to export to check the SRV record too.
+  const fixedFromStack =
+    options.host === undefined &&
+    (options.domains ?? []).length === 0 &&
+    stackCheck?.expectedDomain === undefined &&
+    stack?.kmsServer !== undefined
+      ? stack.kmsServer
+      : undefined;
+  if (fixedFromStack !== undefined) {
+    report.mode = "fixedHost";
+    findings.push({
+      severity: "info",
+      check: "stack-no-domain",
+      message:
+        `the stack outputs have kmsServer but no srvRecordName or dnsZoneName: checked ${fixedFromStack} as a ` +
+        "fixed host (as clients given host or kmsServer use it). To check the _vlmcs._tcp record that clients on " +
+        "DNS discovery use, export srvRecordName (`export const srvRecordName = host.srvRecordName;`) or give --domain.",
+    });
+  }
+  if (options.host !== undefined || fixedFromStack !== undefined) {
+    await diagnoseFixedHost(report, dns, options.host ?? fixedFromStack!, timeoutMs, expected);
   } else {
     const domains = (options.domains ?? []).map((d) => parseDomain(d));
     if (domains.length === 0 && stackCheck?.expectedDomain) domains.push(stackCheck.expectedDomain);

@@ -31,7 +31,9 @@ export function parseStackOutputs(value: unknown, argument = "--stack-outputs"):
     throw new KmsConfigError(
       argument,
       `an object with keys ${showValue(Object.keys(source))}`,
-      "stack outputs with kmsServer, srvRecordName or dnsZoneName (the reference stack's outputs)",
+      "stack outputs with kmsServer, srvRecordName or dnsZoneName: export them from your program " +
+        "(`export const kmsServer = host.kmsServer;`, `export const srvRecordName = host.srvRecordName;`), " +
+        "as the reference stack does",
       CONTEXT,
     );
   }

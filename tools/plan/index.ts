@@ -30,7 +30,15 @@ import {
   PlanProgram,
   STACK_TYPE,
 } from "./types";
-import { configString, loadProject, programFromDirectory, qualify } from "./load";
+import {
+  configString,
+  loadProject,
+  missingSecretNotice,
+  placeholder,
+  programFromDirectory,
+  qualify,
+} from "./load";
+import { standInForMissingSecrets } from "./missingSecrets";
 import { redact, scrub } from "./values";
 import { runPolicies, selectPolicies } from "./policies";
 import { agreeWithPolicies } from "./agreement";
@@ -93,10 +101,11 @@ async function planOnce(program: PlanProgram, options: PlanOptions): Promise<Pla
   // Config: project defaults and stack file, then the caller's.
   const config: Record<string, string> = { ...(loaded?.config ?? {}) };
   const secretKeys = new Set(loaded?.secretKeys ?? []);
+  const declaredSecrets = new Set(loaded?.declaredSecrets ?? []);
   for (const [key, v] of Object.entries(options.config ?? {})) {
     const q = qualify(project, key);
-    if (isSecretConfig(v)) {
-      config[q] = v.value;
+    if (isSecretConfig(v) || declaredSecrets.has(q)) {
+      config[q] = isSecretConfig(v) ? v.value : configString(v);
       secretKeys.add(q);
     } else {
       config[q] = configString(v);
@@ -119,6 +128,19 @@ async function planOnce(program: PlanProgram, options: PlanOptions): Promise<Pla
   );
   pulumi.runtime.setAllConfig(config, [...secretKeys]);
   const recorded = recordRegistrations(mocks);
+  // A required secret nobody gave is planned with the placeholder, with a notice.
+  const notices: string[] = [];
+  const restoreConfig = standInForMissingSecrets(
+    loaded?.dir,
+    (key) => config[key] !== undefined,
+    (key) => {
+      config[key] = placeholder(key);
+      secretKeys.add(key);
+      secrets.add(config[key]);
+      pulumi.runtime.setAllConfig(config, [...secretKeys]);
+      notices.push(missingSecretNotice(key));
+    },
+  );
 
   // Capture pulumi.log and failures that surface only as unhandled rejections.
   const { diagnostics, restore: restoreLog } = captureLog();
@@ -163,6 +185,7 @@ async function planOnce(program: PlanProgram, options: PlanOptions): Promise<Pla
     if (loaded) process.chdir(cwd);
     process.off("unhandledRejection", onRejection);
     restoreLog();
+    restoreConfig();
   }
   if (programError !== undefined) throw programError;
   if (rejections.length > 0 && !options.lab) {
@@ -172,6 +195,7 @@ async function planOnce(program: PlanProgram, options: PlanOptions): Promise<Pla
 
   const done = recorded.filter((r) => r.urn !== undefined);
   for (const m of loadWarnings) diagnostics.push({ severity: "warn", message: m });
+  for (const m of notices) diagnostics.push({ severity: "warn", message: m });
   if (!done.some((r) => r.type !== STACK_TYPE)) {
     diagnostics.push({ severity: "warn", message: NOTHING_DECLARED });
   }

@@ -14,6 +14,8 @@ export interface LoadedProject {
   main: string;
   config: Record<string, string>;
   secretKeys: string[];
+  /** Keys Pulumi.yaml declares `secret: true`: a value given for them is a secret however given. */
+  declaredSecrets: string[];
   dir: string;
 }
 
@@ -34,6 +36,16 @@ export function placeholder(key: string): string {
   return `kms-plan-secret-placeholder(${key})`;
 }
 
+/** The notice for a required secret planned with the placeholder because nobody gave it. */
+export function missingSecretNotice(fullKey: string): string {
+  const bare = fullKey.replace(/^[^:]*:/, "");
+  return (
+    `config ${fullKey} is a required secret with no value: planned with a placeholder secret (a real value ` +
+    `is needed only to deploy). To plan with a value: kms-plan --config-secret ${bare}=<value>, or ` +
+    `--config-file <file>.`
+  );
+}
+
 export function qualify(project: string, key: string): string {
   return key.includes(":") ? key : `${project}:${key}`;
 }
@@ -49,6 +61,7 @@ export function loadProject(dir: string, stackOption?: string): LoadedProject {
   const project = typeof doc.name === "string" ? doc.name : path.basename(abs);
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
+  const declaredSecrets: string[] = [];
   const schema = (doc.config ?? {}) as Record<string, unknown>;
   for (const [key, spec] of Object.entries(schema)) {
     const q = qualify(project, key);
@@ -58,6 +71,7 @@ export function loadProject(dir: string, stackOption?: string): LoadedProject {
       else if ("default" in s) config[q] = configString(s.default);
       else if (s.secret === true) config[q] = placeholder(q); // a required secret: plan with a stand-in
       if (s.secret === true && q in config) secretKeys.push(q);
+      if (s.secret === true) declaredSecrets.push(q);
     } else if (spec !== undefined && spec !== null) {
       config[q] = configString(spec);
     }
@@ -108,7 +122,7 @@ export function loadProject(dir: string, stackOption?: string): LoadedProject {
       mainPath;
   }
   if (!fs.existsSync(mainPath)) throw new Error(`kms-plan: program entry ${mainPath} not found`);
-  return { project, stack, main: mainPath, config, secretKeys, dir: abs };
+  return { project, stack, main: mainPath, config, secretKeys, declaredSecrets, dir: abs };
 }
 
 export function ensureTypeScript(programDir: string): void {
