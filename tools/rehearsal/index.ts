@@ -37,12 +37,14 @@ import { readSteps, writeSteps } from "./results";
 import type { StoredStep } from "./results";
 import { Rehearsal } from "./session";
 import type { LabLike, RehearsalOptions, RehearsalResult } from "./types";
+import { clientVerdicts, judgeMachines, ourHostTest, recordingLab } from "./verdicts";
 
 export { formatRehearsal } from "./report";
 export { resultLine } from "./results";
 export { hostProduct } from "./naming";
 export { LabStartError, labVolumeLicensePack, openLab, temporaryStateDir } from "./lab";
 export type {
+  LabClientVerdict,
   LabLike,
   LabMachineSpec,
   LabMachineState,
@@ -92,6 +94,9 @@ export async function rehearse(
         ...(stateDir ? { stateDir } : {}),
         ...(options.pwsh ? { pwsh: options.pwsh } : {}),
       });
+  // The names the rehearsal gives the lab's DNS: to tell our hosts from Azure's KMS in the verdicts.
+  const names = new Map<string, string>();
+  const recorded = opening.then((lab) => recordingLab(lab, names));
   const conditions = {
     images: options.images,
     sharedCmid: options.sharedCmid ?? false,
@@ -99,7 +104,7 @@ export async function rehearse(
     ...(options.domain ? { domain: options.domain } : {}),
   };
   const next: Record<string, StoredStep> = {};
-  const rehearsal = new Rehearsal(opening, conditions, readSteps(stateDir), next);
+  const rehearsal = new Rehearsal(recorded, conditions, readSteps(stateDir), next);
   try {
     const result = await plan(program, { ...planOptions, preview: false, lab: rehearsal.hook });
     try {
@@ -112,7 +117,13 @@ export async function rehearse(
     await rehearsal.retryExternals();
     const deploymentErrors = [...rehearsal.failureErrors, ...(result.deploymentErrors ?? [])];
     if (deploymentErrors.length > 0) forgetStrandedPromises();
-    const machines = await rehearsal.report();
+    const states = await rehearsal.lab.machines();
+    const rows = await rehearsal.report();
+    const ours = ourHostTest(
+      names,
+      new Set(rows.filter((m) => m.role === "host").map((m) => m.name)),
+    );
+    const machines = judgeMachines(rows, states, ours);
     if (stateDir) {
       // Steps not registered this time keep their last inputs (the engine would delete them).
       writeSteps(stateDir, next);
@@ -121,6 +132,7 @@ export async function rehearse(
       ...result,
       lab: {
         machines,
+        clients: clientVerdicts(result.forecast, machines, states, ours),
         steps: rehearsal.steps,
         failures: rehearsal.failures,
         deploymentErrors,
