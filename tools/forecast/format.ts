@@ -45,7 +45,7 @@ export function formatForecast(f: Forecast): string {
       ).length;
       if (outside > 0)
         out.push(
-          `      ${outside} pending client(s) are not in the host's threshold barrier (only clients given \`host\` are asked again at the deployment's end): they activate at their next retry`,
+          `      ${outside} pending client(s) are not in the host's threshold barrier (only clients given \`host\`, or its kmsServer or fqdn, are asked again at the deployment's end): they activate at their next retry`,
         );
       const off = fam.perClient.filter((p) => p.reason === "activate is false").length;
       if (off > 0) out.push(`      ${off} client(s) with activate: false are configured only`);

@@ -22,7 +22,8 @@ export function specFromSummaries(
       name: c.name,
       family: c.family,
       host: c.discovery === "host" ? c.hostName : undefined,
-      barrier: c.discovery === "host",
+      // Clients given `host`, and clients given its kmsServer or fqdn that joined its barrier.
+      barrier: c.discovery === "host" || c.barrier === true,
       kmsServer: c.discovery === "kmsServer" ? c.kmsServer : undefined,
       lookupDomain: c.discovery === "lookupDomain" ? c.lookupDomain : undefined,
       machine: c.machine,

@@ -27,9 +27,9 @@ export interface ForecastClientSpec {
   /** Name of the host it activates against (`host` argument, or the host the policies attribute it to). */
   host?: string;
   /**
-   * Whether it joins the host's threshold barrier (only clients given `host` do: the barrier asks them
-   * again at the end of the deployment). Others that get 0xC004F038 retry after the activation interval.
-   * Default: true when `host` is given.
+   * Whether it joins the host's threshold barrier (clients given `host`, or the host's kmsServer or fqdn:
+   * the barrier asks them again at the end of the deployment). Others that get 0xC004F038 retry after
+   * the activation interval. Default: true when `host` is given.
    */
   barrier?: boolean;
   /** `kmsServer` ("name" or "name:port"). */
