@@ -11,7 +11,7 @@ import { secretConfig } from "../tools/plan";
 import { EXIT, exitCodeOf } from "../tools/plan-cli";
 import { formatRehearsal, rehearse } from "../tools/rehearsal";
 import type { LabLike, LabMachineSpec, LabMachineState, LabRunRequest } from "../tools/rehearsal";
-import { ourHostTest } from "../tools/rehearsal/verdicts";
+import { heldByOurs, ourHostTest } from "../tools/rehearsal/verdicts";
 
 jest.setTimeout(60_000);
 
@@ -203,5 +203,13 @@ describe("kms-plan --lab verdicts (stand-in lab)", () => {
     expect(ours("kms.core.windows.net:1688")).toBe(false);
     expect(ours("other.fabrikam.com:1688")).toBe(false);
     expect(ours(undefined)).toBe(false);
+    // The lab's own word on which machine answered (licensedByMachine) wins over the name.
+    const hosts = new Set(["kms01"]);
+    const licensed = { licenseStatus: 1, licensedBy: "kms.corp.example:1688" };
+    expect(heldByOurs(licensed, ours, hosts)).toBe(true);
+    expect(heldByOurs({ ...licensed, licensedByMachine: "kms01" }, ours, hosts)).toBe(true);
+    expect(heldByOurs({ ...licensed, licensedByMachine: "other01" }, ours, hosts)).toBe(false);
+    // Not licensed now: nobody holds it, whatever activated it before.
+    expect(heldByOurs({ ...licensed, licenseStatus: 5 }, ours, hosts)).toBe(false);
   });
 });

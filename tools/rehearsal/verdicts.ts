@@ -5,8 +5,9 @@
  *
  * - `licensedBy`: who holds the licence now ("name:port" as the client reached it; the lab's own
  *   `licensedBy` when it reports one, else its `activatedBy` while the product is Licensed).
- * - `activated` / `activatedBy`: licensed by a host of this program, reached by any name the program
- *   gives it (VM name, address, fqdn, A and SRV records: every name the rehearsal told the lab's DNS).
+ * - `activated` / `activatedBy`: licensed by a host of this program: the lab's `licensedByMachine` when
+ *   it reports one, else the name the client reached it by (VM name, address, fqdn, A and SRV records:
+ *   every name the rehearsal told the lab's DNS).
  * - `clientVerdicts`: each KmsClient the program points at one of its hosts (the forecast's placement,
  *   which is the policies' attribution) and asks to activate, with whether it ended activated by it.
  */
@@ -72,6 +73,25 @@ export function ourHostTest(
   };
 }
 
+/**
+ * Whether a host of this program holds the licence of a lab state (or its Office entry): the lab's
+ * `licensedByMachine` when it reports one (tools/lab names the host machine that answered), else the
+ * name the client reached its KMS by (`licensedBy`), resolved as the lab resolves it.
+ */
+export function heldByOurs(
+  s: Record<string, unknown> | undefined,
+  ours: (by: string | undefined) => boolean,
+  hostMachines: ReadonlySet<string>,
+): boolean {
+  if (s === undefined) return false;
+  const by = licensedByOf(s);
+  if (by === undefined) return false;
+  if (typeof s.licensedByMachine === "string" && s.licensedByMachine !== "") {
+    return hostMachines.has(s.licensedByMachine);
+  }
+  return ours(by);
+}
+
 /** Who holds a product's licence now, from a lab state (or its Office entry). */
 export function licensedByOf(s: Record<string, unknown>): string | undefined {
   const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
@@ -90,11 +110,12 @@ export function judgeMachines(
   ours: (by: string | undefined) => boolean,
 ): RehearsalMachine[] {
   const stateOf = new Map(states.map((s) => [s.name, s]));
+  const hosts = new Set(rows.filter((r) => r.role === "host").map((r) => r.name));
   return rows.map((row) => {
     if (row.role === "host") return row;
     const state = stateOf.get(row.name);
     const licensedBy = state ? licensedByOf(state) : undefined;
-    const activated = ours(licensedBy);
+    const activated = heldByOurs(state, ours, hosts);
     const { activatedBy: _, licensedBy: __, ...rest } = row;
     return {
       ...rest,
@@ -130,6 +151,7 @@ export function clientVerdicts(
 ): LabClientVerdict[] {
   const byTarget = new Map(machines.map((m) => [m.target, m]));
   const stateOf = new Map(states.map((s) => [s.name, s]));
+  const hosts = new Set(machines.filter((r) => r.role === "host").map((r) => r.name));
   const out: LabClientVerdict[] = [];
   for (const h of forecast.hosts) {
     for (const f of h.families) {
@@ -139,15 +161,18 @@ export function clientVerdicts(
         if (!row) continue;
         let licensedBy: string | undefined;
         let errorCode: string | undefined;
+        let activated: boolean;
         if (f.family === "office") {
           const o = officeEntry(stateOf.get(row.name), row.office);
           licensedBy = o ? licensedByOf(o) : undefined;
-          errorCode = typeof o?.errorCode === "string" ? o.errorCode : undefined;
+          const last = o?.errorCode ?? o?.lastResult;
+          errorCode = typeof last === "string" && last.startsWith("0x") ? last : undefined;
+          activated = heldByOurs(o, ours, hosts);
         } else {
           licensedBy = row.licensedBy;
           errorCode = row.errorCode;
+          activated = row.activated;
         }
-        const activated = ours(licensedBy);
         out.push({
           client: c.name,
           machine: row.name,
