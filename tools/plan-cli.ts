@@ -25,6 +25,7 @@ import {
   plan,
 } from "./plan";
 import type { PlanResult, PlannedResource, PolicyConfig } from "./plan";
+import { hostVmNote } from "./plan/hostVms";
 import { toolVersion } from "./version";
 
 /** Exit codes of kms-plan. */
@@ -35,10 +36,7 @@ export const EXIT = {
   nothingDeclared: 3,
   /** `--lab`: the rehearsed deployment failed (a step exited non-zero) and no policy blocks. */
   deploymentFailed: 4,
-  /**
-   * `--lab`: the deployment succeeded, but a client the program points at one of its KmsHosts does not
-   * end activated by that host (pending, or licensed by Azure's KMS only).
-   */
+  /** `--lab`: a client the program points at one of its KmsHosts does not end activated by it. */
   notActivated: 5,
 } as const;
 import type { LabReport, RehearsalOptions } from "./rehearsal";
@@ -208,6 +206,8 @@ export async function main(argv: string[]): Promise<number> {
       "",
       formatForecast(result.forecast),
     ];
+    const vmNote = hostVmNote(result);
+    if (vmNote) out.push("", vmNote);
     const warnings = result.diagnostics.filter((d) => d.severity !== "info");
     if (warnings.length > 0) {
       out.push("", "Diagnostics:", ...warnings.map((d) => `  ${d.severity}: ${d.message}`));

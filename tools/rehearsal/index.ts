@@ -38,6 +38,21 @@ import type { StoredStep } from "./results";
 import { Rehearsal } from "./session";
 import type { LabLike, RehearsalOptions, RehearsalResult } from "./types";
 import { clientVerdicts, judgeMachines, ourHostTest, recordingLab } from "./verdicts";
+import { hostVms, replacedHostVms, replacementWarning } from "../plan/hostVms";
+import type { HostVm } from "../plan/hostVms";
+
+const HOST_VMS_FILE = "rehearsal-host-vms.json";
+
+/** The host VMs of the last rehearsal with this state, to tell a replaced one (none: []). */
+function readHostVms(stateDir: string | undefined): HostVm[] {
+  if (!stateDir) return [];
+  try {
+    const doc = JSON.parse(fs.readFileSync(path.join(stateDir, HOST_VMS_FILE), "utf8")) as unknown;
+    return Array.isArray(doc) ? (doc as HostVm[]) : [];
+  } catch {
+    return [];
+  }
+}
 
 export { formatRehearsal } from "./report";
 export { resultLine } from "./results";
@@ -124,9 +139,13 @@ export async function rehearse(
       new Set(rows.filter((m) => m.role === "host").map((m) => m.name)),
     );
     const machines = judgeMachines(rows, states, ours);
+    // A host VM this update replaces spends one activation of the host key (plan/hostVms.ts).
+    const vmsNow = hostVms(result.resources);
+    const replaced = replacedHostVms(readHostVms(stateDir), vmsNow).map(replacementWarning);
     if (stateDir) {
       // Steps not registered this time keep their last inputs (the engine would delete them).
       writeSteps(stateDir, next);
+      fs.writeFileSync(path.join(stateDir, HOST_VMS_FILE), JSON.stringify(vmsNow, null, 2));
     }
     return {
       ...result,
@@ -136,7 +155,7 @@ export async function rehearse(
         steps: rehearsal.steps,
         failures: rehearsal.failures,
         deploymentErrors,
-        warnings: rehearsal.warnings,
+        warnings: [...replaced, ...rehearsal.warnings],
         conditions: {
           images: conditions.images ?? "marketplace",
           sharedCmid: conditions.sharedCmid,
