@@ -204,3 +204,51 @@ export function verdictReason(v: LabClientVerdict): string {
     : "";
   return `${pending}${licence}`;
 }
+
+/** A client on which the forecast and the rehearsal disagree at the end of the deployment. */
+export interface OutcomeDisagreement {
+  client: string;
+  /** The forecast: activated when `pulumi up` ends (with the barrier), or when it says it will be. */
+  forecast: string;
+  /** The rehearsal: activated by its host at its end, or not (and why). */
+  rehearsal: string;
+}
+
+/**
+ * Where the forecast's per-client outcome at the end of the deployment (activated then, or not yet /
+ * never) differs from the rehearsal's verdict (activated by that host, or not). Clients the forecast
+ * places on a host and asks to activate are compared; one the rehearsal did not reach counts as not
+ * activated.
+ */
+export function outcomeDisagreements(
+  forecast: Forecast,
+  verdicts: readonly LabClientVerdict[],
+): OutcomeDisagreement[] {
+  const byClient = new Map(verdicts.map((v) => [v.client, v]));
+  const out: OutcomeDisagreement[] = [];
+  for (const h of forecast.hosts) {
+    for (const f of h.families) {
+      for (const c of f.perClient) {
+        if (c.reason === "activate is false") continue;
+        const predicted = c.withBarrierMinutes === 0;
+        const v = byClient.get(c.name);
+        const actual = v?.activated === true;
+        if (predicted === actual) continue;
+        out.push({
+          client: c.name,
+          forecast: predicted
+            ? `activated by ${h.host} at the end of the deployment`
+            : c.withBarrierMinutes === null
+              ? `never activated by ${h.host}: ${c.reason ?? "?"}`
+              : `activated by ${h.host} ${c.withBarrierMinutes} min after the deployment`,
+          rehearsal: v
+            ? actual
+              ? `activated by ${v.activatedBy ?? h.host}`
+              : `not activated: ${verdictReason(v)}`
+            : "not rehearsed on a machine of its own",
+        });
+      }
+    }
+  }
+  return out;
+}
