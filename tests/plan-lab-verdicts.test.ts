@@ -11,7 +11,7 @@ import { secretConfig } from "../tools/plan";
 import { EXIT, exitCodeOf } from "../tools/plan-cli";
 import { formatRehearsal, rehearse } from "../tools/rehearsal";
 import { AZURE_KMS, StandInLab } from "./helpers/standInLab";
-import { heldByOurs, ourHostTest } from "../tools/rehearsal/verdicts";
+import { heldByOurs, ourHostTest, recordingLab } from "../tools/rehearsal/verdicts";
 
 jest.setTimeout(60_000);
 
@@ -92,6 +92,23 @@ describe("kms-plan --lab verdicts (stand-in lab)", () => {
     expect(r.lab.clients.every((v) => v.activated)).toBe(true);
     expect(formatRehearsal(r.lab)).not.toContain("Not activated by their KmsHost");
     expect(exitCodeOf(r)).toBe(EXIT.ok);
+  });
+
+  test("the lab the rehearsal records names through keeps every other member of the lab (e.g. a clock)", async () => {
+    const lab = Object.assign(new StandInLab(), {
+      advanced: 0,
+      advance(minutes: number) {
+        this.advanced += minutes;
+      },
+    });
+    const names = new Map<string, string>();
+    const wrapped = recordingLab(lab, names) as typeof lab;
+    await wrapped.setAddress("KMS.corp.example.", "kms01");
+    expect(names.get("kms.corp.example")).toBe("kms01");
+    expect(lab.addresses.get("kms.corp.example.")).toBe("kms01");
+    wrapped.advance(120);
+    expect(lab.advanced).toBe(120);
+    expect(wrapped.hostKey!("Windows Server 2022")).toBe("LAB-CSVLK(Windows Server 2022)");
   });
 
   test("a host of this program is told from Azure's KMS and from hosts outside the program, by any name the lab resolves", () => {

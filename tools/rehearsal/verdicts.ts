@@ -35,23 +35,18 @@ function hostOf(by: string): string {
  * names clients reach a host by.
  */
 export function recordingLab(lab: LabLike, names: Map<string, string>): LabLike {
-  const wrapped: LabLike = {
-    addMachine: (spec) => lab.addMachine(spec),
-    setSrvRecords: (domain, entries) => lab.setSrvRecords(domain, entries),
-    setAddress: (fqdn, machine) => {
-      names.set(normalize(fqdn), machine);
-      return lab.setAddress(fqdn, machine);
-    },
-    setConditions: (c) => lab.setConditions(c),
-    run: (machine, request) => lab.run(machine, request),
-    state: (machine) => lab.state(machine),
-    machines: () => lab.machines(),
-    close: () => lab.close(),
+  const setAddress: LabLike["setAddress"] = (fqdn, machine) => {
+    names.set(normalize(fqdn), machine);
+    return lab.setAddress(fqdn, machine);
   };
-  if (lab.hostKey) wrapped.hostKey = (g) => lab.hostKey!(g);
-  if (lab.officeHostKey) wrapped.officeHostKey = (v) => lab.officeHostKey!(v);
-  if (lab.volumeLicensePack) wrapped.volumeLicensePack = (v) => lab.volumeLicensePack!(v);
-  return wrapped;
+  // Every other member passes through (methods bound to the lab), whatever the lab offers.
+  return new Proxy(lab, {
+    get(target, prop) {
+      if (prop === "setAddress") return setAddress;
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }
 
 /**
