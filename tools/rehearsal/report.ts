@@ -1,6 +1,5 @@
 /** The rehearsal's report: the machines' final state as rows, and as text. */
 import { licenseStatusName } from "./results";
-import { verdictReason } from "./verdicts";
 import type { LabMachineState, LabReport, MachineInfo, RehearsalMachine } from "./types";
 
 /**
@@ -43,6 +42,9 @@ export function machineRows(
     a.role !== b.role ? (a.role === "host" ? -1 : 1) : a.name.localeCompare(b.name),
   );
 }
+
+// (Imported here, away from the file's first imports, which helper lab's branch also changes.)
+import { verdictReason } from "./verdicts";
 
 /** The rehearsal as text: one line per machine, then failed steps and warnings. */
 export function formatRehearsal(report: LabReport): string {
