@@ -47,14 +47,14 @@ export class KmsClient extends pulumi.ComponentResource {
   readonly clientName: string;
 
   constructor(name: string, args: KmsClientArgs, opts?: pulumi.ComponentResourceOptions) {
-    const validated = validateKmsClientArgs(name, args);
-    const { target, product } = validated;
+    const { summary, target, product } = validateKmsClientArgs(name, args);
     refuseBarrierDeadlock(name, args.host, opts?.dependsOn);
     // A client given the host's kmsServer or fqdn (not `host`) joins its barrier too (joinByKmsServer).
-    const byServer = args.host ? undefined : joinByKmsServer(name, args, validated.summary, opts);
-    const summary = byServer?.host
-      ? { ...validated.summary, hostName: byServer.host.summaryValue.name, barrier: true }
-      : validated.summary;
+    const byServer = args.host ? undefined : joinByKmsServer(name, args, summary, opts);
+    if (byServer?.host) {
+      // The summary (a fresh object) says so, for the policies and the forecast.
+      Object.assign(summary, { hostName: byServer.host.summaryValue.name, barrier: true });
+    }
     const joined: KmsHost | undefined = args.host ?? byServer?.host;
     // A client constructed after its host's list closed: refused in TypeScript; a deferred member of the
     // multi-language plugin's hosts, which an explicit barrier (KmsThresholdBarrier) lists later.
@@ -66,9 +66,11 @@ export class KmsClient extends pulumi.ComponentResource {
       throw args.host.barrier.lateClientError(name);
     }
     super(KMS_CLIENT_TYPE, name, { summary }, opts);
-    if (byServer?.warning) pulumi.log.warn(byServer.warning, this);
-    this.kmsHost = joined;
+    this.kmsHost = args.host;
     this.clientName = name;
+    // A client that joined by kmsServer is a client of that host too (refuseBarrierDeadlock reads it).
+    if (byServer?.host) this.kmsHost = byServer.host;
+    if (byServer?.warning) pulumi.log.warn(byServer.warning, this);
 
     const applicationId =
       product?.family === "office" ? OFFICE_APPLICATION_ID : WINDOWS_APPLICATION_ID;
