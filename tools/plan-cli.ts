@@ -8,9 +8,7 @@
  * the lab (tools/rehearsal/) and prints each machine's final state. Exit code: 1 on a mandatory
  * violation, 2 when the program itself fails (or the options are wrong), 3 when the program registered
  * nothing besides its stack (no policy had anything to check: a CI job must not pass on that), 4 when
- * the rehearsal's deployment failed (a step exited non-zero) and no policy blocks, 5 when it succeeded but
- * a client the program points at one of its KmsHosts does not end activated by that host (a licence
- * from Azure's own KMS does not count), 0 otherwise.
+ * the rehearsal's deployment failed (a step exited non-zero) and no policy blocks, 0 otherwise.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -25,7 +23,6 @@ import {
   plan,
 } from "./plan";
 import type { PlanResult, PlannedResource, PolicyConfig } from "./plan";
-import { hostVmNote } from "./plan/hostVms";
 import { toolVersion } from "./version";
 
 /** Exit codes of kms-plan. */
@@ -36,10 +33,14 @@ export const EXIT = {
   nothingDeclared: 3,
   /** `--lab`: the rehearsed deployment failed (a step exited non-zero) and no policy blocks. */
   deploymentFailed: 4,
-  /** `--lab`: a client the program points at one of its KmsHosts does not end activated by it. */
+  /**
+   * `--lab`: the deployment succeeded, but a client the program points at one of its KmsHosts does not
+   * end activated by that host (a licence from Azure's own KMS does not count). See `exitCodeOf`.
+   */
   notActivated: 5,
 } as const;
 import type { LabReport, RehearsalOptions } from "./rehearsal";
+import { hostVmNote } from "./plan/hostVms";
 
 /** The resource tree, indented by parent. */
 export function formatTree(result: PlanResult): string {
