@@ -40,7 +40,6 @@ export const EXIT = {
   notActivated: 5,
 } as const;
 import type { LabReport, RehearsalOptions } from "./rehearsal";
-import { hostVmNote } from "./plan/hostVms";
 
 /** The resource tree, indented by parent. */
 export function formatTree(result: PlanResult): string {
@@ -207,6 +206,7 @@ export async function main(argv: string[]): Promise<number> {
       "",
       formatForecast(result.forecast),
     ];
+    const { hostVmNote } = await import("./plan/hostVms");
     const vmNote = hostVmNote(result);
     if (vmNote) out.push("", vmNote);
     const warnings = result.diagnostics.filter((d) => d.severity !== "info");
