@@ -94,7 +94,7 @@ describe("forecast: existing Azure VMs whose image the program cannot see", () =
     // 4 created VMs (rearmed) + the 2 existing ones counted once: 5.
     expect(fam).toMatchObject({ reached: true, finalCount: 5, mayShareCmid: ["app-01", "app-02"] });
     expect(formatForecast(r.forecast)).toContain(
-      "2 client(s) on existing Azure VMs whose image kms-plan cannot see (app-01, app-02) may share a client machine ID",
+      "note: 2 client(s) on existing Azure VMs whose image kms-plan cannot see (app-01, app-02) may share a client machine ID",
     );
   });
 });

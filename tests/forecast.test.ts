@@ -329,7 +329,7 @@ describe("threshold barrier membership", () => {
     expect(fam.perClient.map((c) => c.withBarrierMinutes)).toEqual([0, 0, 120, 120, 0]);
     expect(fam.allActivated).toEqual({ withBarrierMinutes: 120, defaultMinutes: 120 });
     expect(formatForecast(f)).toContain(
-      "2 pending client(s) are not in the host's threshold barrier (only clients given `host`, or its kmsServer or fqdn, are asked again at the deployment's end): they activate at their next retry",
+      "2 pending client(s) are not in the host's threshold barrier (only clients given `host` are asked again at the deployment's end): they activate at their next retry",
     );
   });
 

@@ -45,11 +45,7 @@ export function formatForecast(f: Forecast): string {
       ).length;
       if (outside > 0)
         out.push(
-          `      ${outside} pending client(s) are not in the host's threshold barrier (only clients given \`host\`, or its kmsServer or fqdn, are asked again at the deployment's end): they activate at their next retry`,
-        );
-      if (fam.mayShareCmid.length > 0)
-        out.push(
-          `      ${fam.mayShareCmid.length} client(s) on existing Azure VMs whose image kms-plan cannot see (${fam.mayShareCmid.join(", ")}) may share a client machine ID (Marketplace images are generalized with SkipRearm=1); counted once per image above: give their KmsClient rearm: true`,
+          `      ${outside} pending client(s) are not in the host's threshold barrier (only clients given \`host\` are asked again at the deployment's end): they activate at their next retry`,
         );
       const off = fam.perClient.filter((p) => p.reason === "activate is false").length;
       if (off > 0) out.push(`      ${off} client(s) with activate: false are configured only`);

@@ -223,6 +223,14 @@ function forecastHost(h: ForecastHostSpec, clients: ForecastClientSpec[]): HostF
       perClient,
     });
   }
+  const mayShare = families.flatMap((f) => f.mayShareCmid);
+  if (mayShare.length > 0) {
+    notes.push(
+      `${mayShare.length} client(s) on existing Azure VMs whose image kms-plan cannot see (${[...new Set(mayShare)].join(", ")}) ` +
+        "may share a client machine ID (Marketplace images are generalized with SkipRearm=1); the counts above " +
+        "count them once per image: give their KmsClient rearm: true",
+    );
+  }
   return {
     host: h.name,
     activationIntervalMinutes: activationInterval,
