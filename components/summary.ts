@@ -78,6 +78,11 @@ export interface KmsClientSummary {
   lookupDomain?: string;
   activate: boolean;
   /**
+   * The client joined its KmsHost's threshold barrier (asked again once the host's count was read, at
+   * the end of the deployment). Unset: only a client given `host` (with `activate`) joins.
+   */
+  barrier?: boolean;
+  /**
    * The client rearms Windows (a CMID of its own after a restart) before its setup. Unset in summaries
    * written before the option existed: read as false.
    */

@@ -53,8 +53,10 @@ const SECTIONS: Section[] = [
       "one of `host`, `kmsServer`, `lookupDomain`. Other languages pass `host` as a resource reference " +
       "(and list the client in the host's `KmsThresholdBarrier` to join its threshold barrier, see " +
       "[multi-language.md](multi-language.md)) or the host's `kmsServer` output; the client waits for " +
-      "the host's setup either way. With a plain `kmsServer` string, `lookupDomain` or DNS discovery of a KmsHost in the " +
-      "same program, give the client `dependsOn: [host]`.",
+      "the host's setup either way. In TypeScript a client given `host`, or the host's `kmsServer` or `fqdn` " +
+      "(the output, or the fqdn as a plain string, with or without its port) in the same synchronous part " +
+      "of the program, joins the host's threshold barrier. With `lookupDomain` or DNS discovery of a KmsHost " +
+      "in the same program, give the client `dependsOn: [host]`.",
   },
   {
     component: "KmsSrvRecord",

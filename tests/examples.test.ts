@@ -67,6 +67,10 @@ const cases: [string, string[]][] = [
       "kms:index:KmsClient onprem-pc-0042",
       "command:remote:Command onprem-fs-01-setup",
       "command:remote:Command onprem-pc-0042-setup",
+      // Given host.kmsServer, the clients join the host's threshold barrier.
+      "azure-native:compute:VirtualMachineRunCommandByVirtualMachine kms-count",
+      "command:remote:Command onprem-fs-01-activate",
+      "command:remote:Command onprem-pc-0042-activate",
     ],
   ],
   [

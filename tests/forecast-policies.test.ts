@@ -76,7 +76,9 @@ test("clients of two hosts of one domain are placed as the policies attribute th
           { target: b.fqdn, priority: 0 },
         ],
       });
-      for (let i = 1; i <= 5; i++) server(`s${i}`, { lookupDomain: "corp.contoso.com" });
+      // rearm: existing VMs whose image the plan cannot see would count once otherwise.
+      for (let i = 1; i <= 5; i++)
+        server(`s${i}`, { lookupDomain: "corp.contoso.com", rearm: true });
     },
     { config },
   );

@@ -241,12 +241,11 @@ describe("plan of a synthetic program", () => {
   test("the forecast is built from the component summaries", () => {
     expect(result.forecast.hosts).toHaveLength(1);
     const fam = result.forecast.hosts[0].families[0];
-    expect([fam.family, fam.clients, fam.finalCount, fam.reached]).toEqual([
-      "windowsServer",
-      5,
-      5,
-      true,
-    ]);
+    // Existing Azure VMs (their image unseen, not rearmed) may share one CMID: counted once
+    // (tests/forecast-existing-vms.test.ts).
+    expect([fam.family, fam.clients, fam.finalCount, fam.reached, fam.mayShareCmid.length]).toEqual(
+      ["windowsServer", 5, 1, false, 5],
+    );
   });
 
   test("the raw secret value appears nowhere in the result", () => {

@@ -41,6 +41,11 @@ export const EXIT = {
   nothingDeclared: 3,
   /** `--lab`: the rehearsed deployment failed (a step exited non-zero) and no policy blocks. */
   deploymentFailed: 4,
+  /**
+   * `--lab`: the deployment succeeded, but a client the program points at one of its KmsHosts does not
+   * end activated by that host (a licence from Azure's own KMS does not count). See `exitCodeOf`.
+   */
+  notActivated: 5,
 } as const;
 import type { LabReport, RehearsalOptions } from "./rehearsal";
 import { parseLabDuration } from "./rehearsal/clock";
@@ -218,6 +223,9 @@ export async function main(argv: string[]): Promise<number> {
       "",
       formatForecast(result.forecast),
     ];
+    const { hostVmNote } = await import("./plan/hostVms");
+    const vmNote = hostVmNote(result);
+    if (vmNote) out.push("", vmNote);
     const warnings = result.diagnostics.filter((d) => d.severity !== "info");
     if (warnings.length > 0) {
       out.push("", "Diagnostics:", ...warnings.map((d) => `  ${d.severity}: ${d.message}`));
@@ -229,14 +237,23 @@ export async function main(argv: string[]): Promise<number> {
     if (opts.chart) out.push("", `Chart written to ${opts.chart}`);
     process.stdout.write(out.join("\n") + "\n");
   }
+  const code = exitCodeOf(result);
+  if (code === EXIT.nothingDeclared) process.stderr.write(`kms-plan: ${NOTHING_DECLARED}\n`);
+  return code;
+}
+
+/**
+ * The exit code of a plan or rehearsal that ran: a blocking violation (1) first, then an empty plan (3),
+ * a failed rehearsed deployment (4), a client the program points at its host that the host did not
+ * activate (5), else 0.
+ */
+export function exitCodeOf(result: PlanResult & { lab?: LabReport }): number {
   if (result.violations.some(isBlocking)) return EXIT.mandatory;
-  if (isEmptyPlan(result)) {
-    process.stderr.write(`kms-plan: ${NOTHING_DECLARED}\n`);
-    return EXIT.nothingDeclared;
-  }
+  if (isEmptyPlan(result)) return EXIT.nothingDeclared;
   if (result.lab && (result.lab.failures.length > 0 || result.lab.deploymentErrors.length > 0)) {
     return EXIT.deploymentFailed;
   }
+  if (result.lab && result.lab.clients.some((c) => !c.activated)) return EXIT.notActivated;
   return EXIT.ok;
 }
 

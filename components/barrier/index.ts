@@ -3,6 +3,8 @@ import { runScript, Target } from "../remote";
 import { ClientResult, HostResult, statusParameters } from "../scripts";
 import { compareCodePoints } from "../order";
 import { KmsConfigError } from "../errors";
+import type { KmsHostSummary } from "../summary";
+import { listOpenBarrier, unlistBarrier } from "./registry";
 import { concludeReport } from "./report";
 import {
   type ActivationReport,
@@ -12,6 +14,7 @@ import {
 } from "./types";
 
 export { EMPTY_REPORT } from "./types";
+export { openBarrierFor, pointsAt } from "./registry";
 export type {
   ActivationReport,
   BarrierMember,
@@ -51,8 +54,9 @@ export class ActivationBarrier {
   readonly report: pulumi.Output<ActivationReport>;
 
   constructor(
-    private readonly hostName: string,
-    private readonly host: pulumi.ComponentResource,
+    readonly hostName: string,
+    /** The KmsHost whose barrier this is. */
+    readonly host: pulumi.ComponentResource,
     private readonly hostTarget: Target,
     /** The host's setup step: clients wait for it (not for the whole host, whose count step waits for them). */
     readonly hostSetup: pulumi.Resource,
@@ -64,10 +68,13 @@ export class ActivationBarrier {
       // the member list is the same on every run.
       queueMicrotask(() => {
         this.closed = true;
+        unlistBarrier(this);
         this.members.sort((a, b) => compareCodePoints(a.name, b.name));
         resolve(this.members.length);
       }),
     );
+    // Clients given the host's kmsServer or fqdn find it while its list is open (registry.ts).
+    listOpenBarrier(this);
     const declared = pulumi.output(this.declared);
     this.countResult = declared.apply((n) =>
       n === 0 || this.countRun === undefined
@@ -81,6 +88,11 @@ export class ActivationBarrier {
             .all([this.countResult, pulumi.all(this.members.map((m) => m.final))])
             .apply(([count, finals]) => this.conclude(count, finals)),
     );
+  }
+
+  /** The host's plain summary (its fqdn and port), for clients that name it in `kmsServer`. */
+  hostSummary(): KmsHostSummary | undefined {
+    return (this.host as { summaryValue?: KmsHostSummary }).summaryValue;
   }
 
   /** True once the member list closed: a client declared now cannot join (see `lateClientError`). */
@@ -186,6 +198,8 @@ export class ActivationBarrier {
       this.hostTarget,
       this.hostSetup,
     );
+    // Only its listed members join it: not found by kmsServer.
+    unlistBarrier(barrier);
     const lastOnMachine = new Map<string, pulumi.Output<unknown>>();
     const finals = members.map((m) => {
       let final: pulumi.Output<ClientResult> | undefined;

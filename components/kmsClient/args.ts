@@ -39,8 +39,10 @@ export interface KmsClientArgs {
   host?: KmsHost;
   /**
    * Fixed KMS host, "name" or "name:port" (`[IPv6]:port`), like `slmgr /skms`. For a KmsHost in the same
-   * program give its `kmsServer` output: the client's setup then waits for the host's setup. A plain
-   * string naming that host does not wait: add `dependsOn: [host]`.
+   * program give its `kmsServer` (or `fqdn`) output, or its fqdn as a plain string: declared in the same
+   * synchronous part of the program as the host, the client then joins the host's threshold barrier and
+   * its setup waits for the host's setup, as with `host` (leave the host out of `dependsOn`: waiting for
+   * the whole host keeps the client out of the barrier, with a warning).
    * @default - DNS discovery
    */
   kmsServer?: pulumi.Input<string>;

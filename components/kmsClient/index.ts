@@ -18,6 +18,7 @@ import {
 import { KMS_CLIENT_TYPE } from "../summary";
 import { validateHostPort } from "../validate";
 import type { KmsClientArgs } from "./args";
+import { joinByKmsServer } from "./join";
 import { clientStatus, KmsClientStatus } from "./status";
 import { validateKmsClientArgs } from "./validate";
 
@@ -48,6 +49,13 @@ export class KmsClient extends pulumi.ComponentResource {
   constructor(name: string, args: KmsClientArgs, opts?: pulumi.ComponentResourceOptions) {
     const { summary, target, product } = validateKmsClientArgs(name, args);
     refuseBarrierDeadlock(name, args.host, opts?.dependsOn);
+    // A client given the host's kmsServer or fqdn (not `host`) joins its barrier too (joinByKmsServer).
+    const byServer = args.host ? undefined : joinByKmsServer(name, args, summary, opts);
+    if (byServer?.host) {
+      // The summary (a fresh object) says so, for the policies and the forecast.
+      Object.assign(summary, { hostName: byServer.host.summaryValue.name, barrier: true });
+    }
+    const joined: KmsHost | undefined = args.host ?? byServer?.host;
     // A client constructed after its host's list closed: refused in TypeScript; a deferred member of the
     // multi-language plugin's hosts, which an explicit barrier (KmsThresholdBarrier) lists later.
     const deferred =
@@ -60,6 +68,9 @@ export class KmsClient extends pulumi.ComponentResource {
     super(KMS_CLIENT_TYPE, name, { summary }, opts);
     this.kmsHost = args.host;
     this.clientName = name;
+    // A client that joined by kmsServer is a client of that host too (refuseBarrierDeadlock reads it).
+    if (byServer?.host) this.kmsHost = byServer.host;
+    if (byServer?.warning) pulumi.log.warn(byServer.warning, this);
 
     const applicationId =
       product?.family === "office" ? OFFICE_APPLICATION_ID : WINDOWS_APPLICATION_ID;
@@ -88,19 +99,18 @@ export class KmsClient extends pulumi.ComponentResource {
     // after setup and re-activation after re-activation (Run Command runs one script at a time on a VM).
     // (Not for a deferred client: Construct calls may arrive in any order; its dependsOn orders it.)
     const sameMachine =
-      args.host && summary.machine && !deferred
-        ? args.host.clientSteps.get(summary.machine)
-        : undefined;
+      joined && summary.machine && !deferred ? joined.clientSteps.get(summary.machine) : undefined;
     // With `host`: the earlier client of this machine, and a deferred client's own dependsOn (the plugin
     // has no other way to order it).
     const machineOrder = [
       ...(sameMachine ? [sameMachine.setup] : []),
       ...(deferred ? plainDependsOn(opts?.dependsOn) : []),
     ];
-    const setupDependsOn: pulumi.CustomResourceOptions["dependsOn"] = args.host
+    const setupDependsOn: pulumi.CustomResourceOptions["dependsOn"] = joined
       ? // With `host`, wait for the host's setup steps only: depending on the whole host component would
-        // also wait for its count step, which waits for this client.
-        [args.host.barrier.hostSetup, ...machineOrder]
+        // also wait for its count step, which waits for this client. A client that joined by kmsServer
+        // keeps its own dependsOn too (checked free of the host and its clients).
+        [joined.barrier.hostSetup, ...machineOrder, ...(byServer?.host ? byServer.dependsOn : [])]
       : // Without `host`, the component's own dependsOn (e.g. the Windows KmsClient of this machine)
         // also orders the script run; passed as given (the SDK takes a resource, a list or an Output).
         opts?.dependsOn;
@@ -118,7 +128,7 @@ export class KmsClient extends pulumi.ComponentResource {
           },
           {
             parent: this,
-            dependsOn: args.host ? machineOrder : opts?.dependsOn,
+            dependsOn: joined ? [...machineOrder, ...(byServer?.dependsOn ?? [])] : opts?.dependsOn,
           },
         )
       : undefined;
@@ -129,15 +139,15 @@ export class KmsClient extends pulumi.ComponentResource {
         parent: this,
         // After the rearm; without `host`, the rearm already waited for the component's dependsOn.
         dependsOn: rearm
-          ? args.host
-            ? [args.host.barrier.hostSetup, ...machineOrder, rearm.resource]
+          ? joined
+            ? [joined.barrier.hostSetup, ...machineOrder, rearm.resource]
             : [rearm.resource]
           : setupDependsOn,
       },
     );
     // The client's last word: its re-activation step's result when it needed one, else its setup's.
     let final: pulumi.Output<ClientResult> | undefined;
-    if (args.host && summary.activate) {
+    if (joined && summary.activate) {
       const member = {
         name,
         machine: summary.machine,
@@ -167,13 +177,13 @@ export class KmsClient extends pulumi.ComponentResource {
       };
       if (deferred) {
         // Its status stays the setup's; the explicit barrier reports the re-activation's.
-        args.host.barrier.defer({ ...member, client: this, makeFinal });
+        joined.barrier.defer({ ...member, client: this, makeFinal });
       } else {
-        args.host.barrier.join(member, (countStep) => (final = makeFinal(countStep, undefined)));
+        joined.barrier.join(member, (countStep) => (final = makeFinal(countStep, undefined)));
       }
     }
-    if (args.host && summary.machine && !deferred) {
-      args.host.clientSteps.set(summary.machine, {
+    if (joined && summary.machine && !deferred) {
+      joined.clientSteps.set(summary.machine, {
         setup: setup.resource,
         done: final ?? (setup.result as pulumi.Output<unknown>),
       });

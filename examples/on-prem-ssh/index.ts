@@ -5,7 +5,8 @@
  * host.kmsServer`, the way they would be from Python, Go, C# or YAML. That output resolves only once the
  * host's setup has completed, so each client's setup runs after the host is a KMS host (a plain string
  * naming the host would not wait: both setups would run at once and the clients would fail with
- * 0xC004F074). The kms-guard policies count the clients on the host through that output. The host's A
+ * 0xC004F074). Given that output, the clients also join the host's threshold barrier (in TypeScript),
+ * as with `host`. The kms-guard policies count the clients on the host through that output. The host's A
  * record (and SRV record) go into the Azure DNS zone that the on-premises DNS servers forward
  * `corp.contoso.com` to.
  */

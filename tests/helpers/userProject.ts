@@ -115,6 +115,8 @@ for (const vmName of ["app01", "app02", "app03", "app04", "app05"]) {
     azureVm: { resourceGroupName: "apps-rg", vmName, location: "westeurope" },
     product: "Windows Server 2022 Datacenter",
     host,
+    // Existing VMs whose image the plan cannot see may share a CMID: rearmed, each counts.
+    rearm: true,
   });
 }
 `;

@@ -129,14 +129,18 @@ function forecastHost(h: ForecastHostSpec, clients: ForecastClientSpec[]): HostF
       const dup = mine.length - new Set(mine.map((c) => c.machine ?? c.name)).size;
       // Clients whose shared CMID is also another machine's (a single VM of an image counts as itself).
       const machinesOf = new Map<string, Set<string>>();
-      for (const c of mine.filter((x) => x.sharedCmid !== undefined)) {
+      for (const c of mine.filter((x) => x.sharedCmid !== undefined && x.imageUnknown !== true)) {
         const set = machinesOf.get(c.sharedCmid!) ?? new Set<string>();
         set.add(c.machine ?? c.name);
         machinesOf.set(c.sharedCmid!, set);
       }
       const clones = mine.filter(
-        (c) => c.sharedCmid !== undefined && machinesOf.get(c.sharedCmid)!.size > 1,
+        (c) =>
+          c.sharedCmid !== undefined &&
+          c.imageUnknown !== true &&
+          (machinesOf.get(c.sharedCmid)?.size ?? 0) > 1,
       ).length;
+      const unseen = mine.filter((c) => c.imageUnknown === true).length;
       reason =
         `the host's ${group === "windows" ? "Windows" : "Office"} count would reach ${finalCount} of the ${threshold} needed ` +
         `for ${FAMILY_NAMES[family]}: add ${threshold - finalCount} more distinct machine(s) active within 30 days, ` +
@@ -144,9 +148,12 @@ function forecastHost(h: ForecastHostSpec, clients: ForecastClientSpec[]): HostF
         (dup > 0 ? ` (${dup} client(s) share a machine and count once)` : "") +
         (clones > 0
           ? ` (${clones} client(s) are VMs from one generalized image that share a client machine ID until rearmed, so the host counts them once: give their KmsClient rearm: true)`
+          : "") +
+        (unseen > 0
+          ? ` (${unseen} client(s) are existing Azure VMs whose image kms-plan cannot see; Marketplace images are generalized with SkipRearm=1, so they may share a client machine ID and are counted once per image here: give their KmsClient rearm: true)`
           : "");
     }
-    const perClient: ClientForecast[] = mine.map((c) => {
+    const clientForecast = (c: ForecastClientSpec): ClientForecast => {
       const machine = c.machine ?? c.name;
       if (c.activate === false) {
         return { ...never(c, machine, "activate is false"), firstCount: undefined };
@@ -175,7 +182,12 @@ function forecastHost(h: ForecastHostSpec, clients: ForecastClientSpec[]): HostF
         withBarrierMinutes: (c.barrier ?? c.host !== undefined) ? 0 : activationInterval,
         defaultMinutes: activationInterval,
       };
+    };
+    const perClient: ClientForecast[] = mine.map((c) => {
+      const p = clientForecast(c);
+      return c.imageUnknown === true ? { ...p, mayShareCmid: true } : p;
     });
+
     const requested = perClient.filter((p) => p.reason !== "activate is false");
     const onFirst = requested.filter((p) => p.activatesOnFirstRequest).length;
     const pending = requested.length - onFirst;
@@ -205,8 +217,19 @@ function forecastHost(h: ForecastHostSpec, clients: ForecastClientSpec[]): HostF
         ? allActivated
         : { withBarrierMinutes: null, defaultMinutes: null },
       reason,
+      mayShareCmid: mine
+        .filter((c) => c.imageUnknown === true && c.activate !== false)
+        .map((c) => c.name),
       perClient,
     });
+  }
+  const mayShare = families.flatMap((f) => f.mayShareCmid);
+  if (mayShare.length > 0) {
+    notes.push(
+      `${mayShare.length} client(s) on existing Azure VMs whose image kms-plan cannot see (${[...new Set(mayShare)].join(", ")}) ` +
+        "may share a client machine ID (Marketplace images are generalized with SkipRearm=1); the counts above " +
+        "count them once per image: give their KmsClient rearm: true",
+    );
   }
   return {
     host: h.name,

@@ -1,7 +1,12 @@
 /** The forecast's input from what kms-plan records: the components' summaries. */
 import type { KmsClientSummary, KmsHostSummary } from "../../components/summary";
 import type { ForecastSpec } from "./types";
-import { type CreatedVm, sharedCmidClients } from "../../components/catalog/clones";
+import {
+  type CreatedVm,
+  marketplaceImageKey,
+  sharedCmidClients,
+} from "../../components/catalog/clones";
+import { marketplaceImage } from "../../components/images";
 
 /** Builds a forecast spec from the component summaries (components/summary.ts), in declaration order. */
 export function specFromSummaries(
@@ -22,7 +27,8 @@ export function specFromSummaries(
       name: c.name,
       family: c.family,
       host: c.discovery === "host" ? c.hostName : undefined,
-      barrier: c.discovery === "host",
+      // Clients given `host`, and clients given its kmsServer or fqdn that joined its barrier.
+      barrier: c.discovery === "host" || c.barrier === true,
       kmsServer: c.discovery === "kmsServer" ? c.kmsServer : undefined,
       lookupDomain: c.discovery === "lookupDomain" ? c.lookupDomain : undefined,
       machine: c.machine,
@@ -35,6 +41,12 @@ export function specFromSummaries(
  * Marks the clients on VMs made from one Azure Marketplace image and not rearmed (they share one client
  * machine ID until rearmed, so the host counts them once); the same rule as the threshold policy's
  * (components/catalog/clones.ts).
+ *
+ * Clients on an existing Azure VM (one the program does not create, so its image is not visible here)
+ * may share a CMID too: Marketplace Windows images are generalized with SkipRearm=1. Unless the machine is
+ * rearmed (`rearm: true` on a KmsClient of it), the forecast counts them pessimistically, as clones of the
+ * Marketplace image of their Windows product (with the program's VMs of that image, if any), and marks
+ * them `imageUnknown`.
  */
 export function withSharedCmids(
   spec: ForecastSpec,
@@ -42,11 +54,50 @@ export function withSharedCmids(
   vms: readonly CreatedVm[],
 ): ForecastSpec {
   const shared = sharedCmidClients(clients, vms);
-  if (shared.size === 0) return spec;
+  const unknown = unknownImageClients(clients, vms);
+  if (shared.size === 0 && unknown.size === 0) return spec;
   return {
     hosts: spec.hosts,
     clients: spec.clients.map((c) =>
-      shared.has(c.name) ? { ...c, sharedCmid: shared.get(c.name) } : c,
+      shared.has(c.name)
+        ? { ...c, sharedCmid: shared.get(c.name) }
+        : unknown.has(c.name)
+          ? { ...c, sharedCmid: unknown.get(c.name), imageUnknown: true }
+          : c,
     ),
   };
+}
+
+/**
+ * Clients on existing Azure VMs (not created by the program) that no KmsClient rearms, each with the
+ * CMID group it may share: the Marketplace image key of its machine's Windows product, else the product.
+ */
+function unknownImageClients(
+  clients: KmsClientSummary[],
+  vms: readonly CreatedVm[],
+): Map<string, string> {
+  const created = new Set<string>();
+  for (const vm of vms) {
+    if (typeof vm.vmName !== "string") continue;
+    const rg = typeof vm.resourceGroupName === "string" ? vm.resourceGroupName.toLowerCase() : "*";
+    created.add(`${rg}/${vm.vmName.toLowerCase()}`);
+  }
+  const byMachine = new Map<string, KmsClientSummary[]>();
+  for (const c of clients) {
+    if (c.transport !== "runCommand" || typeof c.machine !== "string") continue;
+    const m = /^azure:([^/]+)\/(.+)$/.exec(c.machine.toLowerCase());
+    if (!m || created.has(`${m[1]}/${m[2]}`) || created.has(`*/${m[2]}`)) continue;
+    byMachine.set(c.machine, [...(byMachine.get(c.machine) ?? []), c]);
+  }
+  const out = new Map<string, string>();
+  for (const list of byMachine.values()) {
+    if (list.some((c) => c.rearm === true)) continue;
+    const windows = list.find((c) => c.family !== "office" && c.product !== undefined)?.product;
+    const image = windows ? marketplaceImage(windows) : undefined;
+    const key =
+      (image ? marketplaceImageKey({ ...image }) : undefined) ??
+      `image-unknown:${(windows ?? "windows").toLowerCase()}`;
+    for (const c of list) out.set(c.name, key);
+  }
+  return out;
 }

@@ -27,9 +27,9 @@ export interface ForecastClientSpec {
   /** Name of the host it activates against (`host` argument, or the host the policies attribute it to). */
   host?: string;
   /**
-   * Whether it joins the host's threshold barrier (only clients given `host` do: the barrier asks them
-   * again at the end of the deployment). Others that get 0xC004F038 retry after the activation interval.
-   * Default: true when `host` is given.
+   * Whether it joins the host's threshold barrier (clients given `host`, or the host's kmsServer or fqdn:
+   * the barrier asks them again at the end of the deployment). Others that get 0xC004F038 retry after
+   * the activation interval. Default: true when `host` is given.
    */
   barrier?: boolean;
   /** `kmsServer` ("name" or "name:port"). */
@@ -44,6 +44,12 @@ export interface ForecastClientSpec {
    * counts distinct CMIDs, so clients with the same value count once. Undefined: a CMID of its own.
    */
   sharedCmid?: string;
+  /**
+   * The client sits on an existing Azure VM whose image the program cannot see: it may share its CMID
+   * with other VMs of the same image (counted pessimistically through `sharedCmid`); `rearm: true` gives
+   * it one of its own.
+   */
+  imageUnknown?: boolean;
   /** `false` when the client is configured but not asked to activate. Default true. */
   activate?: boolean;
   /**
@@ -73,6 +79,8 @@ export interface ClientForecast {
   defaultMinutes: number | null;
   /** Why it never activates (or why it is not forecast). */
   reason?: string;
+  /** On an existing Azure VM whose image the program cannot see: it may share a CMID (advise rearm). */
+  mayShareCmid?: boolean;
 }
 
 export interface FamilyForecast {
@@ -100,6 +108,11 @@ export interface FamilyForecast {
    */
   thresholdToAllActivated: { withBarrierMinutes: number | null; defaultMinutes: number | null };
   reason?: string;
+  /**
+   * Clients on existing Azure VMs whose image the program cannot see, not rearmed: they may share a CMID
+   * (counted once per image in `finalCount`); `rearm: true` on their KmsClient gives each its own.
+   */
+  mayShareCmid: string[];
   perClient: ClientForecast[];
 }
 

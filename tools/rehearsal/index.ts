@@ -37,12 +37,29 @@ import { readSteps, writeSteps } from "./results";
 import type { StoredStep } from "./results";
 import { Rehearsal } from "./session";
 import type { LabLike, RehearsalOptions, RehearsalResult } from "./types";
+import { clientVerdicts, judgeMachines, ourHostTest, recordingLab } from "./verdicts";
+import { hostVms, replacedHostVms, replacementWarning } from "../plan/hostVms";
+import type { HostVm } from "../plan/hostVms";
+
+const HOST_VMS_FILE = "rehearsal-host-vms.json";
+
+/** The host VMs of the last rehearsal with this state, to tell a replaced one (none: []). */
+function readHostVms(stateDir: string | undefined): HostVm[] {
+  if (!stateDir) return [];
+  try {
+    const doc = JSON.parse(fs.readFileSync(path.join(stateDir, HOST_VMS_FILE), "utf8")) as unknown;
+    return Array.isArray(doc) ? (doc as HostVm[]) : [];
+  } catch {
+    return [];
+  }
+}
 
 export { formatRehearsal } from "./report";
 export { resultLine } from "./results";
 export { hostProduct } from "./naming";
 export { LabStartError, labVolumeLicensePack, openLab, temporaryStateDir } from "./lab";
 export type {
+  LabClientVerdict,
   LabLike,
   LabMachineSpec,
   LabMachineState,
@@ -92,6 +109,9 @@ export async function rehearse(
         ...(stateDir ? { stateDir } : {}),
         ...(options.pwsh ? { pwsh: options.pwsh } : {}),
       });
+  // The names the rehearsal gives the lab's DNS: to tell our hosts from Azure's KMS in the verdicts.
+  const names = new Map<string, string>();
+  const recorded = opening.then((lab) => recordingLab(lab, names));
   const conditions = {
     images: options.images,
     ...(options.sharedCmid !== undefined ? { sharedCmid: options.sharedCmid } : {}),
@@ -99,7 +119,7 @@ export async function rehearse(
     ...(options.domain ? { domain: options.domain } : {}),
   };
   const next: Record<string, StoredStep> = {};
-  const rehearsal = new Rehearsal(opening, conditions, readSteps(stateDir), next);
+  const rehearsal = new Rehearsal(recorded, conditions, readSteps(stateDir), next);
   try {
     const result = await plan(program, { ...planOptions, preview: false, lab: rehearsal.hook });
     try {
@@ -113,19 +133,30 @@ export async function rehearse(
     if (options.afterMinutes) await rehearsal.advance(options.afterMinutes);
     const deploymentErrors = [...rehearsal.failureErrors, ...(result.deploymentErrors ?? [])];
     if (deploymentErrors.length > 0) forgetStrandedPromises();
-    const machines = await rehearsal.report();
+    const states = await rehearsal.lab.machines();
+    const rows = await rehearsal.report();
+    const ours = ourHostTest(
+      names,
+      new Set(rows.filter((m) => m.role === "host").map((m) => m.name)),
+    );
+    const machines = judgeMachines(rows, states, ours);
+    // A host VM this update replaces spends one activation of the host key (plan/hostVms.ts).
+    const vmsNow = hostVms(result.resources);
+    const replaced = replacedHostVms(readHostVms(stateDir), vmsNow).map(replacementWarning);
     if (stateDir) {
       // Steps not registered this time keep their last inputs (the engine would delete them).
       writeSteps(stateDir, next);
+      fs.writeFileSync(path.join(stateDir, HOST_VMS_FILE), JSON.stringify(vmsNow, null, 2));
     }
     return {
       ...result,
       lab: {
         machines,
+        clients: clientVerdicts(result.forecast, machines, states, ours),
         steps: rehearsal.steps,
         failures: rehearsal.failures,
         deploymentErrors,
-        warnings: rehearsal.warnings,
+        warnings: [...replaced, ...rehearsal.warnings],
         conditions: {
           images: conditions.images ?? "marketplace",
           sharedCmid: conditions.sharedCmid ?? true,

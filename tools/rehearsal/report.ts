@@ -44,6 +44,9 @@ export function machineRows(
   );
 }
 
+// (Imported here, away from the file's first imports, which helper lab's branch also changes.)
+import { verdictReason } from "./verdicts";
+
 /** The rehearsal as text: one line per machine, then failed steps and warnings. */
 export function formatRehearsal(report: LabReport): string {
   const ran = report.steps.filter((s) => s.ran).length;
@@ -58,11 +61,24 @@ export function formatRehearsal(report: LabReport): string {
         ? `${m.licenseStatus ?? "?"}, count ${m.currentCount ?? "n/a"}`
         : m.activated
           ? `${m.licenseStatus ?? "Licensed"}, activated by ${m.activatedBy ?? "?"}${m.errorCode ? ` (last ask: ${m.errorCode})` : ""}`
-          : `${m.licenseStatus ?? "?"}, not activated${m.errorCode ? ` (${m.errorCode})` : ""}`;
+          : m.licensedBy
+            ? // Licensed by someone else (Azure's KMS): not a success of this program.
+              `NOT activated by a host of this program${m.errorCode ? ` (${m.errorCode})` : ""}; licensed by ${m.licensedBy} only`
+            : `${m.licenseStatus ?? "?"}, NOT activated${m.errorCode ? ` (${m.errorCode})` : ""}`;
     const office = m.office ? ` + ${m.office}` : "";
     const changed = m.changed.length > 0 ? `  changed: ${m.changed.join(", ")}` : "";
     lines.push(
       `  ${m.role.padEnd(6)} ${m.name.padEnd(width)}  ${(m.product ?? "").padEnd(pwidth)}${office}  ${state}${changed}`,
+    );
+  }
+  const missed = (report.clients ?? []).filter((c) => !c.activated);
+  if (missed.length > 0) {
+    lines.push(
+      "",
+      `Not activated by their KmsHost at the end of the deployment (${missed.length} of ${report.clients.length} client(s); exit code 5):`,
+      ...missed.map(
+        (c) => `  ${c.client} on ${c.machine} (KmsHost "${c.host}"): ${verdictReason(c)}`,
+      ),
     );
   }
   if (report.failures.length > 0 || report.deploymentErrors.length > 0) {

@@ -105,9 +105,15 @@ export interface RehearsalMachine {
   role: "host" | "client";
   product?: string;
   licenseStatus?: string;
+  /**
+   * Clients: licensed by a KMS host of this program (a licence from Azure's own KMS, or any host outside
+   * the program, is not). Hosts: their host key is activated.
+   */
   activated: boolean;
-  /** "host:port" that activated it last. */
+  /** Clients: "host:port" of this program's host that holds the licence (only when `activated`). */
   activatedBy?: string;
+  /** Clients: "name:port" of whoever holds the licence now (e.g. `azkms.core.windows.net:1688`). */
+  licensedBy?: string;
   /** Hosts: the Windows count. */
   currentCount?: number;
   /** What this rehearsal's steps changed on it ([] when nothing ran on it). */
@@ -137,8 +143,31 @@ export interface RehearsalFailure {
   message: string;
 }
 
+/** A KmsClient the program points at one of its hosts, and whether that host activated it. */
+export interface LabClientVerdict {
+  /** The KmsClient's name. */
+  client: string;
+  /** Its lab machine. */
+  machine: string;
+  /** The KmsHost the program points it at (the policies' attribution). */
+  host: string;
+  family: string;
+  /** A host of this program holds its licence at the end of the rehearsal. */
+  activated: boolean;
+  activatedBy?: string;
+  /** Who holds the licence now, when someone does. */
+  licensedBy?: string;
+  /** The last activation error, when not activated. */
+  errorCode?: string;
+}
+
 export interface LabReport {
   machines: RehearsalMachine[];
+  /**
+   * Each KmsClient the program points at one of its hosts (and asks to activate): `kms-plan --lab`
+   * exits 5 when one of them is not activated by that host at the end.
+   */
+  clients: LabClientVerdict[];
   steps: RehearsalStep[];
   /** Steps that exited non-zero (they failed `pulumi up`). */
   failures: RehearsalFailure[];
