@@ -228,7 +228,7 @@ describe("summaries and text", () => {
       }),
     );
     expect(text.split("\n")).toEqual([
-      "Activation forecast (times after the deployment; the threshold barrier asks pending clients given `host` again at its end)",
+      "Activation forecast (times after the deployment; the threshold barrier asks its pending clients again at its end: those given `host`, or its kmsServer or fqdn)",
       "  host kms: activation interval 120 min, renewal 10080 min, valid 180 days after each renewal",
       "    Windows Server: 5 client(s), count 5/5: 1 activates on the first request; 4 get 0xC004F038 and are pending until the count reaches 5; the threshold barrier asks them again at the deployment's end, so all are activated when it ends (without the barrier: 120 min after the deployment, at the next retry (the activation interval, 120 min))",
       "    Office: 3 client(s), count 3/5: NEVER activate: the host's Office count would reach 3 of the 5 needed for Office: add 2 more distinct machine(s) active within 30 days, or declare the clients outside this stack in externalClients",

@@ -1,7 +1,7 @@
 /**
  * The forecast as text, as kms-plan prints it: every number says what it counts, for a reader who has not
  * read the code (the host's count is shared by Windows client OS and Windows Server; external clients are
- * outside the stack; the barrier asks only clients given `host` again).
+ * outside the stack; the barrier asks again only the clients that joined it: given `host`, or its kmsServer or fqdn).
  */
 import { FORECAST_RULES } from "./rules";
 import type { FamilyForecast, Forecast, HostForecast } from "./types";
@@ -83,7 +83,7 @@ export function formatForecast(f: Forecast): string {
   if (f.hosts.length === 0 && f.unplaced.length === 0)
     return "Activation forecast: no KMS host or client in this plan.";
   out.push(
-    "Activation forecast (times after the deployment; the threshold barrier asks pending clients given `host` again at its end)",
+    "Activation forecast (times after the deployment; the threshold barrier asks its pending clients again at its end: those given `host`, or its kmsServer or fqdn)",
   );
   for (const h of f.hosts) {
     out.push(
