@@ -56,10 +56,12 @@ export interface RunCommandView {
 }
 
 /**
- * The first `@pulumi/azure-native` 3.x believed to send `$expand=instanceView` on get-invokes (PR #4708; the
- * evidence is dates, see docs/azure-notes.md "Managed Run Command limits"). Named in the missing-instanceView error.
+ * The first `@pulumi/azure-native` 3.x released after July 2026, so surely after PR #4708 (merged 2026-05-07),
+ * which makes get-invokes send `$expand=instanceView`; Pulumi's registry dates 3.23.0 to 2026-07-18 (see
+ * docs/azure-notes.md "Managed Run Command limits"). The peer range starts here. Named in the
+ * missing-instanceView error.
  */
-export const AZURE_NATIVE_EXPAND_FIX = "3.18.0";
+export const AZURE_NATIVE_EXPAND_FIX = "3.24.0";
 
 /**
  * The script's result from a Managed Run Command's instance view. A missing instance view or execution
@@ -78,7 +80,7 @@ export function readRunCommandView(
   if (view === undefined || view === null) {
     fail(
       `Run Command "${runCommandName}" (${script}.ps1): Azure returned the run command without its instanceView, so its execution state, exit code and output cannot be read. ` +
-        `@pulumi/azure-native releases before ${AZURE_NATIVE_EXPAND_FIX} drop the expand=instanceView parameter of get-invokes (pulumi/pulumi-azure-native#4701, fixed by PR #4708). ` +
+        `@pulumi/azure-native releases from before pulumi/pulumi-azure-native PR #4708 (May 2026) drop the expand=instanceView parameter of get-invokes (pulumi/pulumi-azure-native#4701). ` +
         `Fix: use @pulumi/azure-native ${AZURE_NATIVE_EXPAND_FIX} or later and its provider plugin (pulumi plugin ls shows the plugin in use).`,
     );
   }
