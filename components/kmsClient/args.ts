@@ -3,7 +3,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { KmsHost } from "../kmsHost";
-import type { AzureVmTargetArgs, SshTargetArgs } from "../remote";
+import type { AzureVmTargetArgs, ScriptStorageArgs, SshTargetArgs } from "../remote";
 
 export interface KmsClientArgs {
   /**
@@ -69,4 +69,13 @@ export interface KmsClientArgs {
    * @default false
    */
   rearm?: boolean;
+  /**
+   * Where the scripts are kept (Azure VMs): each distinct script is uploaded once per stack to this blob
+   * container and the client's Run Commands reference it (`scriptUri`, read with the VM's managed identity)
+   * instead of carrying its text. The VM's identity needs "Storage Blob Data Reader" on the container and a
+   * network path to the account (see docs/scripts-by-reference.md). SSH machines always get the script
+   * on stdin.
+   * @default - the host's `scriptStorage` when `host` is given; else the script travels inline in each step
+   */
+  scriptStorage?: ScriptStorageArgs;
 }

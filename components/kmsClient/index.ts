@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KmsConfigError } from "../errors";
 import type { KmsHost } from "../kmsHost";
-import { runScript } from "../remote";
+import { runScript, validateScriptStorage, withScriptStorage } from "../remote";
 import {
   ClientResult,
   clientActivateParameters,
@@ -46,7 +46,14 @@ export class KmsClient extends pulumi.ComponentResource {
   readonly clientName: string;
 
   constructor(name: string, args: KmsClientArgs, opts?: pulumi.ComponentResourceOptions) {
-    const { summary, target, product } = validateKmsClientArgs(name, args);
+    const validated = validateKmsClientArgs(name, args);
+    const { summary, product } = validated;
+    validateScriptStorage(args.scriptStorage, `KmsClient "${name}"`);
+    // Scripts by reference from the client's own script storage, else its host's.
+    const target = withScriptStorage(
+      validated.target,
+      args.scriptStorage ?? args.host?.scriptStorage,
+    );
     refuseBarrierDeadlock(name, args.host, opts?.dependsOn);
     // A client constructed after its host's list closed: refused in TypeScript; a deferred member of the
     // multi-language plugin's hosts, which an explicit barrier (KmsThresholdBarrier) lists later.

@@ -9,6 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ACTIVATION } from "../catalog";
 import { ActivationBarrier, ActivationReport, ClientSteps } from "../barrier";
 import { markHostOutput } from "../hostOutputs";
+import { validateScriptStorage, withScriptStorage } from "../remote";
+import type { ScriptStorageArgs } from "../remote";
 import type { HostResult } from "../scripts";
 import { KMS_HOST_TYPE, KmsHostSummary } from "../summary";
 import { formatHostPort } from "../validate";
@@ -67,6 +69,8 @@ export class KmsHost extends pulumi.ComponentResource {
 
   /** @internal The barrier that clients with `host: this` join. */
   readonly barrier: ActivationBarrier;
+  /** @internal Where the scripts are kept, for clients that name this host. */
+  readonly scriptStorage?: ScriptStorageArgs;
   /** @internal The plain summary, for clients that name this host. */
   readonly summaryValue: KmsHostSummary;
   /**
@@ -77,6 +81,7 @@ export class KmsHost extends pulumi.ComponentResource {
 
   constructor(name: string, args: KmsHostArgs, opts?: pulumi.ComponentResourceOptions) {
     const { summary, target } = validateKmsHostArgs(name, args);
+    validateScriptStorage(args.scriptStorage, `KmsHost "${name}"`, target === undefined);
     super(KMS_HOST_TYPE, name, { summary }, opts);
     this.summaryValue = summary;
     const port = args.port ?? ACTIVATION.defaultPort;
@@ -91,7 +96,10 @@ export class KmsHost extends pulumi.ComponentResource {
             this,
           )
         : existingMachine(target, args, this);
-    const steps = hostSteps(name, args, summary, machine.target, port, {
+    // Scripts by reference when `scriptStorage` is given: the host's steps, its count step, its clients.
+    this.scriptStorage = args.scriptStorage;
+    const hostTarget = withScriptStorage(machine.target, args.scriptStorage);
+    const steps = hostSteps(name, args, summary, hostTarget, port, {
       parent: this,
       dependsOn: machine.dependsOn,
     });
@@ -105,7 +113,7 @@ export class KmsHost extends pulumi.ComponentResource {
             { privateIp: machine.privateIp, port, existingMachine: target !== undefined },
             this,
           );
-    this.barrier = new ActivationBarrier(name, this, machine.target, steps.last);
+    this.barrier = new ActivationBarrier(name, this, hostTarget, steps.last);
 
     // The outputs clients are wired with (`kmsServer: host.kmsServer`, `kmsServer: host.fqdn`, a
     // KmsSrvRecord's `target: host.fqdn`) resolve only once the host's last setup step (Windows, then

@@ -3,6 +3,15 @@ import { plainValue, validateHostPort, validatePort } from "../validate";
 import { AzureVmTargetArgs, SshTargetArgs, Target } from "./targets";
 
 export type { AzureVmTargetArgs, SshTargetArgs, Target } from "./targets";
+export { withScriptStorage } from "./targets";
+export {
+  runCommandSource,
+  scriptBlobName,
+  scriptBlobUri,
+  scriptDigest,
+  validateScriptStorage,
+} from "./scriptStore";
+export type { ScriptStorageArgs, ScriptStorageIdentityArgs } from "./scriptStore";
 export { readResult, readRunCommandView, runScript } from "./runScript";
 export type { ScriptRun, ScriptRunArgs } from "./runScript";
 export { SSH_BOOTSTRAP_COMMAND, SSH_BOOTSTRAP_SCRIPT } from "./ssh";

@@ -11,6 +11,7 @@ import {
 } from "../scripts";
 import { Target } from "./targets";
 import { SSH_BOOTSTRAP_COMMAND, sshStdin } from "./ssh";
+import { runCommandSource, withDependency } from "./scriptStore";
 
 /** One script run on one machine: the one place that turns a script into a Pulumi resource. */
 export interface ScriptRunArgs {
@@ -193,20 +194,19 @@ export function runScript(
   opts: pulumi.CustomResourceOptions,
 ): ScriptRun {
   return args.target.kind === "runCommand"
-    ? runWithRunCommand(name, args, args.target.azureVm, opts)
+    ? runWithRunCommand(name, args, args.target, opts)
     : runWithSsh(name, args, opts);
 }
 
 function runWithRunCommand(
   name: string,
   args: ScriptRunArgs,
-  vm: {
-    resourceGroupName: pulumi.Input<string>;
-    vmName: pulumi.Input<string>;
-    location: pulumi.Input<string>;
-  },
+  target: Extract<Target, { kind: "runCommand" }>,
   opts: pulumi.CustomResourceOptions,
 ): ScriptRun {
+  const vm = target.azureVm;
+  // By reference when the target has script storage: the step waits for its script's blob.
+  const { source, blob } = runCommandSource(args.script, target.scripts, opts.parent);
   const secretEntries = Object.entries(args.secretParameters ?? {});
   const runCommand = new compute.VirtualMachineRunCommandByVirtualMachine(
     name,
@@ -216,7 +216,7 @@ function runWithRunCommand(
       location: vm.location,
       // A fixed, readable name (no random suffix): the result is read back by this name.
       runCommandName: name,
-      source: { script: loadScript(args.script) },
+      source,
       parameters: pulumi
         .output(args.parameters)
         .apply((p) => Object.entries(p).map(([n, value]) => ({ name: n, value }))),
@@ -228,7 +228,11 @@ function runWithRunCommand(
       treatFailureAsDeploymentFailure: true,
       timeoutInSeconds: args.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
     },
-    { ...opts, additionalSecretOutputs: ["protectedParameters"] },
+    {
+      ...opts,
+      dependsOn: blob === undefined ? opts.dependsOn : withDependency(opts.dependsOn, blob),
+      additionalSecretOutputs: ["protectedParameters"],
+    },
   );
   // ARM fills instanceView (exit code, output) only on a GET with $expand=instanceView, so the result is
   // read with the invoke rather than from the resource's own (often empty) instanceView output. The read

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { ScriptStorageArgs } from "./scriptStore";
 
 /**
  * An existing Azure VM, configured through Azure Managed Run Command: no inbound port is needed, the VM
@@ -39,6 +40,17 @@ export interface SshTargetArgs {
   privateKey?: pulumi.Input<string>;
 }
 
-/** Where a script runs: exactly one of the two. */
+/**
+ * Where a script runs: exactly one of the two. A Run Command target with `scripts` runs scripts by
+ * reference (a blob per distinct script, scriptStore.ts); without, inline.
+ */
 export type Target =
-  { kind: "runCommand"; azureVm: AzureVmTargetArgs } | { kind: "ssh"; ssh: SshTargetArgs };
+  | { kind: "runCommand"; azureVm: AzureVmTargetArgs; scripts?: ScriptStorageArgs }
+  | { kind: "ssh"; ssh: SshTargetArgs };
+
+/** The target with its scripts kept in `store` (Run Command only; SSH sends its script on stdin). */
+export function withScriptStorage(target: Target, store: ScriptStorageArgs | undefined): Target {
+  return target.kind === "runCommand" && store !== undefined
+    ? { ...target, scripts: store }
+    : target;
+}
