@@ -50,10 +50,6 @@ export class KmsClient extends pulumi.ComponentResource {
     const { summary, product } = validated;
     validateScriptStorage(args.scriptStorage, `KmsClient "${name}"`);
     // Scripts by reference from the client's own script storage, else its host's.
-    const target = withScriptStorage(
-      validated.target,
-      args.scriptStorage ?? args.host?.scriptStorage,
-    );
     refuseBarrierDeadlock(name, args.host, opts?.dependsOn);
     // A client constructed after its host's list closed: refused in TypeScript; a deferred member of the
     // multi-language plugin's hosts, which an explicit barrier (KmsThresholdBarrier) lists later.
@@ -65,6 +61,10 @@ export class KmsClient extends pulumi.ComponentResource {
       throw args.host.barrier.lateClientError(name);
     }
     super(KMS_CLIENT_TYPE, name, { summary }, opts);
+    // Scripts by reference from the client's own script storage (its blobs), else its host's.
+    const target = args.scriptStorage
+      ? withScriptStorage(validated.target, args.scriptStorage, this)
+      : withScriptStorage(validated.target, args.host?.scriptStorage, args.host);
     this.kmsHost = args.host;
     this.clientName = name;
 

@@ -9,7 +9,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { ACTIVATION } from "../catalog";
 import { ActivationBarrier, ActivationReport, ClientSteps } from "../barrier";
 import { markHostOutput } from "../hostOutputs";
-import { validateScriptStorage, withScriptStorage } from "../remote";
+import {
+  scriptBlob,
+  scriptBlobsOwnerScoped,
+  validateScriptStorage,
+  withScriptStorage,
+} from "../remote";
+import { SCRIPT_NAMES } from "../scripts";
 import type { ScriptStorageArgs } from "../remote";
 import type { HostResult } from "../scripts";
 import { KMS_HOST_TYPE, KmsHostSummary } from "../summary";
@@ -98,7 +104,11 @@ export class KmsHost extends pulumi.ComponentResource {
         : existingMachine(target, args, this);
     // Scripts by reference when `scriptStorage` is given: the host's steps, its count step, its clients.
     this.scriptStorage = args.scriptStorage;
-    const hostTarget = withScriptStorage(machine.target, args.scriptStorage);
+    const hostTarget = withScriptStorage(machine.target, args.scriptStorage, this);
+    // In the plugin, the host's clients and its barrier (later Construct calls) use the host's blobs.
+    if (args.scriptStorage !== undefined && scriptBlobsOwnerScoped()) {
+      for (const s of SCRIPT_NAMES) scriptBlob(args.scriptStorage, s, this);
+    }
     const steps = hostSteps(name, args, summary, hostTarget, port, {
       parent: this,
       dependsOn: machine.dependsOn,

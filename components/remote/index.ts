@@ -6,6 +6,9 @@ export type { AzureVmTargetArgs, SshTargetArgs, Target } from "./targets";
 export { withScriptStorage } from "./targets";
 export {
   runCommandSource,
+  scopeScriptBlobsToOwners,
+  scriptBlob,
+  scriptBlobsOwnerScoped,
   scriptBlobName,
   scriptBlobUri,
   scriptDigest,

@@ -206,7 +206,11 @@ function runWithRunCommand(
 ): ScriptRun {
   const vm = target.azureVm;
   // By reference when the target has script storage: the step waits for its script's blob.
-  const { source, blob } = runCommandSource(args.script, target.scripts, opts.parent);
+  const { source, blob } = runCommandSource(
+    args.script,
+    target.scripts,
+    target.scriptsOwner ?? opts.parent,
+  );
   const secretEntries = Object.entries(args.secretParameters ?? {});
   const runCommand = new compute.VirtualMachineRunCommandByVirtualMachine(
     name,

@@ -131,23 +131,41 @@ export function validateScriptStorage(
   }
 }
 
-/** The blobs of one program run (one stack, or one Construct call of the plugin), by store and script. */
+/** The blobs of one program run (one stack, or one owner in the plugin), by store and script. */
 const blobsByRun = new WeakMap<object, Map<string, storage.Blob>>();
 
 /**
- * The blob holding `script`, registered once per stack: the first step that needs it registers it at the
- * stack's root (no parent), so its URN is the same whichever component comes first. Where there is no
- * stack resource (each Construct call of the multi-language plugin), it is registered under `owner`
- * (the component), once per component.
+ * The multi-language plugin constructs each component in its own Construct call, with no stack resource
+ * and a fresh monitor each time: a blob at the stack's root would be registered once per call, under one
+ * name. There, blobs are children of their owner instead (a KmsHost, whose clients use its blobs, or a
+ * KmsClient without a host). Set by the plugin's provider (pluginProvider.ts).
  */
-function scriptBlob(
+let ownerScoped = false;
+
+/** Called by the plugin's provider: script blobs become children of their owner (see `ownerScoped`). */
+export function scopeScriptBlobsToOwners(): void {
+  ownerScoped = true;
+}
+
+/** True in the plugin (see `ownerScoped`). */
+export function scriptBlobsOwnerScoped(): boolean {
+  return ownerScoped;
+}
+
+/**
+ * The blob holding `script`, registered once per stack: the first step that needs it registers it at the
+ * stack's root (no parent), so its URN is the same whichever component comes first. In the plugin it is
+ * registered once per owner, as the owner's child.
+ */
+export function scriptBlob(
   store: ScriptStorageArgs,
   script: ScriptName,
-  text: string,
   owner: pulumi.Resource | undefined,
 ): storage.Blob {
-  const stack = pulumi.runtime.getStackResource();
-  const runKey: object | undefined = stack ?? owner;
+  const text = loadScript(script);
+  const runKey: object | undefined = ownerScoped
+    ? owner
+    : (pulumi.runtime.getStackResource() ?? pulumi.runtime.getMonitor());
   const blobName = scriptBlobName(script, text);
   const key = `${store.accountName}/${store.containerName}/${blobName}`;
   let blobs = runKey === undefined ? undefined : blobsByRun.get(runKey);
@@ -169,7 +187,7 @@ function scriptBlob(
         contentType: "text/plain; charset=utf-8",
         source: new pulumi.asset.StringAsset(text),
       },
-      stack === undefined && owner !== undefined ? { parent: owner } : {},
+      ownerScoped && owner !== undefined ? { parent: owner } : {},
     );
     blobs.set(key, blob);
   }
@@ -202,7 +220,7 @@ export function runCommandSource(
       scriptUriManagedIdentity:
         store.identity === undefined ? {} : { clientId: store.identity.clientId },
     },
-    blob: scriptBlob(store, script, text, owner),
+    blob: scriptBlob(store, script, owner),
   };
 }
 

@@ -45,12 +45,22 @@ export interface SshTargetArgs {
  * reference (a blob per distinct script, scriptStore.ts); without, inline.
  */
 export type Target =
-  | { kind: "runCommand"; azureVm: AzureVmTargetArgs; scripts?: ScriptStorageArgs }
+  | {
+      kind: "runCommand";
+      azureVm: AzureVmTargetArgs;
+      scripts?: ScriptStorageArgs;
+      /** The component whose script blobs these are, in the plugin (scriptStore.ts `ownerScoped`). */
+      scriptsOwner?: pulumi.Resource;
+    }
   | { kind: "ssh"; ssh: SshTargetArgs };
 
 /** The target with its scripts kept in `store` (Run Command only; SSH sends its script on stdin). */
-export function withScriptStorage(target: Target, store: ScriptStorageArgs | undefined): Target {
+export function withScriptStorage(
+  target: Target,
+  store: ScriptStorageArgs | undefined,
+  owner?: pulumi.Resource,
+): Target {
   return target.kind === "runCommand" && store !== undefined
-    ? { ...target, scripts: store }
+    ? { ...target, scripts: store, scriptsOwner: owner }
     : target;
 }
