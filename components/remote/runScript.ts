@@ -12,6 +12,7 @@ import {
 import { Target } from "./targets";
 import { SSH_BOOTSTRAP_COMMAND, sshStdin } from "./ssh";
 import { runCommandSource, withDependency } from "./scriptStore";
+import { RunCommand } from "./runCommandResource";
 
 /** One script run on one machine: the one place that turns a script into a Pulumi resource. */
 export interface ScriptRunArgs {
@@ -212,7 +213,9 @@ function runWithRunCommand(
     target.scriptsOwner ?? opts.parent,
   );
   const secretEntries = Object.entries(args.secretParameters ?? {});
-  const runCommand = new compute.VirtualMachineRunCommandByVirtualMachine(
+  // azure-native's resource, registered without its 18 type aliases (runCommandResource.ts: they made
+  // each step cost about 0.8 MB and 45 ms under the plan's mocks).
+  const runCommand = new RunCommand(
     name,
     {
       resourceGroupName: vm.resourceGroupName,
