@@ -18,6 +18,7 @@ const PROGRAM = path.join(__dirname, "programs", "fleet");
 interface Run {
   n: number;
   seconds: number;
+  cpuSeconds: number;
   maxRssMb: number;
   resources: number;
   inputBytes: number;
@@ -48,11 +49,13 @@ function planFleet(n: number, inline: boolean): Run {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`kms-plan exited ${r.status}: ${r.stderr.slice(-2000)}`);
   const kb = Number(/KMS_BENCH_MAXRSS_KB (\d+)/.exec(r.stderr)?.[1] ?? NaN);
+  const cpuUs = Number(/KMS_BENCH_CPU_US (\d+)/.exec(r.stderr)?.[1] ?? NaN);
   const result = JSON.parse(r.stdout) as { resources: { inputs: unknown }[] };
   const sizes = result.resources.map((x) => Buffer.byteLength(JSON.stringify(x.inputs)));
   return {
     n,
     seconds,
+    cpuSeconds: cpuUs / 1e6,
     maxRssMb: kb / 1024,
     resources: result.resources.length,
     inputBytes: sizes.reduce((a, b) => a + b, 0),
@@ -80,14 +83,15 @@ function main(): void {
     runs.push(run);
     const perClient = (run.inputBytes - small.inputBytes) / (n - small.n);
     console.log(
-      `N=${String(n).padStart(5)}: ${run.seconds.toFixed(1)} s, peak RSS ${run.maxRssMb.toFixed(0)} MB, ` +
+      `N=${String(n).padStart(5)}: ${run.seconds.toFixed(1)} s wall, ${run.cpuSeconds.toFixed(1)} s CPU, peak RSS ${run.maxRssMb.toFixed(0)} MB, ` +
         `${run.resources} resources, inputs ${(run.inputBytes / 2 ** 20).toFixed(2)} MiB ` +
         `(${(perClient / 1024).toFixed(2)} KiB per client, largest resource ${(run.largestInput / 1024).toFixed(1)} KiB)`,
     );
   }
   for (let i = 1; i < runs.length; i++) {
     console.log(
-      `t(${runs[i].n})/t(${runs[i - 1].n}) = ${(runs[i].seconds / runs[i - 1].seconds).toFixed(2)} ` +
+      `t(${runs[i].n})/t(${runs[i - 1].n}) = ${(runs[i].seconds / runs[i - 1].seconds).toFixed(2)} wall, ` +
+        `${(runs[i].cpuSeconds / runs[i - 1].cpuSeconds).toFixed(2)} CPU ` +
         `(${(runs[i].n / runs[i - 1].n).toFixed(1)}x the clients)`,
     );
   }
