@@ -47,9 +47,18 @@ export interface ScriptStorageArgs {
   blobEndpoint?: string;
 }
 
+/** The last digests computed, by text (a stack hashes each of its few script texts once, not per step). */
+const digests = new Map<string, string>();
+
 /** SHA-256 of a script text, hex. */
 export function scriptDigest(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
+  let digest = digests.get(text);
+  if (digest === undefined) {
+    digest = createHash("sha256").update(text, "utf8").digest("hex");
+    if (digests.size >= 32) digests.clear();
+    digests.set(text, digest);
+  }
+  return digest;
 }
 
 /** The blob a script text is kept in: `<script>-<sha256 of the text>.ps1`. */
