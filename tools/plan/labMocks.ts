@@ -4,7 +4,7 @@
  * Command's instance view, a command's stdout and stderr).
  */
 import { remoteStep } from "./labSteps";
-import type { LabHook } from "./labSteps";
+import type { LabHook, RemoteStep } from "./labSteps";
 import { GET_RUN_COMMAND, runCommandRead } from "./mockResources";
 import type { MockCallArgs, MockResourceArgs, MockRun, MockState } from "./mockResources";
 import { unwrapSecrets } from "./mockValues";
@@ -53,7 +53,11 @@ export function labNewResource(
           scriptUri: ref.scriptUri,
           scriptUriManagedIdentity: ref.scriptUriManagedIdentity,
         }).then((script) => ({ ...step, runCommand: { ...ref, script } }));
+  // One macrotask before the step reaches the lab: registrations the program already queued (the host's
+  // DNS records, which give the lab machines their domain) are observed first, as they were when each
+  // step's registration took longer (before runCommandResource.ts).
   return ready
+    .then((s) => new Promise<RemoteStep>((resolve) => setImmediate(() => resolve(s))))
     .then((s) => lab.run(s))
     .then((outcome) => {
       if (outcome.exitCode !== 0) {
