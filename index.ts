@@ -10,7 +10,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as network from "@pulumi/azure-native/network";
 import * as privatedns from "@pulumi/azure-native/privatedns";
 import * as compute from "@pulumi/azure-native/compute";
-import { KmsClient, KmsHost } from "./components";
+import { createScriptStorage, KmsClient, KmsHost } from "./components";
 import { KmsConfigError } from "./components/errors";
 import { marketplaceImage, PRODUCTS_WITH_IMAGES } from "./components/images";
 import { requireProduct } from "./components/catalog";
@@ -83,7 +83,17 @@ new privatedns.VirtualNetworkLink("kms-zone-link", {
   registrationEnabled: false,
 });
 
+// Scripts by reference: each distinct script is uploaded once to this private container and every Run
+// Command names it by URI, read with this identity (docs/scripts-by-reference.md). The VMs reach the
+// account's public endpoint through the NAT gateway; without a way out, add a private endpoint.
+const scripts = createScriptStorage("kms-scripts", {
+  resourceGroupName: rg.name,
+  location,
+  accountName: cfg.get("scriptStorageAccountName") || undefined,
+});
+
 const host = new KmsHost("kms", {
+  scriptStorage: scripts.scriptStorage,
   hostKey,
   resourceGroupName: rg.name,
   location,
@@ -157,6 +167,8 @@ if (newClientCount > 0) {
         },
       },
       networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
+      // Reads the script blobs (the host's scriptStorage, which its clients use).
+      identity: { type: "UserAssigned", userAssignedIdentities: [scripts.identityId] },
     });
     // Plain names (ordering through dependsOn) keep the machine identity known at preview, so the
     // kms-guard threshold policy can count distinct machines.
@@ -176,6 +188,8 @@ if (newClientCount > 0) {
 }
 
 export const resourceGroup = rg.name;
+/** Attach to existing client VMs (existingClients): they read the script blobs with it. */
+export const scriptIdentityId = scripts.identityId;
 export const hostPrivateIp = host.privateIpAddress;
 export const hostFqdn = host.fqdn;
 export const kmsServer = host.kmsServer;

@@ -4,6 +4,7 @@
  * - `KmsHost`: a KMS host VM (or an existing machine) with its host key installed and activated.
  * - `KmsClient`: a Windows machine configured as a KMS client (setup key, KMS target, activation).
  * - `KmsSrvRecord`: the `_vlmcs._tcp` SRV record in an Azure DNS zone (public or private).
+ * - `createScriptStorage`: the storage account, container, identity and role for scripts by reference.
  * - `KmsConfigError`: thrown at construction for bad plain input, before anything is created.
  */
 export { KmsHost } from "./kmsHost";
@@ -25,7 +26,16 @@ export type { KmsClientArgs, KmsClientStatus } from "./kmsClient";
 export { KmsSrvRecord } from "./kmsSrvRecord";
 export type { KmsSrvRecordArgs, KmsSrvHost, KmsSrvHostArgs } from "./kmsSrvRecord";
 export type { ActivationReport, DuplicateCmid } from "./barrier";
-export type { AzureVmTarget, AzureVmTargetArgs, SshTarget, SshTargetArgs } from "./remote";
+export type {
+  AzureVmTarget,
+  AzureVmTargetArgs,
+  KmsScriptStorage,
+  KmsScriptStorageIdentity,
+  SshTarget,
+  SshTargetArgs,
+} from "./remote";
+export { createScriptStorage, STORAGE_BLOB_DATA_READER_ROLE } from "./scriptStorage";
+export type { CreateScriptStorageArgs, ScriptStorage } from "./scriptStorage";
 export { KmsConfigError } from "./errors";
 export type {
   KmsHostSummary,

@@ -24,6 +24,7 @@ import { withContext } from "./inputs";
 import { KmsClient } from "./kmsClient";
 import { KmsHost } from "./kmsHost";
 import { KMS_THRESHOLD_BARRIER_TYPE } from "./pluginBarrier";
+import { scopeScriptBlobsToOwners } from "./remote";
 import { ComponentRegistry, pluginConstructed, valueOf } from "./pluginRegistry";
 import { refineSchema } from "./pluginSchema";
 import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "./summary";
@@ -104,6 +105,8 @@ export class KmsComponentProvider extends ComponentProvider {
     private readonly constructed: ComponentRegistry = pluginConstructed,
   ) {
     super(options);
+    // Each Construct call runs without a stack resource: script blobs belong to their host or client.
+    scopeScriptBlobsToOwners();
   }
 
   override async getSchema(): Promise<string> {

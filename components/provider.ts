@@ -26,7 +26,7 @@ import { packageRoot, packageVersion, pluginSchemaDir } from "./pluginPackage";
 import type { KmsClientArgs, KmsClientStatus } from "./kmsClient";
 import type { KmsHostArgs, KmsHostStatus } from "./kmsHost";
 import type { KmsSrvRecordArgs } from "./kmsSrvRecord";
-import type { AzureVmTarget, SshTarget } from "./remote";
+import type { AzureVmTarget, KmsScriptStorage, SshTarget } from "./remote";
 
 export * from "./index";
 export { packageRoot, packageVersion, pluginSchemaDir } from "./pluginPackage";
@@ -100,6 +100,15 @@ export interface KmsClientPluginArgs {
    * @default - none
    */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * Where the scripts are kept (Azure VMs): each distinct script is uploaded once per stack to this blob
+   * container and the client's Run Commands reference it (`scriptUri`, read with the VM's managed identity)
+   * instead of carrying its text. The VM's identity needs "Storage Blob Data Reader" on the container and a
+   * network path to the account (see docs/scripts-by-reference.md). SSH machines always get the script
+   * on stdin.
+   * @default - the host's `scriptStorage` when `host` is given; else the script travels inline in each step
+   */
+  scriptStorage?: KmsScriptStorage;
 }
 
 /**

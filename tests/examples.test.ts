@@ -8,6 +8,17 @@ import { plan, type PlanResult } from "../tools/plan";
 
 const EXAMPLES = path.resolve(__dirname, "..", "examples");
 
+/** What createScriptStorage("kms-scripts") registers (scripts by reference, issue 21). */
+const SCRIPT_STORAGE = [
+  "azure-native:storage:StorageAccount kms-scripts-account",
+  "azure-native:storage:BlobContainer kms-scripts-container",
+  "azure-native:managedidentity:UserAssignedIdentity kms-scripts-identity",
+  "azure-native:authorization:RoleAssignment kms-scripts-reader",
+];
+/** One blob per distinct script the example runs (the account and the text's hash left out of the name). */
+const blobs = (...scripts: string[]): string[] =>
+  scripts.map((script) => `azure-native:storage:Blob kms-script-${script}`);
+
 const cases: [string, string[]][] = [
   [
     "single-host",
@@ -34,6 +45,8 @@ const cases: [string, string[]][] = [
       "azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-app-02-rearm",
       "azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-app-02-setup",
       "azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-app-02-activate",
+      ...SCRIPT_STORAGE,
+      ...blobs("host-setup", "status", "client-setup", "client-activate", "client-rearm"),
     ],
   ],
   [
@@ -50,6 +63,7 @@ const cases: [string, string[]][] = [
         `azure-native:compute:VirtualMachineRunCommandByVirtualMachine app-${i}-rearm`,
         `azure-native:compute:VirtualMachineRunCommandByVirtualMachine app-${i}-setup`,
       ]),
+      ...blobs("host-setup", "client-setup", "client-rearm"),
     ],
   ],
   [
@@ -71,6 +85,9 @@ const cases: [string, string[]][] = [
       "azure-native:compute:VirtualMachineRunCommandByVirtualMachine kms-count",
       "command:remote:Command onprem-fs-01-activate",
       "command:remote:Command onprem-pc-0042-activate",
+      ...SCRIPT_STORAGE,
+      // The count step (the clients joined the host's barrier) runs status.ps1.
+      ...blobs("host-setup", "status"),
     ],
   ],
   [
@@ -83,6 +100,7 @@ const cases: [string, string[]][] = [
       "azure-native:dns:RecordSet kms01-srv",
       "kms:index:KmsClient client-build-01",
       "azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-build-01-setup",
+      ...blobs("host-setup", "client-setup"),
     ],
   ],
   [
@@ -102,9 +120,12 @@ const cases: [string, string[]][] = [
       "azure-native:privatedns:PrivateRecordSet kms-srv",
       ...["app-01", "app-02"].flatMap((vm) => [
         `kms:index:KmsClient client-${vm}`,
+        `azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-${vm}-rearm`,
         `azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-${vm}-setup`,
         `azure-native:compute:VirtualMachineRunCommandByVirtualMachine client-${vm}-activate`,
       ]),
+      ...SCRIPT_STORAGE,
+      ...blobs("host-setup", "status", "client-setup", "client-activate", "client-rearm"),
     ],
   ],
 ];
@@ -122,8 +143,23 @@ describe.each(cases)("examples/%s", (dir, expected) => {
       .get(dir)!
       .resources.filter((r) => r.type !== "pulumi:pulumi:Stack")
       .map((r) => `${r.type} ${r.name}`)
+      .map((n) =>
+        n.replace(/ kms-script-[a-z0-9]+-kms-scripts-([a-z-]+)-[0-9a-f]{12}$/, " kms-script-$1"),
+      )
       .sort();
     expect(got).toEqual([...expected].sort());
+  });
+
+  test("every Run Command names its script by URI (scripts by reference), none carries the text", () => {
+    const steps = results
+      .get(dir)!
+      .resources.filter((r) => r.type.endsWith(":VirtualMachineRunCommandByVirtualMachine"));
+    expect(steps.length).toBeGreaterThan(0);
+    for (const step of steps) {
+      const source = step.inputs.source as Record<string, unknown>;
+      expect(source).not.toHaveProperty("script");
+      expect(String(source.scriptUri)).toMatch(/\/kms-scripts\/[a-z-]+-[0-9a-f]{64}\.ps1$/);
+    }
   });
 
   test("no mandatory policy violation", () => {

@@ -8,7 +8,7 @@
 import * as path from "path";
 import { policies as kmsGuard } from "../policy/policies";
 import { plan, type PlannedResource, type PlanResult } from "../tools/plan";
-import { governedBaseline, REQUIRED_TAGS } from "./fixtures/governance/baseline";
+import { governedBaseline, REQUIRED_TAGS, UNTAGGABLE } from "./fixtures/governance/baseline";
 
 const EXAMPLES = path.resolve(__dirname, "..", "examples");
 let governed: PlanResult;
@@ -55,7 +55,7 @@ test("examples/governed-subscription plans with no violation of the baseline or 
 
 test("every taggable Azure resource of the example carries the required tags, Run Commands included", () => {
   const untagged = governed.resources
-    .filter((r) => r.type.startsWith("azure-native:") && !/RecordSet$/.test(r.type))
+    .filter((r) => r.type.startsWith("azure-native:") && !UNTAGGABLE.has(r.type))
     .filter((r) => REQUIRED_TAGS.some((t) => !(t in ((r.inputs.tags as object) ?? {}))))
     .map((r) => `${r.type} ${r.name}`);
   expect(untagged).toEqual([]);

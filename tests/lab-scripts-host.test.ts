@@ -309,17 +309,17 @@ describeWithTool("pwsh", "lab: host-setup.ps1 and status.ps1 on a KMS host", () 
   });
 
   test("logs longer than Run Command's 4,096-byte tail: the result line is still the last thing kept", async () => {
-    // The barrier's count step logs the client list: 300 clients make a log line longer than the tail.
+    // status.ps1 logs the Clients value it is given: a list of 300 names makes a log line longer than the
+    // tail. (The count step now sends a bounded value, statusParameters; an admin may pass any.)
     const clients = Array.from(
       { length: 300 },
       (_, i) => `rds-client-${String(i + 1).padStart(3, "0")}`,
     );
-    const run: HostRun = await runCommand(
-      lab,
-      "kms01",
-      "status",
-      statusParameters("host", undefined, clients),
-    );
+    const host = statusParameters("host");
+    const run: HostRun = await runCommand(lab, "kms01", "status", {
+      ...host,
+      parameters: { ...host.parameters, Clients: encodeParameterValue(clients.join(",")) },
+    });
     expect(run.outcome.exitCode).toBe(0);
     expect(Buffer.byteLength(run.outcome.output, "utf8")).toBe(4096);
     expect(run.outcome.output).not.toContain("rds-client-001,");

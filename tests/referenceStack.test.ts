@@ -54,9 +54,21 @@ const newClient = (i: number): string[] => {
 
 test("defaults: VNet, private zone linked to it, host with A and SRV records, five new Windows Server clients rearmed", async () => {
   const { stack, resources } = await runStack();
-  expect(names(resources)).toEqual(
+  // A script blob's name ends in 12 hex digits of its text's SHA-256 (it changes with the script).
+  const blobDigest = (n: string) =>
+    n.replace(/^(azure-native:storage:Blob::.*)-[0-9a-f]{12}$/, "$1");
+  expect(names(resources).map(blobDigest)).toEqual(
     [
       ...[1, 2, 3, 4, 5].flatMap(newClient),
+      // Scripts by reference: the storage, and one blob per distinct script (issue 21).
+      "azure-native:authorization:RoleAssignment::kms-scripts-reader",
+      "azure-native:managedidentity:UserAssignedIdentity::kms-scripts-identity",
+      "azure-native:storage:BlobContainer::kms-scripts-container",
+      "azure-native:storage:StorageAccount::kms-scripts-account",
+      ...["client-activate", "client-rearm", "client-setup", "host-setup", "status"].map(
+        (script) =>
+          `azure-native:storage:Blob::kms-script-kms93330bfe536be244-kms-scripts-${script}`,
+      ),
       "azure-native:compute:VirtualMachineRunCommandByVirtualMachine::kms-count",
       "azure-native:compute:VirtualMachine::kms-vm",
       "azure-native:compute:VirtualMachineRunCommandByVirtualMachine::kms-setup",
@@ -93,6 +105,27 @@ test("defaults: VNet, private zone linked to it, host with A and SRV records, fi
       rearm: true,
     });
   }
+  // Every step names its script by URI and reads it with the stack's identity, which every VM has.
+  const identity = resources.find((r) => r.name === "kms-scripts-identity")!;
+  const steps = resources.filter((r) =>
+    r.type.endsWith(":VirtualMachineRunCommandByVirtualMachine"),
+  );
+  expect(steps).toHaveLength(17);
+  for (const step of steps) {
+    const source = step.plain.source as Record<string, unknown>;
+    expect(source).not.toHaveProperty("script");
+    expect(source.scriptUri).toMatch(
+      /^https:\/\/kms93330bfe536be244\.blob\.core\.windows\.net\/kms-scripts\/[a-z-]+-[0-9a-f]{64}\.ps1$/,
+    );
+    expect(Object.keys(source.scriptUriManagedIdentity as object)).toEqual(["clientId"]);
+  }
+  for (const vm of resources.filter((r) => r.type === "azure-native:compute:VirtualMachine")) {
+    expect(vm.plain.identity).toMatchObject({ type: "UserAssigned" });
+    expect(
+      (vm.plain.identity as { userAssignedIdentities: unknown[] }).userAssignedIdentities,
+    ).toHaveLength(1);
+  }
+  expect(identity).toBeDefined();
   const link = resources.find((r) => r.name === "kms-zone-link")!;
   expect(link.plain).toMatchObject({
     location: "global",

@@ -3,6 +3,8 @@
  * what a preview does with the saved result of an earlier failed run. The mocks here act as a preview of
  * an update: the run command keeps its old ID, so the result invoke runs and reads the saved result.
  */
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 
 type View = Record<string, unknown> | undefined;
@@ -26,6 +28,8 @@ pulumi.runtime.setMocks(
 );
 const { runScript, readRunCommandView } =
   require("../components/remote") as typeof import("../components/remote");
+const { AZURE_NATIVE_EXPAND_FIX } =
+  require("../components/remote/runScript") as typeof import("../components/remote/runScript");
 const pkg = require("../package.json") as {
   peerDependencies: Record<string, string>;
   devDependencies: Record<string, string>;
@@ -82,7 +86,7 @@ describe("a preview after a failed run", () => {
 describe("readRunCommandView", () => {
   test("no instanceView is its own error naming the azure-native fix, not 'printed no result'", () => {
     expect(() => readRunCommandView(undefined, "status", "kms-count")).toThrow(
-      /^Run Command "kms-count" \(status\.ps1\): Azure returned the run command without its instanceView.*pulumi\/pulumi-azure-native#4701.*@pulumi\/azure-native 3\.18\.0 or later/,
+      /^Run Command "kms-count" \(status\.ps1\): Azure returned the run command without its instanceView.*pulumi\/pulumi-azure-native#4701.*@pulumi\/azure-native 3\.24\.0 or later/,
     );
   });
 
@@ -130,7 +134,18 @@ describe("readRunCommandView", () => {
   });
 });
 
-test("the azure-native pin and peer range start at the first release that sends expand on get-invokes", () => {
-  expect(pkg.devDependencies["@pulumi/azure-native"]).toBe("3.18.0");
-  expect(pkg.peerDependencies["@pulumi/azure-native"]).toBe("^3.18.0");
+test("the azure-native pin is the newest 3.x served, and the peer range starts after July 2026", () => {
+  // 3.28.0: `npm view @pulumi/azure-native versions` (2026-12-06). Pulumi's registry dates 3.23.0 to
+  // 2026-07-18, so the first release after July 2026 is 3.24.0 (docs/azure-notes.md).
+  const plugin = JSON.parse(
+    fs.readFileSync(path.join(__dirname, "..", "plugin", "package.json"), "utf8"),
+  ) as { dependencies?: Record<string, string> };
+  const lock = JSON.parse(
+    fs.readFileSync(path.join(__dirname, "..", "package-lock.json"), "utf8"),
+  ) as { packages: Record<string, { version?: string }> };
+  expect(pkg.devDependencies["@pulumi/azure-native"]).toBe("3.28.0");
+  expect(lock.packages["node_modules/@pulumi/azure-native"].version).toBe("3.28.0");
+  expect(plugin.dependencies?.["@pulumi/azure-native"]).toBe("3.28.0");
+  expect(pkg.peerDependencies["@pulumi/azure-native"]).toBe("^3.24.0");
+  expect(AZURE_NATIVE_EXPAND_FIX).toBe("3.24.0");
 });

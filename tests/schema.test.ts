@@ -187,6 +187,7 @@ describe("plugin schema", () => {
         "activate",
         "rearm",
         "tags",
+        "scriptStorage",
       ]),
     );
     expect(r.inputProperties.product).toMatchObject({ type: "string", plain: true });
@@ -310,6 +311,8 @@ describe("plugin schema", () => {
         "kms:index:DuplicateCmid",
         "kms:index:KmsClientStatus",
         "kms:index:KmsSrvHost",
+        "kms:index:KmsScriptStorage",
+        "kms:index:KmsScriptStorageIdentity",
       ]),
     );
   });

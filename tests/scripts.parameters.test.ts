@@ -275,6 +275,27 @@ describe("statusParameters", () => {
     expect(statusParameters("host", undefined, []).parameters).not.toHaveProperty("Clients");
   });
 
+  test("the client list is bounded whatever N is (a Windows command line holds 32,767 characters), and still changes with the list", () => {
+    const decoded = (v: string): string => Buffer.from(v.slice(7), "base64").toString("utf8");
+    const names = (n: number): string[] =>
+      Array.from({ length: n }, (_, i) => `kms-client-${String(i + 1).padStart(5, "0")}`);
+    const sizes = [10, 100, 1000, 3000, 10000].map(
+      (n) => statusParameters("host", undefined, names(n)).parameters.Clients.length,
+    );
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(1024);
+    // A short list is sent whole, as before (a stack of 10 clients registers what it did).
+    expect(decoded(statusParameters("host", undefined, names(10)).parameters.Clients)).toBe(
+      names(10).join(","),
+    );
+    const big = decoded(statusParameters("host", undefined, names(3000)).parameters.Clients);
+    expect(big).toMatch(
+      /^3000 clients: kms-client-00001,kms-client-00002,.*, \.\.\. \(sha256 [0-9a-f]{16} of the whole list\)$/,
+    );
+    const renamed = names(3000);
+    renamed[2999] = "kms-client-x";
+    expect(decoded(statusParameters("host", undefined, renamed).parameters.Clients)).not.toBe(big);
+  });
+
   test("an unknown role is refused", () => {
     expect(() => statusParameters("server" as "host")).toThrow(
       'role must be "host" or "client"; received "server".',

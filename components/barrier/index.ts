@@ -42,6 +42,8 @@ export class ActivationBarrier {
   private closed = false;
   /** Clients that arrived after the list closed, for an explicit barrier (the plugin's hosts only). */
   private deferred?: DeferredMember[];
+  /** `deferred` by client, so that an explicit barrier of N clients finds each in one map read. */
+  private readonly deferredByClient = new Map<pulumi.Resource, DeferredMember>();
   /** The name of the explicit barrier formed from `deferred`, once there is one. */
   private explicitName?: string;
   private countStep?: pulumi.Resource;
@@ -132,6 +134,7 @@ export class ActivationBarrier {
   defer(member: DeferredMember): void {
     if (this.deferred === undefined) throw this.lateClientError(member.name);
     this.deferred.push(member);
+    if (!this.deferredByClient.has(member.client)) this.deferredByClient.set(member.client, member);
   }
 
   /**
@@ -164,7 +167,7 @@ export class ActivationBarrier {
     }
     const seen = new Set<pulumi.Resource>();
     return clients.map((client, i) => {
-      const member = this.deferred?.find((m) => m.client === client);
+      const member = this.deferredByClient.get(client);
       if (member === undefined || seen.has(client)) {
         throw new KmsConfigError(
           `clients[${i}]`,

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KmsConfigError } from "../errors";
 import type { KmsHost } from "../kmsHost";
-import { runScript } from "../remote";
+import { runScript, validateScriptStorage, withScriptStorage } from "../remote";
 import {
   ClientResult,
   clientActivateParameters,
@@ -47,7 +47,10 @@ export class KmsClient extends pulumi.ComponentResource {
   readonly clientName: string;
 
   constructor(name: string, args: KmsClientArgs, opts?: pulumi.ComponentResourceOptions) {
-    const { summary, target, product } = validateKmsClientArgs(name, args);
+    const validated = validateKmsClientArgs(name, args);
+    const { summary, product } = validated;
+    validateScriptStorage(args.scriptStorage, `KmsClient "${name}"`);
+    // Scripts by reference from the client's own script storage, else its host's.
     refuseBarrierDeadlock(name, args.host, opts?.dependsOn);
     // A client given the host's kmsServer or fqdn (not `host`) joins its barrier too (joinByKmsServer).
     const byServer = args.host ? undefined : joinByKmsServer(name, args, summary, opts);
@@ -66,6 +69,10 @@ export class KmsClient extends pulumi.ComponentResource {
       throw args.host.barrier.lateClientError(name);
     }
     super(KMS_CLIENT_TYPE, name, { summary }, opts);
+    // Scripts by reference from the client's own script storage (its blobs), else its host's.
+    const target = args.scriptStorage
+      ? withScriptStorage(validated.target, args.scriptStorage, this)
+      : withScriptStorage(validated.target, args.host?.scriptStorage, args.host);
     this.kmsHost = args.host;
     this.clientName = name;
     // A client that joined by kmsServer is a client of that host too (refuseBarrierDeadlock reads it).

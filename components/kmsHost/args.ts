@@ -3,7 +3,7 @@
  * Only types: what each argument means, its default, and which are required when a VM is created.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { AzureVmTarget, SshTarget } from "../remote";
+import type { AzureVmTarget, KmsScriptStorage, SshTarget } from "../remote";
 
 /** Clients outside this stack that also activate against the host and so add to its count. */
 export interface KmsExternalClients {
@@ -261,6 +261,16 @@ export interface KmsHostArgs {
    * @default - none
    */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * Where the scripts are kept (Azure VMs): each distinct script is uploaded once per stack to this blob
+   * container and the host's Run Commands reference it (`scriptUri`, read with the VM's managed identity)
+   * instead of carrying its text; clients given `host` use it too. A VM this host creates gets
+   * `identity.resourceId` attached. The identity needs "Storage Blob Data Reader" on the container and the
+   * VM a network path to the account (see docs/scripts-by-reference.md). SSH machines always get the
+   * script on stdin.
+   * @default - each step carries its script inline
+   */
+  scriptStorage?: KmsScriptStorage;
 }
 
 /** @deprecated Renamed `KmsExternalClients` in 0.2.0 (schema type names no longer end in `Args`). */

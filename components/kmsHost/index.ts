@@ -9,6 +9,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { ACTIVATION } from "../catalog";
 import { ActivationBarrier, ActivationReport, ClientSteps } from "../barrier";
 import { markHostOutput } from "../hostOutputs";
+import {
+  scriptBlob,
+  scriptBlobsOwnerScoped,
+  validateScriptStorage,
+  withScriptStorage,
+} from "../remote";
+import { SCRIPT_NAMES } from "../scripts";
+import type { KmsScriptStorage } from "../remote";
 import type { HostResult } from "../scripts";
 import { KMS_HOST_TYPE, KmsHostSummary } from "../summary";
 import { formatHostPort } from "../validate";
@@ -70,6 +78,8 @@ export class KmsHost extends pulumi.ComponentResource {
 
   /** @internal The barrier that clients with `host: this` join. */
   readonly barrier: ActivationBarrier;
+  /** @internal Where the scripts are kept, for clients that name this host. */
+  readonly scriptStorage?: KmsScriptStorage;
   /** @internal The plain summary, for clients that name this host. */
   readonly summaryValue: KmsHostSummary;
   /**
@@ -80,6 +90,7 @@ export class KmsHost extends pulumi.ComponentResource {
 
   constructor(name: string, args: KmsHostArgs, opts?: pulumi.ComponentResourceOptions) {
     const { summary, target } = validateKmsHostArgs(name, args);
+    validateScriptStorage(args.scriptStorage, `KmsHost "${name}"`, target === undefined);
     super(KMS_HOST_TYPE, name, { summary }, opts);
     this.summaryValue = summary;
     const port = args.port ?? ACTIVATION.defaultPort;
@@ -94,7 +105,14 @@ export class KmsHost extends pulumi.ComponentResource {
             this,
           )
         : existingMachine(target, args, this);
-    const steps = hostSteps(name, args, summary, machine.target, port, {
+    // Scripts by reference when `scriptStorage` is given: the host's steps, its count step, its clients.
+    this.scriptStorage = args.scriptStorage;
+    const hostTarget = withScriptStorage(machine.target, args.scriptStorage, this);
+    // In the plugin, the host's clients and its barrier (later Construct calls) use the host's blobs.
+    if (args.scriptStorage !== undefined && scriptBlobsOwnerScoped()) {
+      for (const s of SCRIPT_NAMES) scriptBlob(args.scriptStorage, s, this);
+    }
+    const steps = hostSteps(name, args, summary, hostTarget, port, {
       parent: this,
       dependsOn: machine.dependsOn,
     });
@@ -108,7 +126,7 @@ export class KmsHost extends pulumi.ComponentResource {
             { privateIp: machine.privateIp, port, existingMachine: target !== undefined },
             this,
           );
-    this.barrier = new ActivationBarrier(name, this, machine.target, steps.last, args.tags);
+    this.barrier = new ActivationBarrier(name, this, hostTarget, steps.last, args.tags);
 
     // The outputs clients are wired with (`kmsServer: host.kmsServer`, `kmsServer: host.fqdn`, a
     // KmsSrvRecord's `target: host.fqdn`) resolve only once the host's last setup step (Windows, then

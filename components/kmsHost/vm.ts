@@ -141,6 +141,15 @@ export function createHostVm(
       networkProfile: {
         networkInterfaces: [{ id: nic.id, primary: true, deleteOption: "Detach" }],
       },
+      // Scripts by reference: the VM reads the script blobs with this identity (scriptStore.ts).
+      ...(args.scriptStorage?.identity?.resourceId === undefined
+        ? {}
+        : {
+            identity: {
+              type: "UserAssigned",
+              userAssignedIdentities: [args.scriptStorage.identity.resourceId],
+            },
+          }),
       tags: args.tags,
     },
     { parent, dependsOn: [nic] },

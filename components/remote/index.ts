@@ -3,6 +3,18 @@ import { plainValue, validateHostPort, validatePort } from "../validate";
 import { AzureVmTarget, SshTarget, Target } from "./targets";
 
 export type { AzureVmTarget, AzureVmTargetArgs, SshTarget, SshTargetArgs, Target } from "./targets";
+export { withScriptStorage } from "./targets";
+export {
+  runCommandSource,
+  scopeScriptBlobsToOwners,
+  scriptBlob,
+  scriptBlobsOwnerScoped,
+  scriptBlobName,
+  scriptBlobUri,
+  scriptDigest,
+  validateScriptStorage,
+} from "./scriptStore";
+export type { KmsScriptStorage, KmsScriptStorageIdentity } from "./scriptStore";
 export { readResult, readRunCommandView, runScript } from "./runScript";
 export type { ScriptRun, ScriptRunArgs } from "./runScript";
 export { SSH_BOOTSTRAP_COMMAND, SSH_BOOTSTRAP_SCRIPT } from "./ssh";

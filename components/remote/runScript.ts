@@ -11,6 +11,8 @@ import {
 } from "../scripts";
 import { Target } from "./targets";
 import { SSH_BOOTSTRAP_COMMAND, sshStdin } from "./ssh";
+import { runCommandSource, withDependency } from "./scriptStore";
+import { RunCommand } from "./runCommandResource";
 
 /** One script run on one machine: the one place that turns a script into a Pulumi resource. */
 export interface ScriptRunArgs {
@@ -58,10 +60,12 @@ export interface RunCommandView {
 }
 
 /**
- * The first `@pulumi/azure-native` 3.x believed to send `$expand=instanceView` on get-invokes (PR #4708; the
- * evidence is dates, see docs/azure-notes.md "Managed Run Command limits"). Named in the missing-instanceView error.
+ * The first `@pulumi/azure-native` 3.x released after July 2026, so surely after PR #4708 (merged 2026-05-07),
+ * which makes get-invokes send `$expand=instanceView`; Pulumi's registry dates 3.23.0 to 2026-07-18 (see
+ * docs/azure-notes.md "Managed Run Command limits"). The peer range starts here. Named in the
+ * missing-instanceView error.
  */
-export const AZURE_NATIVE_EXPAND_FIX = "3.18.0";
+export const AZURE_NATIVE_EXPAND_FIX = "3.24.0";
 
 /**
  * The script's result from a Managed Run Command's instance view. A missing instance view or execution
@@ -80,7 +84,7 @@ export function readRunCommandView(
   if (view === undefined || view === null) {
     fail(
       `Run Command "${runCommandName}" (${script}.ps1): Azure returned the run command without its instanceView, so its execution state, exit code and output cannot be read. ` +
-        `@pulumi/azure-native releases before ${AZURE_NATIVE_EXPAND_FIX} drop the expand=instanceView parameter of get-invokes (pulumi/pulumi-azure-native#4701, fixed by PR #4708). ` +
+        `@pulumi/azure-native releases from before pulumi/pulumi-azure-native PR #4708 (May 2026) drop the expand=instanceView parameter of get-invokes (pulumi/pulumi-azure-native#4701). ` +
         `Fix: use @pulumi/azure-native ${AZURE_NATIVE_EXPAND_FIX} or later and its provider plugin (pulumi plugin ls shows the plugin in use).`,
     );
   }
@@ -193,22 +197,27 @@ export function runScript(
   opts: pulumi.CustomResourceOptions,
 ): ScriptRun {
   return args.target.kind === "runCommand"
-    ? runWithRunCommand(name, args, args.target.azureVm, opts)
+    ? runWithRunCommand(name, args, args.target, opts)
     : runWithSsh(name, args, opts);
 }
 
 function runWithRunCommand(
   name: string,
   args: ScriptRunArgs,
-  vm: {
-    resourceGroupName: pulumi.Input<string>;
-    vmName: pulumi.Input<string>;
-    location: pulumi.Input<string>;
-  },
+  target: Extract<Target, { kind: "runCommand" }>,
   opts: pulumi.CustomResourceOptions,
 ): ScriptRun {
+  const vm = target.azureVm;
+  // By reference when the target has script storage: the step waits for its script's blob.
+  const { source, blob } = runCommandSource(
+    args.script,
+    target.scripts,
+    target.scriptsOwner ?? opts.parent,
+  );
   const secretEntries = Object.entries(args.secretParameters ?? {});
-  const runCommand = new compute.VirtualMachineRunCommandByVirtualMachine(
+  // azure-native's resource, registered without its 18 type aliases (runCommandResource.ts: they made
+  // each step cost about 0.8 MB and 45 ms under the plan's mocks).
+  const runCommand = new RunCommand(
     name,
     {
       resourceGroupName: vm.resourceGroupName,
@@ -216,7 +225,7 @@ function runWithRunCommand(
       location: vm.location,
       // A fixed, readable name (no random suffix): the result is read back by this name.
       runCommandName: name,
-      source: { script: loadScript(args.script) },
+      source,
       parameters: pulumi
         .output(args.parameters)
         .apply((p) => Object.entries(p).map(([n, value]) => ({ name: n, value }))),
@@ -229,7 +238,11 @@ function runWithRunCommand(
       timeoutInSeconds: args.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
       tags: args.tags,
     },
-    { ...opts, additionalSecretOutputs: ["protectedParameters"] },
+    {
+      ...opts,
+      dependsOn: blob === undefined ? opts.dependsOn : withDependency(opts.dependsOn, blob),
+      additionalSecretOutputs: ["protectedParameters"],
+    },
   );
   // ARM fills instanceView (exit code, output) only on a GET with $expand=instanceView, so the result is
   // read with the invoke rather than from the resource's own (often empty) instanceView output. The read

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { KmsScriptStorage } from "./scriptStore";
 
 /**
  * An existing Azure VM, configured through Azure Managed Run Command: no inbound port is needed, the VM
@@ -39,11 +40,32 @@ export interface SshTarget {
   privateKey?: pulumi.Input<string>;
 }
 
-/** Where a script runs: exactly one of the two. */
+/**
+ * Where a script runs: exactly one of the two. A Run Command target with `scripts` runs scripts by
+ * reference (a blob per distinct script, scriptStore.ts); without, inline.
+ */
 export type Target =
-  { kind: "runCommand"; azureVm: AzureVmTarget } | { kind: "ssh"; ssh: SshTarget };
+  | {
+      kind: "runCommand";
+      azureVm: AzureVmTarget;
+      scripts?: KmsScriptStorage;
+      /** The component whose script blobs these are, in the plugin (scriptStore.ts `ownerScoped`). */
+      scriptsOwner?: pulumi.Resource;
+    }
+  | { kind: "ssh"; ssh: SshTarget };
 
 /** @deprecated Renamed `AzureVmTarget` in 0.2.0 (schema type names no longer end in `Args`). */
 export type AzureVmTargetArgs = AzureVmTarget;
 /** @deprecated Renamed `SshTarget` in 0.2.0 (schema type names no longer end in `Args`). */
 export type SshTargetArgs = SshTarget;
+
+/** The target with its scripts kept in `store` (Run Command only; SSH sends its script on stdin). */
+export function withScriptStorage(
+  target: Target,
+  store: KmsScriptStorage | undefined,
+  owner?: pulumi.Resource,
+): Target {
+  return target.kind === "runCommand" && store !== undefined
+    ? { ...target, scripts: store, scriptsOwner: owner }
+    : target;
+}

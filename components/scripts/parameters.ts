@@ -175,6 +175,28 @@ export function clientRearmParameters(
   };
 }
 
+/** Longest client list the count step sends whole (characters, before encoding). */
+export const CLIENT_LIST_MAX_CHARS = 512;
+
+/**
+ * The count step's `Clients` value: the names, comma-separated, when they fit in CLIENT_LIST_MAX_CHARS;
+ * otherwise the count, the first names that fit and a SHA-256 of the whole list, so that the value stays
+ * bounded (a Windows command line holds 32,767 characters) and still changes with any name.
+ */
+function clientList(clients: readonly string[]): string {
+  const whole = clients.join(",");
+  if (whole.length <= CLIENT_LIST_MAX_CHARS) return whole;
+  const digest = createHash("sha256").update(whole).digest("hex").slice(0, 16);
+  const head: string[] = [];
+  let size = 0;
+  for (const c of clients) {
+    if (size + c.length + 1 > CLIENT_LIST_MAX_CHARS - 100) break;
+    head.push(c);
+    size += c.length + 1;
+  }
+  return `${clients.length} clients: ${head.join(",")}, ... (sha256 ${digest} of the whole list)`;
+}
+
 /** Parameters of `status.ps1`: read-only host or client state. */
 export function statusParameters(
   role: "host" | "client",
@@ -184,7 +206,7 @@ export function statusParameters(
   if (role !== "host" && role !== "client") {
     throw new KmsConfigError("role", showValue(role), '"host" or "client"');
   }
-  const list = clients === undefined || clients.length === 0 ? "" : clients.join(",");
+  const list = clients === undefined || clients.length === 0 ? "" : clientList(clients);
   return {
     parameters: {
       Role: role,

@@ -9,7 +9,17 @@ import { KmsClient, KmsHost } from "../../components";
 const cfg = new pulumi.Config();
 const zoneName = cfg.get("zoneName") ?? "corp.contoso.com";
 
+// Scripts by reference (docs/scripts-by-reference.md): an existing storage account and private container;
+// each VM reads the script blobs with its system-assigned identity, which needs the
+// "Storage Blob Data Reader" role on the container.
+const scriptStorage = {
+  accountName: cfg.get("scriptStorageAccountName") ?? "contosokmsscripts",
+  resourceGroupName: "infra-rg",
+  containerName: "kms-scripts",
+};
+
 const host = new KmsHost("kms01", {
+  scriptStorage,
   hostKey: cfg.requireSecret("hostKey"),
   azureVm: { resourceGroupName: "infra-rg", vmName: "kms01", location: "westeurope" },
   windowsServerVersion: "2022",
@@ -27,6 +37,7 @@ const client = new KmsClient(
     azureVm: { resourceGroupName: "build-rg", vmName: "build-01", location: "westeurope" },
     product: "Windows Server 2022 Datacenter",
     lookupDomain: zoneName,
+    scriptStorage,
   },
   { dependsOn: [host] },
 );

@@ -19,7 +19,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import * as privatedns from "@pulumi/azure-native/privatedns";
-import { KmsClient, KmsHost } from "../../components";
+import { createScriptStorage, KmsClient, KmsHost } from "../../components";
 
 const cfg = new pulumi.Config();
 const location = cfg.get("location") ?? "westeurope";
@@ -44,6 +44,10 @@ new privatedns.VirtualNetworkLink("kms-zone-link", {
   tags,
 });
 
+// Scripts by reference: each script is uploaded once to a private container and read by the VMs'
+// managed identity (docs/scripts-by-reference.md); the account and the identity carry the tags too.
+const scripts = createScriptStorage("kms-scripts", { resourceGroupName: rg.name, location, tags });
+
 const host = new KmsHost("kms", {
   hostKey: cfg.requireSecret("hostKey"),
   adminPassword: cfg.requireSecret("adminPassword"),
@@ -62,6 +66,7 @@ const host = new KmsHost("kms", {
   imageVersion: cfg.require("imageVersion"),
   licenseType: "Windows_Server",
   osDiskType: "Premium_LRS",
+  scriptStorage: scripts.scriptStorage,
 });
 
 const clients = ["app-01", "app-02"].map(
@@ -70,6 +75,8 @@ const clients = ["app-01", "app-02"].map(
       azureVm: { resourceGroupName: "apps-rg", vmName, location },
       product: "Windows Server 2022 Datacenter",
       host,
+      // Existing VMs from one Marketplace image share a CMID until rearmed: rearmed, each counts.
+      rearm: true,
       tags,
     }),
 );

@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import * as network from "@pulumi/azure-native/network";
-import { KmsClient, KmsHost } from "../../components";
+import { createScriptStorage, KmsClient, KmsHost } from "../../components";
 
 const cfg = new pulumi.Config();
 const location = cfg.get("location") ?? "westeurope";
@@ -26,7 +26,11 @@ const subnet = new network.Subnet("kms-subnet", {
   addressPrefix: "10.70.1.0/24",
 });
 
+// Scripts by reference (docs/scripts-by-reference.md): attach scriptIdentityId to the existing VMs.
+const scripts = createScriptStorage("kms-scripts", { resourceGroupName: rg.name, location });
+
 const host = new KmsHost("kms", {
+  scriptStorage: scripts.scriptStorage,
   hostKey: cfg.requireSecret("hostKey"),
   adminPassword: cfg.requireSecret("adminPassword"),
   resourceGroupName: rg.name,
@@ -73,3 +77,4 @@ export const kmsServer = host.kmsServer;
 export const hostStatus = host.status;
 export const activationReport = host.activationReport;
 export const clientStatuses = clients.map((c) => c.status);
+export const scriptIdentityId = scripts.identityId;

@@ -11,13 +11,21 @@
  * `corp.contoso.com` to.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { KmsClient, KmsHost } from "../../components";
+import { createScriptStorage, KmsClient, KmsHost } from "../../components";
 
 const cfg = new pulumi.Config();
 const sshPassword = cfg.requireSecret("sshPassword");
 const zoneName = "corp.contoso.com";
 
+// Scripts by reference for the Azure host (docs/scripts-by-reference.md). The on-premises machines get
+// their script over SSH on stdin: they have no Azure identity to read a blob with.
+const scripts = createScriptStorage("kms-scripts", {
+  resourceGroupName: "kms-rg",
+  location: "westeurope",
+});
+
 const host = new KmsHost("kms", {
+  scriptStorage: scripts.scriptStorage,
   hostKey: cfg.requireSecret("hostKey"),
   adminPassword: cfg.requireSecret("adminPassword"),
   resourceGroupName: "kms-rg",

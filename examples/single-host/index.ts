@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import * as network from "@pulumi/azure-native/network";
 import * as privatedns from "@pulumi/azure-native/privatedns";
-import { KmsClient, KmsHost } from "../../components";
+import { createScriptStorage, KmsClient, KmsHost } from "../../components";
 
 const cfg = new pulumi.Config();
 const location = cfg.get("location") ?? "westeurope";
@@ -39,7 +39,12 @@ new privatedns.VirtualNetworkLink("kms-zone-link", {
   registrationEnabled: false,
 });
 
+// Scripts by reference: each distinct script is uploaded once and every step names it by URI, read with
+// this identity (docs/scripts-by-reference.md). The existing client VMs need it attached (scriptIdentityId).
+const scripts = createScriptStorage("kms-scripts", { resourceGroupName: rg.name, location });
+
 const host = new KmsHost("kms", {
+  scriptStorage: scripts.scriptStorage,
   hostKey: cfg.requireSecret("hostKey"),
   adminPassword: cfg.requireSecret("adminPassword"),
   resourceGroupName: rg.name,
@@ -65,6 +70,7 @@ const clients = ["app-01", "app-02"].map(
 );
 
 export const kmsServer = host.kmsServer;
+export const scriptIdentityId = scripts.identityId;
 export const srvRecordName = host.srvRecordName;
 export const activationReport = host.activationReport;
 export const clientStatuses = clients.map((c) => c.status);

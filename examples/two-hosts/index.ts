@@ -27,13 +27,24 @@ const zoneResourceGroupName = cfg.get("zoneResourceGroupName") ?? "dns-rg";
 const hostKey = cfg.requireSecret("hostKey");
 const clientCount = cfg.getNumber("clientCount") ?? 5;
 
+// Scripts by reference (docs/scripts-by-reference.md): an existing storage account and private container;
+// each VM reads the script blobs with its system-assigned identity ("Storage Blob Data Reader" on the
+// container). One blob per distinct script for the whole stack, both hosts and all clients.
+const scriptStorage = {
+  accountName: cfg.get("scriptStorageAccountName") ?? "contosokmsscripts",
+  resourceGroupName: "kms-rg",
+  containerName: "kms-scripts",
+};
+
 const primary = new KmsHost("kms-a", {
+  scriptStorage,
   hostKey,
   azureVm: { resourceGroupName: "kms-rg", vmName: "kms-a", location: "westeurope" },
   windowsServerVersion: "2022",
   fqdn: `kms-a.${zoneName}`,
 });
 const secondary = new KmsHost("kms-b", {
+  scriptStorage,
   hostKey,
   azureVm: { resourceGroupName: "kms-rg", vmName: "kms-b", location: "northeurope" },
   windowsServerVersion: "2022",
@@ -60,6 +71,7 @@ const clients = Array.from(
         product: "Windows Server 2022 Datacenter",
         lookupDomain: zoneName,
         rearm: true,
+        scriptStorage,
       },
       { dependsOn: [srv] },
     ),

@@ -199,6 +199,10 @@ export function installMocks(options: { preview?: boolean } = {}): MockState {
           ...args.inputs,
           name: (nameInput ? plain[nameInput] : undefined) ?? args.name,
         };
+        if (args.type === "azure-native:managedidentity:UserAssignedIdentity") {
+          out.clientId = "00000000-0000-4000-8000-00000000c11e";
+          out.principalId = "00000000-0000-4000-8000-0000000000a1";
+        }
         if (args.type === "azure-native:network:NetworkInterface") {
           out.ipConfigurations = [
             { ...(plain.ipConfigurations as object[])[0], privateIPAddress: "10.50.1.4" },
@@ -212,7 +216,11 @@ export function installMocks(options: { preview?: boolean } = {}): MockState {
               ...((plain.protectedParameters as { name: string; value: string }[]) ?? []),
             ].map((p) => [p.name, p.value]),
           );
-          const script = scriptOf((plain.source as { script?: string })?.script) ?? "status";
+          const source = plain.source as { script?: string; scriptUri?: string } | undefined;
+          // A script by reference is named by its blob: `<script>-<sha256>.ps1`.
+          const byUri = /\/([a-z-]+)-[0-9a-f]{64}\.ps1$/.exec(source?.scriptUri ?? "")?.[1];
+          const script =
+            (byUri as ScriptCall["script"] | undefined) ?? scriptOf(source?.script) ?? "status";
           outputs.set(
             `${plain.vmName}/${plain.runCommandName}`,
             run(args.name, script, params, `azure:${plain.resourceGroupName}/${plain.vmName}`),

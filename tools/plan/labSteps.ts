@@ -22,9 +22,15 @@ export interface RemoteStep {
   vm?: { resourceGroupName: string; vmName: string };
   /** SSH: where the connection goes. */
   ssh?: { host: string; port: number; user?: string };
-  /** Run Command: the script text and its parameters as registered (secrets unwrapped). */
+  /**
+   * Run Command: the script text and its parameters as registered (secrets unwrapped). A script by
+   * reference has its `scriptUri` (and identity) here, and `script` is the text the VM downloads
+   * (scriptDownload.ts fills it in before the lab runs the step).
+   */
   runCommand?: {
     script: string;
+    scriptUri?: string;
+    scriptUriManagedIdentity?: unknown;
     parameters: { name: string; value: string }[];
     protectedParameters: { name: string; value: string }[];
   };
@@ -137,7 +143,11 @@ export function remoteStep(
           }))
       : [];
   if (type === "azure-native:compute:VirtualMachineRunCommandByVirtualMachine") {
-    const source = (plain.source ?? {}) as { script?: unknown };
+    const source = (plain.source ?? {}) as {
+      script?: unknown;
+      scriptUri?: unknown;
+      scriptUriManagedIdentity?: unknown;
+    };
     return {
       ...base,
       transport: "runCommand",
@@ -147,6 +157,12 @@ export function remoteStep(
       },
       runCommand: {
         script: typeof source.script === "string" ? source.script : "",
+        ...(typeof source.scriptUri === "string"
+          ? {
+              scriptUri: source.scriptUri,
+              scriptUriManagedIdentity: source.scriptUriManagedIdentity,
+            }
+          : {}),
         parameters: pairs(plain.parameters),
         protectedParameters: pairs(plain.protectedParameters),
       },

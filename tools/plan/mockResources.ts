@@ -4,6 +4,8 @@
  * reading a Run Command's result back. createPlanMocks (mocks.ts) keeps one MockRun per plan run.
  */
 import { azureId, azureName, deterministicGuid, hash, unwrapSecrets } from "./mockValues";
+import { blobUrl, recordUploadedBlob } from "./scriptDownload";
+import type { UploadedBlobs } from "./scriptDownload";
 
 export type MockState = { id: string | undefined; state: Record<string, unknown> };
 
@@ -27,6 +29,8 @@ export interface MockRun {
   scriptOutput(type: string, name: string, plain: Record<string, unknown>): string | undefined;
   /** `${vm}/${runCommandName}` → the step's output (in the lab: its instance view). */
   runCommands: Map<string, unknown>;
+  /** Script blobs uploaded in this run, which a Run Command by reference downloads (scriptDownload.ts). */
+  blobs: UploadedBlobs;
 }
 
 const RUN_COMMAND_TYPE = "azure-native:compute:VirtualMachineRunCommandByVirtualMachine";
@@ -71,6 +75,16 @@ export function mockState(
       state.provisioningState = "Succeeded";
       break;
     }
+    case "azure-native:managedidentity:UserAssignedIdentity":
+      state.clientId = deterministicGuid(`client:${id}`);
+      state.principalId = deterministicGuid(`principal:${id}`);
+      state.tenantId = deterministicGuid("tenant");
+      break;
+    case "azure-native:storage:Blob":
+      // The asset's text is read from the raw inputs (unwrapSecrets does not keep an asset's promise).
+      recordUploadedBlob(run.blobs, type, inputs);
+      state.url = blobUrl(plain);
+      break;
     case "azure-native:dns:Zone":
       state.nameServers = ["ns1-01.azure-dns.com.", "ns2-01.azure-dns.net."];
       break;

@@ -39,7 +39,11 @@ export function detectScript(
       ? "client"
       : undefined;
   for (const t of texts) {
-    const m = /^\s*#\s*(host-setup|client-setup|client-activate|status)\.ps1\b/im.exec(t);
+    // A script by reference names it in its blob: `<script>-<sha256>.ps1` (components/remote/scriptStore.ts).
+    const byUri =
+      /\/(host-setup|client-setup|client-activate|client-rearm|status)-[0-9a-f]{64}\.ps1$/.exec(t);
+    if (byUri?.[1] === "client-rearm") return { kind: "client-rearm", role: "client" };
+    const m = byUri ?? /^\s*#\s*(host-setup|client-setup|client-activate|status)\.ps1\b/im.exec(t);
     if (m) {
       const kind = m[1] as ScriptKind;
       if (kind === "host-setup") return { kind, role: "host" };

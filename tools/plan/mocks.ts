@@ -99,7 +99,7 @@ export function createPlanMocks(options: PlanMockOptions = {}): PlanMocks | LabP
     });
   }
 
-  const run: MockRun = { ipFor, scriptOutput, runCommands };
+  const run: MockRun = { ipFor, scriptOutput, runCommands, blobs: new Map() };
   return {
     setParentType(type, name, parentType, parentUrn) {
       parentTypes.set(`${type}::${name}`, parentType);
