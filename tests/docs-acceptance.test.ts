@@ -92,6 +92,8 @@ test("its first kms-plan command plans the README's program: exit 0, no violatio
     expect(code0).toBe(0);
     expect(out).toContain("Policies: 6 ran, no violation.");
     expect(out).toContain("warn: config kms:hostKey is a required secret with no value");
+    // The program shown to users is one that activates on Azure: its existing VMs are rearmed.
+    expect(out).toContain("so all are activated when it ends");
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
