@@ -28,7 +28,7 @@ interface CallbackServer {
   ): void;
   shutdown(): void;
 }
- 
+
 const settings = require("@pulumi/pulumi/runtime/settings") as {
   getMonitor(): { registerResource(req: unknown, cb: unknown): unknown };
   getCallbacks(): CallbackServer | undefined;
@@ -54,7 +54,6 @@ async function applyOne(req: RegisterRequest, transform: CallbackRef): Promise<v
   req.setObject(result.getProperties());
 }
 
- 
 const state = require("@pulumi/pulumi/runtime/state") as {
   getStore(): { supportsTransforms: boolean };
 };
