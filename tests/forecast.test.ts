@@ -329,7 +329,7 @@ describe("threshold barrier membership", () => {
     expect(fam.perClient.map((c) => c.withBarrierMinutes)).toEqual([0, 0, 120, 120, 0]);
     expect(fam.allActivated).toEqual({ withBarrierMinutes: 120, defaultMinutes: 120 });
     expect(formatForecast(f)).toContain(
-      "1 activates on the first request; 4 get 0xC004F038 and are pending until the count reaches 5; the threshold barrier asks 2 again at the deployment's end, and 2 are not in it (only clients given `host` are asked again), so they wait for the next retry (the activation interval, 120 min): all activated 120 min after the deployment",
+      "1 activates on the first request; 4 get 0xC004F038 and are pending until the count reaches 5; the threshold barrier asks 2 again at the deployment's end, and 2 are not in it (only clients given `host`, or its kmsServer or fqdn, are asked again), so they wait for the next retry (the activation interval, 120 min): all activated 120 min after the deployment",
     );
   });
 
@@ -374,7 +374,7 @@ describe("the forecast's text adds up for a reader who has not read the code", (
       }),
     );
     expect(text).toContain(
-      "none of them is in the host's threshold barrier (only clients given `host` are asked again), so they wait for the next retry (the activation interval, 120 min): all activated 120 min after the deployment",
+      "none of them is in the host's threshold barrier (only clients given `host`, or its kmsServer or fqdn, are asked again), so they wait for the next retry (the activation interval, 120 min): all activated 120 min after the deployment",
     );
     expect(text).not.toContain("with the barrier");
   });

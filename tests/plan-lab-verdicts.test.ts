@@ -77,9 +77,10 @@ describe("kms-plan --lab verdicts (stand-in lab)", () => {
   });
 
   test("clients our host activated: activated, activatedBy our host, licensedBy the same; exit 0", async () => {
+    // Each client with a machine ID of its own (as after a rearm), so that our host counts five.
     const r = await rehearse(
       stack(5),
-      { lab: new StandInLab(), images: "marketplace" },
+      { lab: new StandInLab(), images: "marketplace", sharedCmid: false },
       { config },
     );
     const clients = r.lab.machines.filter((m) => m.role === "client");

@@ -72,7 +72,7 @@ function timeline(fam: FamilyForecast, host: HostForecast): string {
     (inBarrier > 0
       ? `the threshold barrier asks ${inBarrier} again at the deployment's end, and ${outside} are not in it`
       : `none of them is in the host's threshold barrier`) +
-    ` (only clients given \`host\` are asked again), so ${outside === 1 ? "it waits" : "they wait"} for ${retry}: ` +
+    ` (only clients given \`host\`, or its kmsServer or fqdn, are asked again), so ${outside === 1 ? "it waits" : "they wait"} for ${retry}: ` +
     `all activated ${minutes(fam.allActivated.withBarrierMinutes)}`
   );
 }

@@ -188,7 +188,7 @@ export function clientVerdicts(
 export function verdictReason(v: LabClientVerdict): string {
   const pending =
     v.errorCode === "0xC004F038"
-      ? "pending (0xC004F038, the host's count is below the threshold)"
+      ? "pending (0xC004F038: the host's count was below the threshold when it asked; it asks again at its next retry)"
       : v.errorCode
         ? `last error ${v.errorCode}`
         : "not activated";
