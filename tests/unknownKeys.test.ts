@@ -51,7 +51,8 @@ function compilerShapes(): Map<string, Map<string, string>> {
         if (inner) return inner.endsWith("[]") ? inner : `${inner}[]`;
       }
       const name = m.getSymbol()?.getName();
-      if (name && /Args$/.test(name) && m.getSymbol()!.flags & ts.SymbolFlags.Interface) {
+      // An interface of the args files (nested ones end in no `Args`: AzureVmTarget, KmsHostDns, …).
+      if (name && declared.has(name) && m.getSymbol()!.flags & ts.SymbolFlags.Interface) {
         return list ? `${name}[]` : name;
       }
     }
@@ -98,8 +99,8 @@ describe("the allowed arguments are the interfaces' own members", () => {
         Object.fromEntries(members),
       ]);
     }
-    expect(compiler.get("KmsHostArgs")!.get("office")).toBe("KmsOfficeHostArgs[]");
-    expect(compiler.get("KmsSrvRecordArgs")!.get("hosts")).toBe("KmsSrvHostArgs[]");
+    expect(compiler.get("KmsHostArgs")!.get("office")).toBe("KmsOfficeHost[]");
+    expect(compiler.get("KmsSrvRecordArgs")!.get("hosts")).toBe("KmsSrvHost[]");
   });
 
   test("read from the declarations a build emits (.d.ts): the same", () => {
@@ -189,6 +190,16 @@ describe("an unknown argument is a KmsConfigError before anything registers", ()
       'azureVm.vmname must be an argument azureVm takes: did you mean "azureVm.vmName"?',
     ],
     [
+      "KmsClient scriptStorage.acountName",
+      () =>
+        new lib.KmsClient("c1", {
+          azureVm: vm("app01"),
+          product: "Windows Server 2022 Datacenter",
+          scriptStorage: { acountName: "kmsscripts", resourceGroupName: "rg", containerName: "s" },
+        } as never),
+      'scriptStorage.acountName must be an argument scriptStorage takes: did you mean "scriptStorage.accountName"?',
+    ],
+    [
       "KmsClient reArm",
       () =>
         new lib.KmsClient("c1", {
@@ -196,7 +207,7 @@ describe("an unknown argument is a KmsConfigError before anything registers", ()
           product: "Windows Server 2022 Datacenter",
           reArm: true,
         } as never),
-      'KmsClient "c1": reArm must be an argument KmsClient takes: did you mean "rearm"? (KmsClient\'s arguments: azureVm, ssh, product, setupKey, host, kmsServer, lookupDomain, activate, rearm; a misspelt one would be ignored without a word); received an unknown argument (true).',
+      'KmsClient "c1": reArm must be an argument KmsClient takes: did you mean "rearm"? (KmsClient\'s arguments: azureVm, ssh, product, setupKey, host, kmsServer, lookupDomain, activate, rearm, tags, scriptStorage; a misspelt one would be ignored without a word); received an unknown argument (true).',
     ],
     [
       "KmsClient ssh.pasword",

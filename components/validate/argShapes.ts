@@ -14,7 +14,7 @@ import * as path from "path";
 
 /** One argument: a leaf value, or an object (or a list of objects) of another args interface. */
 export interface ArgMember {
-  /** The args interface of the value (`AzureVmTargetArgs`), when it is one. */
+  /** The args interface of the value (`AzureVmTarget`), when it is one. */
   nested?: string;
   /** True when the value is a list of `nested` objects (`office`, `hosts`). */
   list?: boolean;
@@ -29,6 +29,7 @@ export const ARG_FILES = [
   "kmsClient/args",
   "kmsSrvRecord",
   "remote/targets",
+  "remote/scriptStore",
   "pluginBarrier",
 ] as const;
 
@@ -108,7 +109,8 @@ export function readArgShapes(
       const t = unwrap(type);
       const array = /^([A-Za-z_$][\w$]*)\[\]$/.exec(t);
       const nested = array ? array[1] : t;
-      if (/Args$/.test(nested) && raw.has(nested)) {
+      // Another interface of these files (the nested ones end in no `Args`: AzureVmTarget, KmsHostDns, …).
+      if (raw.has(nested)) {
         m.set(key, array ? { nested, list: true } : { nested });
       } else {
         m.set(key, {});
