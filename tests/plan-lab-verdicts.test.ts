@@ -11,7 +11,12 @@ import { secretConfig } from "../tools/plan";
 import { EXIT, exitCodeOf } from "../tools/plan-cli";
 import { formatRehearsal, rehearse } from "../tools/rehearsal";
 import { AZURE_KMS, StandInLab } from "./helpers/standInLab";
-import { heldByOurs, ourHostTest, recordingLab } from "../tools/rehearsal/verdicts";
+import {
+  heldByOurs,
+  ourHostTest,
+  outcomeDisagreements,
+  recordingLab,
+} from "../tools/rehearsal/verdicts";
 
 jest.setTimeout(60_000);
 
@@ -136,5 +141,41 @@ describe("kms-plan --lab verdicts (stand-in lab)", () => {
     expect(heldByOurs({ ...licensed, licensedByMachine: "other01" }, ours, hosts)).toBe(false);
     // Not licensed now: nobody holds it, whatever activated it before.
     expect(heldByOurs({ ...licensed, licenseStatus: 5 }, ours, hosts)).toBe(false);
+  });
+});
+
+describe("outcomeDisagreements: which client reaches the threshold depends on request order", () => {
+  // Two clients outside the barrier: the forecast says the second request activates; in a deployment
+  // the setups run in parallel, so either one may be the second.
+  const forecast = {
+    hosts: [
+      {
+        host: "kms",
+        families: [
+          {
+            perClient: [
+              { name: "a", activatesOnFirstRequest: false, withBarrierMinutes: 120 },
+              { name: "b", activatesOnFirstRequest: true, withBarrierMinutes: 0 },
+            ],
+          },
+        ],
+      },
+    ],
+    unplaced: [],
+  } as unknown as Parameters<typeof outcomeDisagreements>[0];
+  const verdicts = (a: boolean, b: boolean) =>
+    [
+      { client: "a", host: "kms", activated: a, errorCode: a ? null : "0xC004F038" },
+      { client: "b", host: "kms", activated: b, errorCode: b ? null : "0xC004F038" },
+    ] as unknown as Parameters<typeof outcomeDisagreements>[1];
+
+  test("the other client activated first: the same count at the end, no disagreement", () => {
+    expect(outcomeDisagreements(forecast, verdicts(true, false))).toEqual([]);
+  });
+
+  test("a different count at the end is a disagreement, per client", () => {
+    expect(outcomeDisagreements(forecast, verdicts(false, false)).map((d) => d.client)).toEqual([
+      "b",
+    ]);
   });
 });
