@@ -24,10 +24,7 @@ export interface ScriptRunArgs {
   secretParameters?: Record<string, pulumi.Input<string>>;
   /** Tags of the Run Command (Azure resources only: an SSH command is not one). */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /**
-   * How long the script may run before Azure stops it (Run Command only).
-   * @default 1800
-   */
+  /** How long the script may run before Azure stops it (Run Command only). @default 1800 */
   timeoutSeconds?: number;
 }
 
@@ -42,7 +39,7 @@ const DEFAULT_TIMEOUT_SECONDS = 1800;
 
 /**
  * A result with `ok: false` fails the deployment with the error code's meaning and fix, even where the
- * transport did not (a lost exit code). 0xC004F038 is not a failure: client-setup reports it as pending.
+ * transport did not (a lost exit code); 0xC004F038 is not one (client-setup reports it as pending).
  */
 export function readResult(output: string, script: ScriptName): ScriptResult {
   const result = parseScriptResult(output, script);
@@ -60,10 +57,8 @@ export interface RunCommandView {
 }
 
 /**
- * The first `@pulumi/azure-native` 3.x released after July 2026, so surely after PR #4708 (merged 2026-05-07),
- * which makes get-invokes send `$expand=instanceView`; Pulumi's registry dates 3.23.0 to 2026-07-18 (see
- * docs/azure-notes.md "Managed Run Command limits"). The peer range starts here. Named in the
- * missing-instanceView error.
+ * The first azure-native 3.x after July 2026, so after PR #4708 (get-invokes send `$expand=instanceView`;
+ * docs/azure-notes.md): the peer range starts here, and the missing-instanceView error names it.
  */
 export const AZURE_NATIVE_EXPAND_FIX = "3.24.0";
 
