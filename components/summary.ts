@@ -54,7 +54,7 @@ export interface KmsHostSummary {
     srvName?: string;
     hostFqdn?: string;
   };
-  /** Office host configuration (issue: Office volume activation): versions with a host key. */
+  /** Office host configuration: versions with a host key. */
   officeVersions?: string[];
 }
 

@@ -5,6 +5,7 @@ import {
   valueOf,
   ScriptCall,
 } from "./helpers/componentMocks";
+import { specialSecretSig } from "@pulumi/pulumi/runtime";
 
 const mocks = installMocks();
 const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
@@ -167,7 +168,7 @@ describe("KmsClient", () => {
     const connection = cmd.plain.connection as Record<string, unknown>;
     expect(connection.user).toBe("Administrator");
     expect(connection.port).toBe(22);
-    expect(JSON.stringify(cmd.inputs.connection)).toContain("1b47061264138c4ac30d75fd1eb44270");
+    expect(JSON.stringify(cmd.inputs.connection)).toContain(specialSecretSig);
     expect(String(cmd.plain.create)).not.toContain("BEGIN OPENSSH");
     expect(setupCall("onprem1-setup")).toMatchObject({
       machine: "ssh:192.168.10.20:22",

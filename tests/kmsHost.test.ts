@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, settle, valueOf } from "./helpers/componentMocks";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime";
 
 const mocks = installMocks();
 // Components are imported after the mocks exist.
@@ -68,10 +69,10 @@ describe("KmsHost that creates its VM", () => {
       patchSettings: { patchMode: "AutomaticByOS" },
     });
     expect(os.adminPassword).toBe(PASSWORD); // present for Azure…
-    expect(JSON.stringify(vm.inputs)).toContain("1b47061264138c4ac30d75fd1eb44270"); // …inside a secret envelope
+    expect(JSON.stringify(vm.inputs)).toContain(specialSecretSig); // …inside a secret envelope
     expect(
       JSON.stringify(vm.inputs, (_k, v) =>
-        v && typeof v === "object" && "4dabf18193072939515e22adb298388d" in v ? "[secret]" : v,
+        v && typeof v === "object" && specialSigKey in v ? "[secret]" : v,
       ),
     ).not.toContain(PASSWORD);
   });
@@ -196,7 +197,7 @@ describe("KmsHost that creates its VM", () => {
     expect(JSON.stringify(rc.inputs.source)).not.toContain(HOST_KEY);
     // Protected parameters: a secret envelope holding the key.
     expect(rc.inputs.protectedParameters).toEqual({
-      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+      [specialSigKey]: specialSecretSig,
       value: [{ name: "HostKey", value: HOST_KEY }],
     });
     expect(rc.plain.treatFailureAsDeploymentFailure).toBe(true);
@@ -458,7 +459,7 @@ describe("KmsHost on an existing machine", () => {
     expect(decoded).toContain("[Console]::In.ReadToEnd()");
     expect(decoded).not.toContain(HOST_KEY);
     expect(cmd.inputs.stdin).toMatchObject({
-      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+      [specialSigKey]: specialSecretSig,
     });
     expect(cmd.plain.addPreviousOutputInEnv).toBe(false);
     expect(cmd.plain.logging).toBe("stdout");
@@ -488,7 +489,7 @@ describe("KmsHost on an existing machine", () => {
     await settle();
     for (const r of mocks.resources) {
       const withoutSecrets = JSON.stringify(r.inputs, (_k, v) =>
-        v && typeof v === "object" && "4dabf18193072939515e22adb298388d" in v ? "[secret]" : v,
+        v && typeof v === "object" && specialSigKey in v ? "[secret]" : v,
       );
       expect(withoutSecrets).not.toContain(HOST_KEY);
       expect(withoutSecrets).not.toContain(PASSWORD);

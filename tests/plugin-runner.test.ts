@@ -13,6 +13,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { encodeParameterValue } from "../components/scripts";
+import { specialResourceSig, specialSigKey } from "@pulumi/pulumi/runtime";
 
 const ROOT = path.resolve(__dirname, "..");
 const PULUMI = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [ROOT] }));
@@ -126,10 +127,12 @@ function startEngine(): Promise<number> {
 }
 
 const HOST_KEY = "BBBBB-CCCCC-DDDDD-FFFFF-KHMXV"; // well-formed, not a published setup key
-/** The SDK's signature keys: a resource reference as the engine sends it to a provider. */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-const resourceRef = (urn: string) => ({ [SIG_KEY]: RESOURCE_SIG, urn, packageVersion: "" });
+/** A resource reference as the engine sends it to a provider, with the SDK's own signatures. */
+const resourceRef = (urn: string) => ({
+  [specialSigKey]: specialResourceSig,
+  urn,
+  packageVersion: "",
+});
 
 interface Constructed {
   getUrn(): string;

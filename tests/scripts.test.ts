@@ -24,7 +24,7 @@ import {
   readEmbeddedErrorCodes,
   readPsString,
   renderErrorTable,
-} from "../components/scripts/errorTable";
+} from "../scripts/gen-error-table";
 import { describeErrorCode, lookupErrorCode } from "../components/catalog";
 import {
   PRODUCT_KEY_ALPHABET,
@@ -480,7 +480,7 @@ describe("read-only status.ps1", () => {
 });
 
 describe("error codes embedded in the scripts", () => {
-  test("common.ps1 holds the catalog's table exactly (regenerate: npx ts-node -T components/scripts/errorTable.ts)", () => {
+  test("common.ps1 holds the catalog's table exactly (regenerate: npm run generate)", () => {
     expect(ERROR_TABLE_FILE).toBe(path.join(SCRIPTS_DIR, "common.ps1"));
     expect(embeddedErrorTableText(COMMON_TEXT)).toBe(renderErrorTable());
   });

@@ -38,7 +38,7 @@ export function parseConfigPairs(
 }
 
 function loadYamlText(text: string): unknown {
-  // js-yaml ships with @pulumi/pulumi (a dependency of it); YAML is a superset of JSON.
+  // js-yaml is a dependency of this package (and of @pulumi/pulumi); YAML is a superset of JSON.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const yaml = require("js-yaml") as { load(s: string): unknown };
   return yaml.load(text);

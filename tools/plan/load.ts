@@ -20,7 +20,7 @@ export interface LoadedProject {
 }
 
 function loadYaml(file: string): Record<string, unknown> {
-  // js-yaml ships with @pulumi/pulumi (a dependency of it).
+  // js-yaml is a dependency of this package (and of @pulumi/pulumi, so it adds nothing to an install).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const yaml = require("js-yaml") as { load(s: string): unknown };
   const doc = yaml.load(fs.readFileSync(file, "utf8"));

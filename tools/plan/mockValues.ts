@@ -3,9 +3,12 @@
  * ids, the parameters a Run Command or remote command carries.
  */
 import { createHash } from "crypto";
-
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+// The SDK's own signatures of a secret envelope. `run.ts` loads the same SDK at module load, so this
+// import loads nothing more; they are constants of the wire format, equal in every SDK version.
+import {
+  specialSecretSig as SECRET_SIG,
+  specialSigKey as SECRET_SIG_KEY,
+} from "@pulumi/pulumi/runtime";
 const SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
 
 /** Unwraps secret envelopes (`{ [sig]: secretSig, value }`) the mock monitor hands to `newResource`. */

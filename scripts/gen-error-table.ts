@@ -4,15 +4,15 @@
  * the catalog between two marker lines in `common.ps1`, the helpers every script includes;
  * `tests/scripts.test.ts` fails when the copy and the catalog differ.
  *
- * After changing the catalog, rewrite the copy with:
- *   npx ts-node -T components/scripts/errorTable.ts
+ * After changing the catalog, rewrite the copy with `npm run generate` (or this file alone:
+ * `npx ts-node -T scripts/gen-error-table.ts`).
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ERROR_CODES } from "../catalog/errorCodes";
+import { ERROR_CODES } from "../components/catalog/errorCodes";
 
 /** The file that holds the table: the helpers every script includes. */
-export const ERROR_TABLE_FILE = path.join(__dirname, "common.ps1");
+export const ERROR_TABLE_FILE = path.join(__dirname, "..", "components", "scripts", "common.ps1");
 
 /** The codes in the scripts' table, in the catalog's order. */
 export const SCRIPT_ERROR_CODES: readonly string[] = ERROR_CODES.map((e) => e.code);
