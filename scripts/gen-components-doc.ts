@@ -77,7 +77,7 @@ export interface Member {
 
 export interface Declarations {
   interfaces: Map<string, { doc: string; members: Member[] }>;
-  classes: Map<string, { doc: string; outputs: Member[] }>;
+  classes: Map<string, { doc: string; outputs: Member[]; children: Member[] }>;
 }
 
 /**
@@ -149,11 +149,23 @@ function read(): Declarations {
         interfaces.set(node.name.text, { doc: docOf(node).text, members });
       } else if (ts.isClassDeclaration(node) && node.name) {
         const outputs: Member[] = [];
+        const children: Member[] = [];
         for (const m of node.members) {
           if (!ts.isPropertyDeclaration(m) || !m.type) continue;
           const type = m.type.getText(file);
           const isPublic = m.modifiers?.some((x) => x.kind === ts.SyntaxKind.PublicKeyword);
-          if (!isPublic || !type.startsWith("pulumi.Output<")) continue;
+          if (!isPublic) continue;
+          if (!type.startsWith("pulumi.Output<")) {
+            // A child resource the component exposes (the VM, a step), to reference or depend on.
+            children.push({
+              name: m.name.getText(file),
+              optional: m.questionToken !== undefined,
+              type,
+              rawType: type,
+              doc: docOf(m).text,
+            });
+            continue;
+          }
           outputs.push({
             name: m.name.getText(file),
             optional: / \| undefined>$/.test(type),
@@ -162,7 +174,7 @@ function read(): Declarations {
             doc: docOf(m).text,
           });
         }
-        classes.set(node.name.text, { doc: docOf(node).text, outputs });
+        classes.set(node.name.text, { doc: docOf(node).text, outputs, children });
       }
     });
   }
@@ -278,6 +290,21 @@ function section(s: Section, decl: Declarations, seen: Set<string>): string[] {
     lines.push(`| \`${o.name}\` | ${code(o.type)} | ${cell(o.doc)} |`);
   }
   lines.push("");
+  if (cls.children.length > 0) {
+    lines.push(
+      "### Child resources",
+      "",
+      "In TypeScript, to reference or depend on (other languages get the outputs above).",
+      "",
+      "| Property | Type | Meaning |",
+      "| --- | --- | --- |",
+    );
+    for (const c of cls.children) {
+      const type = `${c.type}${c.optional ? " \\| undefined" : ""}`;
+      lines.push(`| \`${c.name}\` | \`${type}\` | ${cell(c.doc)} |`);
+    }
+    lines.push("");
+  }
   for (const t of s.outputTypes) lines.push(...fieldsTable(t, decl));
   return lines;
 }
@@ -296,7 +323,8 @@ export function undocumented(decl: Declarations = read()): string[] {
         if (m.doc === "") missing.push(`${name}.${m.name}`);
       }
     }
-    for (const o of decl.classes.get(s.component)?.outputs ?? []) {
+    const cls = decl.classes.get(s.component);
+    for (const o of [...(cls?.outputs ?? []), ...(cls?.children ?? [])]) {
       if (o.doc === "") missing.push(`${s.component}.${o.name}`);
     }
   }

@@ -76,6 +76,22 @@ describe("KmsClient", () => {
     expect(rc.plain.protectedParameters).toBeUndefined();
   });
 
+  test("exposes its setup step, and its rearm step when it rearms, to reference or depend on", async () => {
+    const plain = new KmsClient("c1", {
+      azureVm: vm("app01"),
+      product: "Windows Server 2022 Datacenter",
+    });
+    const rearmed = new KmsClient("c2", {
+      azureVm: vm("app02"),
+      product: "Windows Server 2022 Datacenter",
+      rearm: true,
+    });
+    expect(await valueOf(plain.setupStep.urn)).toMatch(/::c1-setup$/);
+    expect(plain.rearmStep).toBeUndefined();
+    expect(await valueOf(rearmed.setupStep.urn)).toMatch(/::c2-setup$/);
+    expect(await valueOf(rearmed.rearmStep!.urn)).toMatch(/::c2-rearm$/);
+  });
+
   test("kmsServer name:port sets a fixed host and port", async () => {
     const c = new KmsClient("c1", {
       azureVm: vm("app01"),

@@ -42,6 +42,17 @@ describe("KmsHost that creates its VM", () => {
     ]);
   });
 
+  test("exposes its children: the VM, NIC, NSG and the setup step, to reference or depend on", async () => {
+    const host = new KmsHost("kms", createdHostArgs());
+    await valueOf(host.status);
+    const urn = (r: pulumi.Resource | undefined) => valueOf(r!.urn);
+    expect(await urn(host.vm)).toMatch(/azure-native:compute:VirtualMachine::kms-vm$/);
+    expect(await urn(host.networkInterface)).toMatch(/NetworkInterface::kms-nic$/);
+    expect(await urn(host.networkSecurityGroup)).toMatch(/NetworkSecurityGroup::kms-nsg$/);
+    expect(await urn(host.setupStep)).toMatch(/::kms-setup$/);
+    expect(host.officeSteps).toEqual([]);
+  });
+
   test("the VM runs Windows Server 2022 Datacenter Gen2 with automatic updates and the password as a secret", async () => {
     const host = new KmsHost("kms", createdHostArgs());
     await valueOf(host.vmId);
@@ -440,6 +451,18 @@ describe("KmsHost on an existing machine", () => {
     expect(await valueOf(host.vmId)).toBe(
       "/subscriptions/s/resourceGroups/ops/providers/Microsoft.Compute/virtualMachines/kms01",
     );
+  });
+
+  test("an existing machine: no VM, NIC or NSG to expose; the setup step still is", async () => {
+    const host = new KmsHost("kms", {
+      hostKey: HOST_KEY,
+      azureVm: { resourceGroupName: "ops", vmName: "kms01", location: "westeurope" },
+      fqdn: "kms01.corp.contoso.com",
+    });
+    expect(host.vm).toBeUndefined();
+    expect(host.networkInterface).toBeUndefined();
+    expect(host.networkSecurityGroup).toBeUndefined();
+    expect(await valueOf(host.setupStep.urn)).toMatch(/::kms-setup$/);
   });
 
   test("ssh: a remote command with the key on stdin (secret), never on the command line", async () => {

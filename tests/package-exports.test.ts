@@ -94,3 +94,56 @@ test("every named type reachable from the public exports is exported", () => {
   ];
   expect(deprecated.filter((n) => !exported.has(n))).toEqual([]);
 });
+
+describe("the published declarations (the build's tsconfig, emitted in memory)", () => {
+  // The members marked @internal: what clients and the plugin read from a host, not the user's API.
+  const INTERNAL: Record<string, string[]> = {
+    "kmsHost/index.d.ts": ["barrier", "scriptStorage", "summaryValue", "clientSteps"],
+    "kmsClient/index.d.ts": ["kmsHost", "clientName"],
+  };
+  // The child resources a user may reference or depend on (awsx's components expose theirs).
+  const CHILDREN: Record<string, string[]> = {
+    "kmsHost/index.d.ts": [
+      "vm?: compute.VirtualMachine",
+      "networkInterface?: network.NetworkInterface",
+      "networkSecurityGroup?: network.NetworkSecurityGroup",
+      "setupStep: pulumi.CustomResource",
+      "officeSteps: pulumi.CustomResource[]",
+    ],
+    "kmsClient/index.d.ts": [
+      "setupStep: pulumi.CustomResource",
+      "rearmStep?: pulumi.CustomResource",
+    ],
+  };
+  const emitted = new Map<string, string>();
+
+  beforeAll(() => {
+    const config = ts.getParsedCommandLineOfConfigFile(
+      path.join(ROOT, "tsconfig.build.json"),
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => fail(String(d.messageText)) },
+    )!;
+    const program = ts.createProgram([INDEX], {
+      ...config.options,
+      noEmit: false,
+      declaration: true,
+      emitDeclarationOnly: true,
+      sourceMap: false,
+    });
+    program.emit(undefined, (file, text) => {
+      const rel = path.relative(path.join(config.options.outDir!, "components"), file);
+      emitted.set(rel.split(path.sep).join("/"), text);
+    });
+  }, 120_000);
+
+  test.each(Object.entries(INTERNAL))("%s has no internal member", (file, members) => {
+    const text = emitted.get(file)!;
+    expect(text).toBeDefined();
+    for (const m of members) expect(text).not.toMatch(new RegExp(`\\breadonly ${m}\\b`));
+  });
+
+  test.each(Object.entries(CHILDREN))("%s exposes the child resources", (file, members) => {
+    const text = emitted.get(file)!;
+    for (const m of members) expect(text).toContain(`readonly ${m};`);
+  });
+});

@@ -41,6 +41,14 @@ export class KmsClient extends pulumi.ComponentResource {
   public readonly status: pulumi.Output<KmsClientStatus>;
   /** Canonical catalog product name, when known. */
   public readonly product: pulumi.Output<string | undefined>;
+  /**
+   * The step that installs the setup key and points the machine at its KMS host (`<name>-setup`): a
+   * Managed Run Command on an Azure VM, or a remote command over SSH. Depend on it to run something once
+   * the machine is configured.
+   */
+  public readonly setupStep: pulumi.CustomResource;
+  /** The rearm step (`<name>-rearm`) when `rearm` is true, which runs before the setup. */
+  public readonly rearmStep?: pulumi.CustomResource;
   /** @internal The KmsHost whose threshold barrier this client joined (`host`). */
   readonly kmsHost?: KmsHost;
   /** @internal The component's name. */
@@ -196,6 +204,8 @@ export class KmsClient extends pulumi.ComponentResource {
       });
     }
 
+    this.setupStep = setup.resource;
+    this.rearmStep = rearm?.resource;
     final ??= setup.result as pulumi.Output<ClientResult>;
     this.status = final.apply(clientStatus);
     this.product = pulumi.output(summary.product);

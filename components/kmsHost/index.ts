@@ -6,6 +6,8 @@
  * has a file of its own in this folder.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type * as compute from "@pulumi/azure-native/compute";
+import type * as network from "@pulumi/azure-native/network";
 import { ACTIVATION } from "../catalog";
 import { ActivationBarrier, ActivationReport, ClientSteps } from "../barrier";
 import { markHostOutput } from "../hostOutputs";
@@ -76,6 +78,27 @@ export class KmsHost extends pulumi.ComponentResource {
   /** The `_vlmcs._tcp` query name when `dns` is given. */
   public readonly srvRecordName: pulumi.Output<string | undefined>;
 
+  /**
+   * The created host VM, to reference or depend on (its `id`, `identity`, extensions of your own).
+   * `undefined` when the host configures an existing machine (`azureVm` or `ssh`).
+   */
+  public readonly vm?: compute.VirtualMachine;
+  /** The created VM's network interface (no public IP); `undefined` for an existing machine. */
+  public readonly networkInterface?: network.NetworkInterface;
+  /**
+   * The created VM's network security group, which admits the KMS port only from
+   * `clientAddressPrefixes`; `undefined` for an existing machine.
+   */
+  public readonly networkSecurityGroup?: network.NetworkSecurityGroup;
+  /**
+   * The step that installs and activates the host key and applies the host settings (`<name>-setup`):
+   * a Managed Run Command on an Azure VM, or a remote command over SSH. Depend on it to run something
+   * once the machine is a KMS host.
+   */
+  public readonly setupStep: pulumi.CustomResource;
+  /** The Office host steps (`<name>-office-<version>`), one per entry of `office`, in its order. */
+  public readonly officeSteps: pulumi.CustomResource[];
+
   /** @internal The barrier that clients with `host: this` join. */
   readonly barrier: ActivationBarrier;
   /** @internal Where the scripts are kept, for clients that name this host. */
@@ -127,6 +150,11 @@ export class KmsHost extends pulumi.ComponentResource {
             this,
           );
     this.barrier = new ActivationBarrier(name, this, hostTarget, steps.last, args.tags);
+    this.vm = machine.created?.vm;
+    this.networkInterface = machine.created?.nic;
+    this.networkSecurityGroup = machine.created?.nsg;
+    this.setupStep = steps.setupResource;
+    this.officeSteps = steps.officeResources;
 
     // The outputs clients are wired with (`kmsServer: host.kmsServer`, `kmsServer: host.fqdn`, a
     // KmsSrvRecord's `target: host.fqdn`) resolve only once the host's last setup step (Windows, then

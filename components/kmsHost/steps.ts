@@ -27,6 +27,10 @@ export interface HostSteps {
   office: { version: string; result: pulumi.Output<HostResult> }[];
   /** The last step: clients and the count step wait for it. */
   last: pulumi.Resource;
+  /** The Windows setup step's resource (a Managed Run Command, or a remote command over SSH). */
+  setupResource: pulumi.CustomResource;
+  /** Each Office version's step resource, in the order of `office`. */
+  officeResources: pulumi.CustomResource[];
 }
 
 export function hostSteps(
@@ -68,6 +72,7 @@ export function hostSteps(
 
   // Office: after the Windows setup, one version after the other.
   const office: HostSteps["office"] = [];
+  const officeResources: pulumi.CustomResource[] = [];
   let last: pulumi.Resource = setup.resource;
   (args.office ?? []).forEach((o, i) => {
     const version = summary.officeVersions![i];
@@ -94,9 +99,16 @@ export function hostSteps(
       { parent: opts.parent, dependsOn: [last] },
     );
     office.push({ version, result: run.result as pulumi.Output<HostResult> });
+    officeResources.push(run.resource);
     last = run.resource;
   });
-  return { setup: setup.result as pulumi.Output<HostResult>, office, last };
+  return {
+    setup: setup.result as pulumi.Output<HostResult>,
+    office,
+    last,
+    setupResource: setup.resource,
+    officeResources,
+  };
 }
 
 /**

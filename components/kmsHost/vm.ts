@@ -24,6 +24,12 @@ export interface HostMachine {
   privateIp: pulumi.Output<string | undefined>;
   /** The name clients reach the host by when `dns` is not given. */
   defaultFqdn: pulumi.Output<string>;
+  /** The resources created for the machine; none for an existing one. */
+  created?: {
+    vm: compute.VirtualMachine;
+    nic: network.NetworkInterface;
+    nsg: network.NetworkSecurityGroup;
+  };
 }
 
 /**
@@ -165,6 +171,7 @@ export function createHostVm(
       },
     },
     dependsOn: [vm],
+    created: { vm, nic, nsg },
     vmId: vm.id,
     privateIp,
     defaultFqdn: pulumi

@@ -120,25 +120,12 @@ export function readRunCommandView(
 }
 
 /**
- * An Output that is unknown, as a preview shows values that only `pulumi up` will know. The SDK has no
- * public constructor for one; this is the shape its own `output()` builds (value, isKnown, isSecret,
- * resources).
+ * An Output that is unknown, as a preview shows values that only `pulumi up` will know: the SDK's public
+ * `unknown` value, which `output()` wraps as an Output whose `isKnown` is false and whose `apply`
+ * callbacks do not run.
  */
 function unknownOutput<T>(): pulumi.Output<T> {
-  const Impl = pulumi.Output as unknown as new (
-    resources: Set<pulumi.Resource>,
-    promise: Promise<unknown>,
-    isKnown: Promise<boolean>,
-    isSecret: Promise<boolean>,
-    allResources: Promise<Set<pulumi.Resource>>,
-  ) => pulumi.Output<T>;
-  return new Impl(
-    new Set(),
-    Promise.resolve(undefined),
-    Promise.resolve(false),
-    Promise.resolve(false),
-    Promise.resolve(new Set()),
-  );
+  return pulumi.output(pulumi.unknown) as unknown as pulumi.Output<T>;
 }
 
 /**
