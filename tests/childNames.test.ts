@@ -22,9 +22,9 @@ test("the reference stack's resources keep their types and names", async () => {
     },
     ["project:hostKey", "project:adminPassword"],
   );
-  let stack!: typeof import("../index");
+  let stack!: typeof import("../examples/reference-stack");
   jest.isolateModules(() => {
-    stack = require("../index") as typeof import("../index");
+    stack = require("../examples/reference-stack") as typeof import("../examples/reference-stack");
   });
   await valueOf(stack.activationReport, 10000);
   await settle();

@@ -10,9 +10,8 @@ import type { PlanResult } from "../tools/plan";
 const ROOT = path.join(__dirname, "..");
 const DOC = fs.readFileSync(path.join(ROOT, "docs", "azure-roles-and-cost.md"), "utf8");
 const PROGRAMS = [
-  ROOT,
-  ...["single-host", "two-hosts", "on-prem-ssh", "existing-host", "office"].map((x) =>
-    path.join(ROOT, "examples", x),
+  ...["reference-stack", "single-host", "two-hosts", "on-prem-ssh", "existing-host", "office"].map(
+    (x) => path.join(ROOT, "examples", x),
   ),
 ];
 

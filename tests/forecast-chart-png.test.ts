@@ -30,6 +30,7 @@ import {
 } from "./helpers/chartImage";
 
 const root = path.join(__dirname, "..");
+const referenceStack = path.join(root, "examples", "reference-stack");
 
 /** Jest keeps modules in its own registry: a fresh one per plan, so the program runs again. */
 async function planned(dir: string, config: Record<string, string> = {}): Promise<Forecast> {
@@ -44,16 +45,20 @@ async function planned(dir: string, config: Record<string, string> = {}): Promis
 const charts: [string, () => Promise<Forecast>][] = [
   [
     "reference stack, no client VMs (a host with no clients)",
-    () => planned(root, { newClientCount: "0" }),
+    () => planned(referenceStack, { newClientCount: "0" }),
   ],
-  ["reference stack, 5 new Windows Server VMs", () => planned(root, { newClientCount: "5" })],
+  [
+    "reference stack, 5 new Windows Server VMs",
+    () => planned(referenceStack, { newClientCount: "5" }),
+  ],
   [
     "reference stack, 4 new Windows Server VMs (never activate)",
-    () => planned(root, { newClientCount: "4" }),
+    () => planned(referenceStack, { newClientCount: "4" }),
   ],
   [
     "reference stack, 30 new Windows 11 VMs",
-    () => planned(root, { newClientCount: "30", newClientProduct: "Windows 11 Enterprise" }),
+    () =>
+      planned(referenceStack, { newClientCount: "30", newClientProduct: "Windows 11 Enterprise" }),
   ],
   ["examples/two-hosts", () => planned(path.join(root, "examples", "two-hosts"))],
   ["examples/office", () => planned(path.join(root, "examples", "office"))],

@@ -132,6 +132,7 @@ describe("npm package", () => {
     expect(Object.keys(pkg.dependencies).sort()).toEqual([
       "@pulumi/policy",
       "commander",
+      "js-yaml", // tools/plan reads YAML; @pulumi/pulumi depends on it too, so it adds nothing
       "sucrase",
     ]);
     expect(Object.keys(pkg.optionalDependencies ?? {})).toEqual([]);

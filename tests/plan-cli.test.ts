@@ -59,7 +59,7 @@ describe("kms-plan CLI (spawned)", () => {
   });
 
   test("the reference stack plans with its config defaults, no violation, exit 0", () => {
-    const r = cli([]);
+    const r = cli(["examples/reference-stack"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("+ kms:index:KmsHost  kms");
     expect(r.stdout).toContain("Policies: 6 ran, no violation.");

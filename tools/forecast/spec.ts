@@ -6,7 +6,7 @@ import {
   marketplaceImageKey,
   sharedCmidClients,
 } from "../../components/catalog/clones";
-import { marketplaceImage } from "../../components/images";
+import { marketplaceImage } from "../../components/catalog/images";
 
 /** Builds a forecast spec from the component summaries (components/summary.ts), in declaration order. */
 export function specFromSummaries(

@@ -1,5 +1,6 @@
 /**
- * Azure Marketplace images for the client VMs the reference stack can create, by catalog product.
+ * Azure Marketplace images for client VMs a program creates (the reference stack does), by catalog product;
+ * the forecast and the lab name them too.
  * Only products with a volume-licensed (GVLK) Marketplace image are listed. No Pulumi inside.
  */
 export interface MarketplaceImage {

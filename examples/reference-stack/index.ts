@@ -10,10 +10,10 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as network from "@pulumi/azure-native/network";
 import * as privatedns from "@pulumi/azure-native/privatedns";
 import * as compute from "@pulumi/azure-native/compute";
-import { createScriptStorage, KmsClient, KmsHost } from "./components";
-import { KmsConfigError } from "./components/errors";
-import { marketplaceImage, PRODUCTS_WITH_IMAGES } from "./components/images";
-import { requireProduct } from "./components/catalog";
+import { createScriptStorage, KmsClient, KmsHost } from "../../components";
+import { KmsConfigError } from "../../components/errors";
+import { marketplaceImage, PRODUCTS_WITH_IMAGES } from "../../components/catalog/images";
+import { requireProduct } from "../../components/catalog";
 
 interface ExistingClientConfig {
   vmName: string;
