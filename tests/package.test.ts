@@ -132,6 +132,7 @@ describe("npm package", () => {
     expect(Object.keys(pkg.dependencies).sort()).toEqual([
       "@pulumi/policy",
       "commander",
+      "js-yaml", // kms-plan --config-file; @pulumi/pulumi depends on it too
       "sucrase",
     ]);
     expect(Object.keys(pkg.optionalDependencies ?? {})).toEqual([]);
