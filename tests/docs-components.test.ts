@@ -37,7 +37,7 @@ describe("docs/components.md", () => {
           },
         ],
       ]),
-      classes: new Map([["KmsSrvRecord", { doc: "", outputs: [] }]]),
+      classes: new Map([["KmsSrvRecord", { doc: "", outputs: [], children: [] }]]),
     };
     expect(undocumented(decl)).toEqual(["KmsSrvRecordArgs.ttl"]);
   });
