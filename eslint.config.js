@@ -4,7 +4,9 @@ const tseslint = require("typescript-eslint");
 const prettier = require("eslint-config-prettier");
 
 module.exports = tseslint.config(
-  { ignores: ["node_modules/**", "bin/**", "coverage/**", "**/node_modules/**"] },
+  {
+    ignores: ["node_modules/**", "bin/**", "catalog/dist/**", "coverage/**", "**/node_modules/**"],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

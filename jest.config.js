@@ -4,6 +4,8 @@ module.exports = {
   roots: ["<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
+  // The catalog workspace from its sources, as tsconfig.json's `paths` maps it for the type-check.
+  moduleNameMapper: { "^pulumi-kms-activation-catalog$": "<rootDir>/catalog/index.ts" },
   maxWorkers: 2,
   testTimeout: 30000,
   // Room for the exit listener each fresh load of the Pulumi SDK adds (see the file).
@@ -12,6 +14,8 @@ module.exports = {
     "<rootDir>/tests/helpers/processListeners.js",
     "<rootDir>/tests/helpers/expectedWarnings.js",
   ],
+  // catalog/dist up to date for the processes the tests start (see the file).
+  globalSetup: "<rootDir>/tests/helpers/globalSetup.js",
   // The skip reporter names any tool whose tests were skipped, and how to install it.
   reporters: ["default", "<rootDir>/tests/helpers/skipReporter.js"],
 };

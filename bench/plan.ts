@@ -20,7 +20,7 @@ import { KmsClient, KmsHost } from "../components";
 import { evaluatePolicies, plan, secretConfig } from "../tools/plan";
 import type { PlanPolicy, PolicyInputResource } from "../tools/plan";
 import { policies as pack } from "../policy/policies";
-import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "../components/summary";
+import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "pulumi-kms-activation-catalog";
 import * as storage from "@pulumi/azure-native/storage";
 import { RunCommand } from "../components/remote/runCommandResource";
 import { scriptBlobName, scriptBlobUri } from "../components/remote";

@@ -36,11 +36,11 @@ export type {
 } from "./remote";
 export { createScriptStorage, STORAGE_BLOB_DATA_READER_ROLE } from "./scriptStorage";
 export type { CreateScriptStorageArgs, ScriptStorage } from "./scriptStorage";
-export { KmsConfigError } from "./errors";
+export { KmsConfigError } from "pulumi-kms-activation-catalog";
 export type {
   KmsHostSummary,
   KmsClientSummary,
   KmsSrvRecordSummary,
   ActivationFamily,
   ExternalClientCounts,
-} from "./summary";
+} from "pulumi-kms-activation-catalog";

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { KmsConfigError } from "./errors";
+import { KmsConfigError } from "pulumi-kms-activation-catalog";
 import { plainValue } from "./validate";
 
 /**

@@ -1,11 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ACTIVATION } from "./catalog";
-import { KmsConfigError, showValue } from "./errors";
+import {
+  ACTIVATION,
+  KmsConfigError,
+  showValue,
+  DEFAULT_SRV_TTL_SECONDS,
+  srvQueryName,
+  srvRecordSetName,
+  KMS_SRV_RECORD_TYPE,
+  KmsSrvRecordSummary,
+} from "pulumi-kms-activation-catalog";
 import { hostOfOutput } from "./hostOutputs";
 import { known, knownDefault, plainBoolean, withContext } from "./inputs";
 import { afterZone, zoneIdProblem, zoneRecordSet } from "./zoneRecordSet";
-import { DEFAULT_SRV_TTL_SECONDS, srvQueryName, srvRecordSetName } from "./srv";
-import { KMS_SRV_RECORD_TYPE, KmsSrvRecordSummary } from "./summary";
 import {
   checkArgKeys,
   validateDnsName,

@@ -13,9 +13,10 @@ import {
   OFFICE_HOST_REQUIREMENTS,
   type KeyGroup,
   type OfficeHostRequirement,
-} from "./catalog";
-import { KmsConfigError, showValue } from "./errors";
-import { quoteList } from "./catalog/names";
+  KmsConfigError,
+  showValue,
+  quoteList,
+} from "pulumi-kms-activation-catalog";
 
 /** Office versions a KMS host can activate, newest first: "LTSC 2024", "LTSC 2021", "2019", "2016". */
 export const OFFICE_VERSIONS: readonly string[] = OFFICE_HOST_REQUIREMENTS.map(

@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ActivationReport } from "./barrier";
-import { KmsConfigError } from "./errors";
+import { KmsConfigError } from "pulumi-kms-activation-catalog";
 import { withContext } from "./inputs";
 import { checkArgKeys } from "./validate";
 import * as lib from "./index";

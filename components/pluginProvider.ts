@@ -19,7 +19,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConstructResult } from "@pulumi/pulumi/provider";
 import { ComponentProvider, ComponentProviderOptions } from "@pulumi/pulumi/provider/experimental";
-import { KmsConfigError, showValue } from "./errors";
+import {
+  KmsConfigError,
+  showValue,
+  KMS_CLIENT_TYPE,
+  KMS_HOST_TYPE,
+} from "pulumi-kms-activation-catalog";
 import { withContext } from "./inputs";
 import { KmsClient } from "./kmsClient";
 import { KmsHost } from "./kmsHost";
@@ -27,7 +32,6 @@ import { KMS_THRESHOLD_BARRIER_TYPE } from "./pluginBarrier";
 import { scopeScriptBlobsToOwners } from "./remote";
 import { ComponentRegistry, pluginConstructed, valueOf } from "./pluginRegistry";
 import { refineSchema } from "./pluginSchema";
-import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "./summary";
 import { checkArgKeys } from "./validate";
 
 export { KMS_THRESHOLD_BARRIER_TYPE } from "./pluginBarrier";

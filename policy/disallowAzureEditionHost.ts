@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { KMS_HOST_TYPE } from "./lib/summary";
+import { KMS_HOST_TYPE } from "pulumi-kms-activation-catalog";
 import { UNKNOWN, isKnownString, plainProperty, toPlain } from "./values";
 import { nameFromUrn, typeFromUrn } from "./text";
 import { AZURE_TYPES } from "./stack";

@@ -1,6 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { ACTIVATION } from "./lib/catalog";
-import { KMS_HOST_TYPE } from "./lib/summary";
+import { ACTIVATION, KMS_HOST_TYPE } from "pulumi-kms-activation-catalog";
 import { internetWideReach, isPublicPrefix } from "./addressPrefixes";
 import { UNKNOWN, configWithDefaults, isKnownString, plainProperty, toPlain } from "./values";
 import { reportAdvisory } from "./text";

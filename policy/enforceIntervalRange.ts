@@ -1,6 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { ACTIVATION } from "./lib/catalog";
-import { KMS_HOST_TYPE } from "./lib/summary";
+import { ACTIVATION, KMS_HOST_TYPE } from "pulumi-kms-activation-catalog";
 import { UNKNOWN, plainProperty, toPlain } from "./values";
 
 const FIELDS = [

@@ -8,7 +8,7 @@ import {
   findProduct,
   keyGroupsActivating,
   normalizeHostOs,
-} from "./lib/catalog";
+} from "pulumi-kms-activation-catalog";
 import { isKnownString } from "./values";
 import { clientsPhrase, quoteList, reportAdvisory } from "./text";
 import { type ClientEntry, type HostEntry, readStack } from "./stack";

@@ -5,16 +5,18 @@
  * No Pulumi resources are imported here: the pack compares type tokens, so it never loads azure-native.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { KMS_SRV_SERVICE } from "./lib/srv";
-import { createdVmOf, sharedCmidClients, type CreatedVm } from "./lib/catalog";
 import {
+  KMS_SRV_SERVICE,
+  createdVmOf,
+  sharedCmidClients,
+  type CreatedVm,
   KMS_CLIENT_TYPE,
   KMS_HOST_TYPE,
   KMS_SRV_RECORD_TYPE,
   type KmsClientSummary,
   type KmsHostSummary,
   type KmsSrvRecordSummary,
-} from "./lib/summary";
+} from "pulumi-kms-activation-catalog";
 import { isKnownNumber, isKnownString, plainProperty, toPlain } from "./values";
 import { nameFromUrn, normalizeDnsName, srvDomainOf, typeFromUrn } from "./text";
 

@@ -2,8 +2,7 @@
  * Names and messages for the kms-guard policies: DNS names, `kmsServer` parts, SRV domains, URNs,
  * quoted lists of clients, and advisory findings.
  */
-import { quoteList } from "./lib/catalog/names";
-import { KMS_SRV_SERVICE } from "./lib/srv";
+import { quoteList, KMS_SRV_SERVICE } from "pulumi-kms-activation-catalog";
 
 export { quoteList };
 

@@ -3,8 +3,7 @@
  * attributed to a KMS host, plus its externalClients, and the findings for one host and for hosts of one
  * DNS domain that share its clients by SRV weight.
  */
-import { ACTIVATION, FAMILY_LABELS } from "./lib/catalog";
-import type { ActivationFamily } from "./lib/summary";
+import { ACTIVATION, FAMILY_LABELS, type ActivationFamily } from "pulumi-kms-activation-catalog";
 import { isKnownNumber, isKnownString } from "./values";
 import { clientsPhrase, quoteList, reportAdvisory } from "./text";
 import type { ClientEntry, HostEntry } from "./stack";

@@ -3,7 +3,6 @@
  * Second half of `npm run build`: tsc compiles components/ and tools/ into bin/, this copies the files tsc
  * does not emit next to their compiled modules, keeping the relative paths the code loads them by:
  *   components/scripts/*.ps1   -> <outDir>/components/scripts/   (loaded by components/scripts/load.ts)
- *   components/catalog/*.json  -> <outDir>/components/catalog/   (the catalog data)
  * then makes the package's `bin` entries (kms-plan, kms-doctor) executable (tsc writes them 0644, and a
  * folder install, `npm install ../clone`, links them as they are: "Permission denied"), and writes the
  * files that make <outDir>/policy a policy pack the Pulumi CLI runs as compiled JavaScript:
@@ -18,10 +17,7 @@ const path = require("path");
 const ROOT = path.resolve(__dirname, "..");
 
 /** Source directories and the extensions copied from each (not recursive: assets live beside their loader). */
-const ASSETS = [
-  { dir: "components/scripts", extensions: [".ps1"] },
-  { dir: "components/catalog", extensions: [".json"] },
-];
+const ASSETS = [{ dir: "components/scripts", extensions: [".ps1"] }];
 
 function parseOutDir(argv) {
   const i = argv.indexOf("--outDir");

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ERROR_CODES, type ErrorCode } from "../components/catalog/errorCodes";
+import { ERROR_CODES, type ErrorCode } from "pulumi-kms-activation-catalog";
 
 export const ERROR_CODES_DOC_PATH = join(__dirname, "..", "docs", "error-codes.md");
 
@@ -27,12 +27,12 @@ function section(e: ErrorCode): string {
 export function renderErrorCodesDoc(codes: readonly ErrorCode[] = ERROR_CODES): string {
   const index = codes.map((e) => `[${e.code}](#${e.code.toLowerCase()})`).join(" · ");
   return [
-    "<!-- Generated from components/catalog/errorCodes.ts by scripts/gen-error-codes-doc.ts; do not edit by hand. -->",
+    "<!-- Generated from catalog/errorCodes.ts by scripts/gen-error-codes-doc.ts; do not edit by hand. -->",
     "",
     "# Activation error codes",
     "",
     "The activation errors an admin meets with KMS, what they mean and what to do. The same text is",
-    "what `describeErrorCode` (components/catalog) returns for a code in any common spelling",
+    "what `describeErrorCode` (catalog/) returns for a code in any common spelling",
     '("0xC004F038", "C004F038", -1073418184, 3221549112). For any other code, `slui.exe 0x2a <code>`',
     "on the machine shows Windows' own description.",
     "",

@@ -9,7 +9,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ERROR_CODES } from "../components/catalog/errorCodes";
+import { ERROR_CODES } from "pulumi-kms-activation-catalog";
 
 /** The file that holds the table: the helpers every script includes. */
 export const ERROR_TABLE_FILE = path.join(__dirname, "..", "components", "scripts", "common.ps1");

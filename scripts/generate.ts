@@ -1,9 +1,8 @@
 /**
  * `npm run generate`: every generated file in one run, in dependency order.
  *
- * 1. `policy/lib/`, the policy pack's copies of the catalog and the shared helpers (sync-policy-lib.ts).
- * 2. The error-code table inside `components/scripts/common.ps1` (gen-error-table.ts).
- * 3. `docs/components.md`, `docs/error-codes.md`, `docs/policies.md` (gen-*-doc(s).ts).
+ * 1. The error-code table inside `components/scripts/common.ps1` (gen-error-table.ts).
+ * 2. `docs/components.md`, `docs/error-codes.md`, `docs/policies.md` (gen-*-doc(s).ts).
  *
  * Each generator also runs alone (`npx ts-node -T scripts/<file>.ts`); the tests that compare a
  * generated file with its source name this command.
@@ -12,7 +11,6 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 
 const GENERATORS = [
-  "sync-policy-lib.ts",
   "gen-error-table.ts",
   "gen-components-doc.ts",
   "gen-error-codes-doc.ts",

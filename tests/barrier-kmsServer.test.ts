@@ -5,7 +5,7 @@
  * `dependsOn` waits for the whole host (that would hang) does not join.
  */
 import { installMocks, settle, valueOf } from "./helpers/componentMocks";
-import type { KmsClientSummary } from "../components/summary";
+import type { KmsClientSummary } from "pulumi-kms-activation-catalog";
 
 const mocks = installMocks();
 const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");

@@ -1,6 +1,6 @@
 // Which clients share one client machine ID: VMs the program creates from one Marketplace image, not
-// rearmed (components/catalog/clones.ts, used by the forecast and the threshold policy alike).
-import { marketplaceImageKey, sharedCmidClients } from "../components/catalog";
+// rearmed (catalog/clones.ts, used by the forecast and the threshold policy alike).
+import { marketplaceImageKey, sharedCmidClients } from "pulumi-kms-activation-catalog";
 
 const image = {
   publisher: "MicrosoftWindowsServer",

@@ -5,7 +5,7 @@ import {
   describeErrorCode,
   lookupErrorCode,
   normalizeHresult,
-} from "../components/catalog";
+} from "pulumi-kms-activation-catalog";
 import { ERROR_CODES_DOC_PATH, renderErrorCodesDoc } from "../scripts/gen-error-codes-doc";
 
 /**

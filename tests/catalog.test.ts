@@ -15,10 +15,10 @@ import {
   normalizeHostOs,
   requireKeyGroup,
   requireProduct,
-} from "../components/catalog";
-import { normalizeName } from "../components/catalog/names";
-import gvlkRows from "../components/catalog/gvlk.json";
-import { KmsConfigError } from "../components/errors";
+  normalizeName,
+  KmsConfigError,
+} from "pulumi-kms-activation-catalog";
+import gvlkRows from "../catalog/gvlk.json";
 
 const FAMILY = { server: "windowsServer", client: "windowsClient", office: "office" } as const;
 

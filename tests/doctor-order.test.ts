@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { KmsConfigError } from "../components/errors";
+import { KmsConfigError } from "pulumi-kms-activation-catalog";
 import {
   orderSrvRecords,
   parseDnsServer,

@@ -1,7 +1,11 @@
 import * as fc from "fast-check";
 import { forecast, formatForecast, specFromSummaries } from "../tools/forecast";
 import type { ForecastClientSpec, ForecastSpec } from "../tools/forecast";
-import type { ActivationFamily, KmsClientSummary, KmsHostSummary } from "../components/summary";
+import type {
+  ActivationFamily,
+  KmsClientSummary,
+  KmsHostSummary,
+} from "pulumi-kms-activation-catalog";
 
 const clients = (n: number, family: ActivationFamily, prefix = family): ForecastClientSpec[] =>
   Array.from({ length: n }, (_, i) => ({ name: `${prefix}-${i}`, family, host: "kms" }));

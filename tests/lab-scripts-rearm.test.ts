@@ -11,7 +11,7 @@ import {
   clientSetupParameters,
   hostSetupParameters,
 } from "../components/scripts";
-import { KmsConfigError } from "../components/errors";
+import { KmsConfigError } from "pulumi-kms-activation-catalog";
 import { describeWithTool } from "./helpers/tools";
 import { ps } from "./helpers/lab";
 import { ClientRun, HostRun, runCommand } from "./helpers/labScripts";

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Lab, labHostKey, labModuleDir, LAB_HOST_KEYS, writeVolumeLicensePack } from "../tools/lab";
-import { KEY_GROUPS, PRODUCTS } from "../components/catalog";
+import { KEY_GROUPS, PRODUCTS } from "pulumi-kms-activation-catalog";
 import { describeWithTool } from "./helpers/tools";
 import { activateAgainst, makeHost, ps } from "./helpers/lab";
 

@@ -15,7 +15,7 @@ import {
   requireOfficeVersion,
   validateVolumeLicensePack,
 } from "../components/office";
-import { KmsConfigError } from "../components/errors";
+import { KmsConfigError } from "pulumi-kms-activation-catalog";
 
 const example = path.join(__dirname, "..", "examples", "office");
 

@@ -47,7 +47,8 @@ describe("npm package", () => {
         "bin/components/provider.d.ts",
         "bin/components/kmsHost/index.js",
         "bin/components/kmsClient/index.d.ts",
-        "bin/components/catalog/index.js",
+        "node_modules/pulumi-kms-activation-catalog/dist/index.js",
+        "node_modules/pulumi-kms-activation-catalog/dist/index.d.ts",
       ]),
     );
   });
@@ -79,7 +80,7 @@ describe("npm package", () => {
       expect.arrayContaining([
         ...ps1.map((f) => `bin/components/scripts/${f}`),
         "bin/components/scripts/index.js",
-        "bin/components/catalog/gvlk.json",
+        "node_modules/pulumi-kms-activation-catalog/dist/gvlk.json",
       ]),
     );
   });
@@ -133,12 +134,13 @@ describe("npm package", () => {
       "@pulumi/policy",
       "commander",
       "js-yaml", // tools/plan reads YAML; @pulumi/pulumi depends on it too, so it adds nothing
+      "pulumi-kms-activation-catalog", // the catalog workspace, bundled in the package
       "sucrase",
     ]);
     expect(Object.keys(pkg.optionalDependencies ?? {})).toEqual([]);
   });
 
-  test("licence and user docs; no tests, no node_modules, no internal docs, no plugin manifest", () => {
+  test("licence and user docs; no tests, no node_modules but the catalog, no internal docs, no plugin manifest", () => {
     expect(packed).toEqual(
       expect.arrayContaining([
         "LICENSE",
@@ -154,7 +156,15 @@ describe("npm package", () => {
     // The plugin runs from the repository (its analyzer reads the TypeScript sources, which the package
     // does not ship): a manifest in the tarball would point at files that are not there.
     expect(packed.filter((f) => f === "PulumiPlugin.yaml" || f.startsWith("plugin/"))).toEqual([]);
-    expect(packed.filter((f) => /(^|\/)(tests|node_modules)\//.test(f))).toEqual([]);
+    expect(packed.filter((f) => /(^|\/)tests\//.test(f))).toEqual([]);
+    // node_modules holds the bundled catalog package (its package.json and compiled files), nothing else.
+    expect(
+      packed.filter(
+        (f) =>
+          f.includes("node_modules/") &&
+          !/^node_modules\/pulumi-kms-activation-catalog\/(package\.json|dist\/)/.test(f),
+      ),
+    ).toEqual([]);
     expect(packed.filter((f) => /\.test\.(js|ts|d\.ts)$/.test(f))).toEqual([]);
     expect(packed.filter((f) => f.startsWith("docs/dev/"))).toEqual([]);
     expect(

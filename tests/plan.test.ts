@@ -4,8 +4,12 @@ import * as network from "@pulumi/azure-native/network";
 import * as dns from "@pulumi/azure-native/dns";
 import { plan, secretConfig } from "../tools/plan";
 import type { PlanPolicy, PlanResult } from "../tools/plan";
-import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "../components/summary";
-import type { KmsClientSummary, KmsHostSummary } from "../components/summary";
+import {
+  KMS_CLIENT_TYPE,
+  KMS_HOST_TYPE,
+  type KmsClientSummary,
+  type KmsHostSummary,
+} from "pulumi-kms-activation-catalog";
 
 const RAW_SECRET = "Sup3r-S3cret-Passw0rd!";
 

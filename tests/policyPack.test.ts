@@ -89,7 +89,11 @@ describe("kms-guard files", () => {
     const pkg = JSON.parse(readFileSync(join(POLICY_DIR, "package.json"), "utf8"));
     expect([pkg.name, typeof pkg.version, pkg.main]).toEqual(["kms-guard", "string", "index.ts"]);
     expect(pkg.version).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(["@pulumi/policy", "@pulumi/pulumi"]);
+    expect(Object.keys(pkg.dependencies).sort()).toEqual([
+      "@pulumi/policy",
+      "@pulumi/pulumi",
+      "pulumi-kms-activation-catalog",
+    ]);
     expect(existsSync(join(POLICY_DIR, pkg.main))).toBe(true);
   });
 

@@ -1,20 +1,21 @@
 /**
- * The policy pack stands alone (issue 11 item 10): `pulumi policy publish` uploads `policy/` by itself,
- * so nothing in it may import from outside it. The library parts it reads are copies in `policy/lib/`
- * (scripts/sync-policy-lib.ts), kept identical to their sources here. Then a copy of `policy/` alone, in
- * a temporary directory, is started with the SDK's real runner (`@pulumi/pulumi/cmd/run-policy-pack`, as
- * the CLI's `pulumi-analyzer-policy` starts it: it prints its port, then serves the Analyzer gRPC
- * service) and spoken to over gRPC with the SDK's own proto definitions. No PolicyPack is constructed in
- * this process.
+ * The policy pack stands alone: `pulumi policy publish` uploads `policy/` by itself, so nothing in it may
+ * import from outside it. The library parts it reads (the catalog, the summaries the components
+ * register) come from the Pulumi-free package `pulumi-kms-activation-catalog`, declared by version in
+ * `policy/package.json` like any dependency (in this repository, npm links the `catalog/` workspace).
+ * Then a copy of `policy/` alone, in a temporary directory, is started with the SDK's real runner
+ * (`@pulumi/pulumi/cmd/run-policy-pack`, as the CLI's `pulumi-analyzer-policy` starts it: it prints its
+ * port, then serves the Analyzer gRPC service) and spoken to over gRPC with the SDK's own proto
+ * definitions. No PolicyPack is constructed in this process.
  */
 import { type ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { POLICY_LIB, POLICY_LIB_FILES, policyLibCopy } from "../scripts/sync-policy-lib";
 
 const ROOT = path.resolve(__dirname, "..");
 const POLICY = path.join(ROOT, "policy");
+const CATALOG = "pulumi-kms-activation-catalog";
 
 function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -25,12 +26,9 @@ function filesUnder(dir: string): string[] {
 }
 
 describe("policy/ has no import from outside it", () => {
-  test.each(POLICY_LIB_FILES.map((f) => [f]))(
-    "policy/lib/%s is the copy of its file in components/",
-    (file) => {
-      expect(fs.readFileSync(path.join(POLICY_LIB, file), "utf8")).toBe(policyLibCopy(file));
-    },
-  );
+  test("no copy of library files: policy/lib is gone", () => {
+    expect(fs.existsSync(path.join(POLICY, "lib"))).toBe(false);
+  });
 
   test("every relative import of a policy/ file resolves inside policy/", () => {
     const outside: string[] = [];
@@ -46,17 +44,25 @@ describe("policy/ has no import from outside it", () => {
     expect(outside).toEqual([]);
   });
 
-  test("policy/package.json names what the pack needs to run", () => {
+  test("policy/package.json names what the pack needs to run, the catalog by the version it has", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(POLICY, "package.json"), "utf8")) as {
       version?: string;
       dependencies?: Record<string, string>;
       devDependencies?: Record<string, string>;
     };
+    const catalog = JSON.parse(
+      fs.readFileSync(path.join(ROOT, "catalog", "package.json"), "utf8"),
+    ) as { name: string; version: string; dependencies?: Record<string, string> };
     expect(pkg.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(Object.keys(pkg.dependencies ?? {}).sort()).toEqual([
       "@pulumi/policy",
       "@pulumi/pulumi",
+      CATALOG,
     ]);
+    expect(catalog.name).toBe(CATALOG);
+    expect(pkg.dependencies![CATALOG]).toBe(catalog.version);
+    // Pulumi-free, and free of everything else.
+    expect(catalog.dependencies ?? {}).toEqual({});
     // The runner compiles the pack with ts-node and typescript, type-checking it (@types/node for node:net).
     expect(Object.keys(pkg.devDependencies ?? {}).sort()).toEqual([
       "@types/node",
@@ -174,7 +180,7 @@ describe("a copy of policy/ alone, started with the SDK's run-policy-pack", () =
     expect(diags[0].getEnforcementlevel()).toBe(1);
   });
 
-  test("Analyze: a KmsHost summary (the library's types, read from policy/lib) with a private range passes", async () => {
+  test("Analyze: a KmsHost summary (the library's types, read from the catalog package) with a private range passes", async () => {
     const req = new messages.AnalyzeRequest();
     req.setType("kms:index:KmsHost");
     req.setName("kms");

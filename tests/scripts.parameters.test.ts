@@ -22,7 +22,7 @@ import {
   scriptPath,
   statusParameters,
 } from "../components/scripts";
-import { KmsConfigError } from "../components/errors";
+import { KmsConfigError } from "pulumi-kms-activation-catalog";
 
 const HOST_KEY = "TESTK-EYNOT-REALX-XXXXX-3QXKD";
 

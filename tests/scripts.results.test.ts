@@ -11,7 +11,7 @@ import {
   parseScriptResult,
   scriptFailure,
 } from "../components/scripts";
-import { describeErrorCode } from "../components/catalog";
+import { describeErrorCode } from "pulumi-kms-activation-catalog";
 
 const fixture = (name: string) =>
   fs.readFileSync(path.join(__dirname, "fixtures", "script-output", name), "utf8");

@@ -25,7 +25,7 @@ import {
   readPsString,
   renderErrorTable,
 } from "../scripts/gen-error-table";
-import { describeErrorCode, lookupErrorCode } from "../components/catalog";
+import { describeErrorCode, lookupErrorCode } from "pulumi-kms-activation-catalog";
 import {
   PRODUCT_KEY_ALPHABET,
   validateIntervalMinutes,

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { KmsConfigError } from "../components/errors";
+import { KmsConfigError } from "pulumi-kms-activation-catalog";
 import {
   scriptBlobName,
   scriptBlobUri,

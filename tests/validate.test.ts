@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
-import { KmsConfigError } from "../components/errors";
-import { requireProduct } from "../components/catalog";
+import { KmsConfigError, requireProduct } from "pulumi-kms-activation-catalog";
 import {
   PRODUCT_KEY_ALPHABET,
   formatHostPort,

@@ -5,7 +5,7 @@
  * From source: `npx ts-node -T tools/doctor-cli.ts --domain corp.contoso.com`.
  */
 import { Command, CommanderError, Option } from "commander";
-import { KmsConfigError } from "../components/errors";
+import { KmsConfigError } from "pulumi-kms-activation-catalog";
 import {
   DEFAULT_TIMEOUT_MS,
   diagnose,

@@ -2,8 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { runScript, Target } from "../remote";
 import { ClientResult, HostResult, statusParameters } from "../scripts";
 import { compareCodePoints } from "../order";
-import { KmsConfigError } from "../errors";
-import type { KmsHostSummary } from "../summary";
+import { KmsConfigError, type KmsHostSummary } from "pulumi-kms-activation-catalog";
 import { listOpenBarrier, unlistBarrier } from "./registry";
 import { concludeReport } from "./report";
 import {

@@ -6,7 +6,7 @@
  * the list closes in a microtask, so nothing of an earlier program run stays here.
  */
 import { hostOfOutput } from "../hostOutputs";
-import type { KmsHostSummary } from "../summary";
+import type { KmsHostSummary } from "pulumi-kms-activation-catalog";
 
 /** A barrier as the registry needs it. */
 export interface ListedBarrier {

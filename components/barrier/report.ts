@@ -4,7 +4,7 @@
  * number of machines. Pure: the barrier logs the warnings.
  */
 import type { ClientResult, HostResult } from "../scripts";
-import { ACTIVATION } from "../catalog";
+import { ACTIVATION } from "pulumi-kms-activation-catalog";
 import { compareCodePoints } from "../order";
 import type { ActivationReport, BarrierMember } from "./types";
 

@@ -1,7 +1,7 @@
 /** What the threshold barrier reports and the members it keeps: shared by the host, its clients and the report. */
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClientResult } from "../scripts";
-import type { ActivationFamily } from "../summary";
+import type { ActivationFamily } from "pulumi-kms-activation-catalog";
 
 /** CMIDs reported by more than one machine: the host counts each such group as one client. */
 export interface DuplicateCmid {

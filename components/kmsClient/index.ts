@@ -4,7 +4,7 @@
  * the re-activation step → the status parsed from the last script's result.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { KmsConfigError } from "../errors";
+import { KmsConfigError, KMS_CLIENT_TYPE } from "pulumi-kms-activation-catalog";
 import type { KmsHost } from "../kmsHost";
 import { runScript, validateScriptStorage, withScriptStorage } from "../remote";
 import {
@@ -15,7 +15,6 @@ import {
   OFFICE_APPLICATION_ID,
   WINDOWS_APPLICATION_ID,
 } from "../scripts";
-import { KMS_CLIENT_TYPE } from "../summary";
 import { validateHostPort } from "../validate";
 import type { KmsClientArgs } from "./args";
 import { joinByKmsServer } from "./join";

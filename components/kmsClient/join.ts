@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { openBarrierFor } from "../barrier";
 import type { ActivationBarrier } from "../barrier";
 import type { KmsHost } from "../kmsHost";
-import type { KmsClientSummary } from "../summary";
+import type { KmsClientSummary } from "pulumi-kms-activation-catalog";
 import type { KmsClientArgs } from "./args";
 
 export interface KmsServerJoin {

@@ -3,12 +3,17 @@
  * plain summary the kms-guard policies read is built from the checked values.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { findProductsBySetupKey, Product, requireProduct } from "../catalog";
-import { KmsConfigError, showValue } from "../errors";
+import {
+  findProductsBySetupKey,
+  Product,
+  requireProduct,
+  KmsConfigError,
+  showValue,
+  type KmsClientSummary,
+} from "pulumi-kms-activation-catalog";
 import { hostOfOutput } from "../hostOutputs";
 import { known, withContext } from "../inputs";
 import { machineIdentity, resolveTarget, Target } from "../remote";
-import type { KmsClientSummary } from "../summary";
 import {
   checkArgKeys,
   plainValue,

@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as compute from "@pulumi/azure-native/compute";
 import type * as network from "@pulumi/azure-native/network";
-import { ACTIVATION } from "../catalog";
+import { ACTIVATION, KMS_HOST_TYPE, KmsHostSummary } from "pulumi-kms-activation-catalog";
 import { ActivationBarrier, ActivationReport, ClientSteps } from "../barrier";
 import { markHostOutput } from "../hostOutputs";
 import {
@@ -20,7 +20,6 @@ import {
 import { SCRIPT_NAMES } from "../scripts";
 import type { KmsScriptStorage } from "../remote";
 import type { HostResult } from "../scripts";
-import { KMS_HOST_TYPE, KmsHostSummary } from "../summary";
 import { formatHostPort } from "../validate";
 import type { KmsHostArgs } from "./args";
 import { hostDnsRecords } from "./dns";

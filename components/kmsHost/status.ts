@@ -2,7 +2,7 @@
  * What KmsHost reports: its status types and how the script results are shaped into them (the setup's
  * result, each Office step's result, and the count read after the clients registered, when there is one).
  */
-import { ACTIVATION } from "../catalog";
+import { ACTIVATION } from "pulumi-kms-activation-catalog";
 import type { HostResult } from "../scripts";
 
 /** One Office version on the host, as the host reported it. */

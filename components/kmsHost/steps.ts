@@ -4,7 +4,7 @@
  * a VM). Values travel as script parameters; keys and pack locations as protected parameters.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ACTIVATION } from "../catalog";
+import { ACTIVATION, type KmsHostSummary } from "pulumi-kms-activation-catalog";
 import { officeStepName } from "../office";
 import { runScript, Target } from "../remote";
 import {
@@ -15,7 +15,6 @@ import {
   VOLUME_LICENSE_PACK_PARAMETER,
   encodeParameterValue,
 } from "../scripts";
-import type { KmsHostSummary } from "../summary";
 import { plainValue } from "../validate";
 import { plainSecretWarning } from "../validate/plainSecrets";
 import type { KmsHostArgs } from "./args";

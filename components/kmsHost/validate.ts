@@ -4,11 +4,17 @@
  * the plain summary the kms-guard policies read is built from the checked values. The machine, DNS and
  * Office checks have files of their own; the value checks they share are in ../validate/.
  */
-import { ACTIVATION, canHost, defaultKeyGroupForHost, requireKeyGroup } from "../catalog";
-import { KmsConfigError, showValue } from "../errors";
+import {
+  ACTIVATION,
+  canHost,
+  defaultKeyGroupForHost,
+  requireKeyGroup,
+  KmsConfigError,
+  showValue,
+  type KmsHostSummary,
+} from "pulumi-kms-activation-catalog";
 import { known, knownDefault, plainBoolean, withContext } from "../inputs";
 import { machineIdentity, resolveTarget, Target } from "../remote";
-import type { KmsHostSummary } from "../summary";
 import {
   checkArgKeys,
   plainValue,

@@ -2,11 +2,14 @@
  * KmsHost validation of `dns`: the zone, its ID, the record and host labels, the A record's address,
  * and the DNS part of the policy summary (the SRV query name and the host's FQDN when known).
  */
-import { KmsConfigError, showValue } from "../errors";
+import {
+  KmsConfigError,
+  showValue,
+  srvQueryName,
+  type KmsHostSummary,
+} from "pulumi-kms-activation-catalog";
 import { known, plainBoolean } from "../inputs";
 import type { Target } from "../remote";
-import { srvQueryName } from "../srv";
-import type { KmsHostSummary } from "../summary";
 import { plainValue, validateRecordName, validateZoneName } from "../validate";
 import { zoneIdProblem } from "../zoneRecordSet";
 import type { KmsHostDns } from "./args";

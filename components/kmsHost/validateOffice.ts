@@ -2,7 +2,7 @@
  * KmsHost validation of `office`: versions known to the catalog, one entry per version, Office host keys
  * well formed and distinct, pack locations, and the host OS each version requires.
  */
-import { KmsConfigError, showKey, showValue } from "../errors";
+import { KmsConfigError, showKey, showValue } from "pulumi-kms-activation-catalog";
 import { known } from "../inputs";
 import {
   hostMeetsOffice,

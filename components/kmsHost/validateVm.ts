@@ -2,8 +2,7 @@
  * KmsHost validation of the machine: the arguments a created VM needs (and that an existing machine must
  * leave out), the administrator name, and the Windows version of the host.
  */
-import { normalizeHostOs } from "../catalog";
-import { KmsConfigError, showValue } from "../errors";
+import { normalizeHostOs, KmsConfigError, showValue } from "pulumi-kms-activation-catalog";
 import { known } from "../inputs";
 import { isSecretInput } from "../secretInputs";
 import type { Target } from "../remote";

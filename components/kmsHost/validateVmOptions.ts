@@ -5,7 +5,7 @@
  * VM from the result. Sources and defaults: docs/azure-notes.md "The host VM in a governed subscription".
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { KmsConfigError, showValue } from "../errors";
+import { KmsConfigError, showValue } from "pulumi-kms-activation-catalog";
 import { plainBoolean } from "../inputs";
 import { plainValue } from "../validate";
 import type { KmsHostArgs } from "./args";

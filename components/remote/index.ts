@@ -1,4 +1,4 @@
-import { KmsConfigError, showValue } from "../errors";
+import { KmsConfigError, showValue } from "pulumi-kms-activation-catalog";
 import { plainValue, validateHostPort, validatePort } from "../validate";
 import { AzureVmTarget, SshTarget, Target } from "./targets";
 

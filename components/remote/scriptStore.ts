@@ -8,7 +8,7 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as storage from "@pulumi/azure-native/storage";
-import { KmsConfigError, showValue } from "../errors";
+import { KmsConfigError, showValue } from "pulumi-kms-activation-catalog";
 import { loadScript, ScriptName } from "../scripts";
 import { plainValue } from "../validate";
 

@@ -1,5 +1,5 @@
 /** Parameter values as every transport passes them: strings, integers in range, booleans. */
-import { KmsConfigError, showValue } from "../errors";
+import { KmsConfigError, showValue } from "pulumi-kms-activation-catalog";
 
 /**
  * Values a transport passes as they are: letters, digits and `. _ : - / \` (host names, GUIDs, keys,

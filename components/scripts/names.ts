@@ -1,5 +1,5 @@
 /** The scripts' names, their parameter names and what their numeric parameters allow. */
-import { ACTIVATION } from "../catalog/activation";
+import { ACTIVATION } from "pulumi-kms-activation-catalog";
 
 export type ScriptName =
   "host-setup" | "client-rearm" | "client-setup" | "client-activate" | "status";

@@ -1,6 +1,6 @@
 /** The parameters each script's `param()` block expects, built from settings (values checked here). */
 import { createHash } from "crypto";
-import { KmsConfigError, showValue } from "../errors";
+import { KmsConfigError, showValue } from "pulumi-kms-activation-catalog";
 import { boolText, encodeParameterValue, intText } from "./encoding";
 import {
   HOST_KEY_PARAMETER,

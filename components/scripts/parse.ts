@@ -1,6 +1,5 @@
 /** Reading a script's output: the last JSON object, checked and typed; failures as errors. */
-import { describeErrorCode, normalizeHresult } from "../catalog/errorCodes";
-import { showValue } from "../errors";
+import { describeErrorCode, normalizeHresult, showValue } from "pulumi-kms-activation-catalog";
 import { WINDOWS_APPLICATION_ID } from "./names";
 import type { ScriptName } from "./names";
 import { KmsScriptError } from "./results";

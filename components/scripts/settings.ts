@@ -1,5 +1,5 @@
 /** What the parameter builders take: host, Office host and client settings, and what they return. */
-import { ACTIVATION } from "../catalog/activation";
+import { ACTIVATION } from "pulumi-kms-activation-catalog";
 
 /** Parameters for one script run: plain values as strings, plus the names of secret ones. */
 export interface ScriptParameters {

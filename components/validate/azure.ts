@@ -9,7 +9,7 @@
  * (learn.microsoft.com/azure/virtual-machines/windows/faq): Windows 8 to 123 characters; 3 of 4 of
  * lower case, upper case, digit, special character (regex [\W_]); and a list of disallowed values.
  */
-import { KmsConfigError, showValue } from "../errors";
+import { KmsConfigError, showValue } from "pulumi-kms-activation-catalog";
 
 /** Values Azure refuses as a VM administrator password (OSProfile.adminPassword). */
 export const DISALLOWED_ADMIN_PASSWORDS = [

@@ -2,9 +2,15 @@
  * Validation of product keys (format, host keys that are not published setup keys, setup keys that fit
  * the product) and of a created host's Windows Server version.
  */
-import { KmsConfigError, showKey, showValue } from "../errors";
-import { quoteList } from "../catalog/names";
-import { type Product, findProductsBySetupKey, requireProduct } from "../catalog/products";
+import {
+  KmsConfigError,
+  showKey,
+  showValue,
+  quoteList,
+  type Product,
+  findProductsBySetupKey,
+  requireProduct,
+} from "pulumi-kms-activation-catalog";
 
 // ---------------------------------------------------------------- product keys
 

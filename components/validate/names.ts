@@ -3,7 +3,7 @@
  * "host[:port]" for a client's kmsServer. Each validator throws a KmsConfigError naming the argument.
  */
 import { isIPv4, isIPv6 } from "node:net";
-import { KmsConfigError, showValue } from "../errors";
+import { KmsConfigError, showValue } from "pulumi-kms-activation-catalog";
 
 // ---------------------------------------------------------------- characters a script could run
 

@@ -1,6 +1,5 @@
 /** Validation of numbers: ports, intervals, counts, TTLs, SRV priority and weight. */
-import { KmsConfigError, showValue } from "../errors";
-import { ACTIVATION } from "../catalog/activation";
+import { KmsConfigError, showValue, ACTIVATION } from "pulumi-kms-activation-catalog";
 
 // ---------------------------------------------------------------- numbers
 

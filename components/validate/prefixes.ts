@@ -1,6 +1,6 @@
 /** Validation of the clients' address prefixes (CIDRs, single addresses, Azure service tags). */
 import { isIPv4, isIPv6 } from "node:net";
-import { KmsConfigError, showValue } from "../errors";
+import { KmsConfigError, showValue } from "pulumi-kms-activation-catalog";
 import { requireString } from "./names";
 
 // ---------------------------------------------------------------- address prefixes

@@ -4,7 +4,7 @@
  * most 512 characters without `<`, `>`, `%`, `&`, `\`, `?` or `/`, a value of at most 256 characters.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { KmsConfigError, showValue } from "../errors";
+import { KmsConfigError, showValue } from "pulumi-kms-activation-catalog";
 
 const MAX_TAGS = 50;
 const MAX_NAME = 512;

@@ -6,7 +6,7 @@
  * as they are declared (argShapes.ts), so a new argument needs no list edit here.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { KmsConfigError, showValue } from "../errors";
+import { KmsConfigError, showValue } from "pulumi-kms-activation-catalog";
 import { argShapes } from "./argShapes";
 import type { ArgShapes } from "./argShapes";
 

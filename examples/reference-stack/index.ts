@@ -11,9 +11,12 @@ import * as network from "@pulumi/azure-native/network";
 import * as privatedns from "@pulumi/azure-native/privatedns";
 import * as compute from "@pulumi/azure-native/compute";
 import { createScriptStorage, KmsClient, KmsHost } from "../../components";
-import { KmsConfigError } from "../../components/errors";
-import { marketplaceImage, PRODUCTS_WITH_IMAGES } from "../../components/catalog/images";
-import { requireProduct } from "../../components/catalog";
+import {
+  KmsConfigError,
+  marketplaceImage,
+  PRODUCTS_WITH_IMAGES,
+  requireProduct,
+} from "pulumi-kms-activation-catalog";
 
 interface ExistingClientConfig {
   vmName: string;

@@ -36,6 +36,16 @@ export function stagePackage(work: string): void {
     if (fs.existsSync(path.join(ROOT, d)))
       fs.cpSync(path.join(ROOT, d), path.join(work, d), { recursive: true });
   }
+  // The catalog workspace, bundled in the package (bundleDependencies): npm pack takes it from
+  // node_modules, as the repository's npm install links it there; here, its packed files only.
+  const catalog = path.join(work, "node_modules", "pulumi-kms-activation-catalog");
+  run(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "catalog"], ROOT);
+  fs.mkdirSync(catalog, { recursive: true });
+  fs.copyFileSync(path.join(ROOT, "catalog", "package.json"), path.join(catalog, "package.json"));
+  fs.cpSync(path.join(ROOT, "catalog", "dist"), path.join(catalog, "dist"), {
+    recursive: true,
+    filter: (src) => !src.endsWith(".tsbuildinfo"),
+  });
   const out = path.join(work, "bin");
   run(
     process.execPath,

@@ -10,7 +10,7 @@ import {
   type KmsClientSummary,
   type KmsHostSummary,
   type KmsSrvRecordSummary,
-} from "../../components/summary";
+} from "pulumi-kms-activation-catalog";
 import type { FakeResource } from "./policyHarness";
 
 /** The preview proxy and sentinels of @pulumi/policy (hidden from its typings). */

@@ -1,5 +1,5 @@
 /** The error a client would get, in the catalog's words with the real host and port, and the doctor's hints. */
-import { ACTIVATION, lookupErrorCode } from "../../components/catalog";
+import { ACTIVATION, lookupErrorCode } from "pulumi-kms-activation-catalog";
 import { hp } from "./inputs";
 import { DISCOVERY_CODES, VLMCS_PREFIX } from "./types";
 import type { ClientError, ConnectionResult, SrvStatus } from "./types";

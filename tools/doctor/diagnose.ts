@@ -1,6 +1,5 @@
 /** `diagnose()`: the checks a client would do, for a fixed host or DNS discovery, and their outcome. */
-import { ACTIVATION } from "../../components/catalog";
-import { KmsConfigError } from "../../components/errors";
+import { ACTIVATION, KmsConfigError } from "pulumi-kms-activation-catalog";
 import { clientError, describeConnections } from "./clientErrors";
 import { diagnoseDns } from "./discovery";
 import {

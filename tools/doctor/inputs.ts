@@ -1,8 +1,7 @@
 /** kms-doctor's inputs: DNS names, host:port, DNS servers, timeouts; and the RFC 2782 order of SRV records. */
 import { formatHostPort, validateHostPort } from "../../components/validate";
-import { KmsConfigError, showValue } from "../../components/errors";
+import { KmsConfigError, showValue, ACTIVATION } from "pulumi-kms-activation-catalog";
 import * as net from "node:net";
-import { ACTIVATION } from "../../components/catalog";
 import { CONTEXT, MAX_TIMEOUT_MS, VLMCS_PREFIX } from "./types";
 
 export interface SrvLike {

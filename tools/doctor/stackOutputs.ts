@@ -1,6 +1,6 @@
 /** Reading `pulumi stack output --json` of the reference stack: the fields the doctor checks against. */
 import * as fs from "node:fs";
-import { KmsConfigError, showValue } from "../../components/errors";
+import { KmsConfigError, showValue } from "pulumi-kms-activation-catalog";
 import { CONTEXT, VLMCS_PREFIX } from "./types";
 import type { StackOutputs } from "./types";
 

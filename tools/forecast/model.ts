@@ -15,7 +15,7 @@
  * The deployment itself is modelled as instantaneous: clients make their first request in the order
  * they are declared, at minute 0. Times are minutes after the deployment.
  */
-import type { ActivationFamily } from "../../components/summary";
+import type { ActivationFamily } from "pulumi-kms-activation-catalog";
 import { FAMILIES, FAMILY_NAMES, FORECAST_RULES } from "./rules";
 import type { CountGroup } from "./rules";
 import { placeClient } from "./placement";

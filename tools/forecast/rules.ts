@@ -1,6 +1,5 @@
 /** The numbers and names the forecast model uses: the catalog's (Microsoft's, [PLAN] in docs/sources.md). */
-import { ACTIVATION } from "../../components/catalog/activation";
-import type { ActivationFamily } from "../../components/summary";
+import { ACTIVATION, type ActivationFamily } from "pulumi-kms-activation-catalog";
 
 /** The numbers the model uses: the catalog's (Microsoft's, [PLAN]). */
 export const FORECAST_RULES = {

@@ -1,14 +1,15 @@
 /** The forecast's input from what kms-plan records: the components' summaries. */
-import type { KmsClientSummary, KmsHostSummary } from "../../components/summary";
-import type { ForecastSpec } from "./types";
 import {
+  type KmsClientSummary,
+  type KmsHostSummary,
   type CreatedVm,
   marketplaceImageKey,
   sharedCmidClients,
-} from "../../components/catalog/clones";
-import { marketplaceImage } from "../../components/catalog/images";
+  marketplaceImage,
+} from "pulumi-kms-activation-catalog";
+import type { ForecastSpec } from "./types";
 
-/** Builds a forecast spec from the component summaries (components/summary.ts), in declaration order. */
+/** Builds a forecast spec from the component summaries (catalog/summary.ts), in declaration order. */
 export function specFromSummaries(
   hosts: KmsHostSummary[],
   clients: KmsClientSummary[],
@@ -40,7 +41,7 @@ export function specFromSummaries(
 /**
  * Marks the clients on VMs made from one Azure Marketplace image and not rearmed (they share one client
  * machine ID until rearmed, so the host counts them once); the same rule as the threshold policy's
- * (components/catalog/clones.ts).
+ * (catalog/clones.ts).
  *
  * Clients on an existing Azure VM (one the program does not create, so its image is not visible here)
  * may share a CMID too: Marketplace Windows images are generalized with SkipRearm=1. Unless the machine is

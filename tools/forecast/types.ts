@@ -1,5 +1,5 @@
 /** What the forecast takes (a spec of hosts and clients) and what it returns, per host and family. */
-import type { ActivationFamily } from "../../components/summary";
+import type { ActivationFamily } from "pulumi-kms-activation-catalog";
 import type { CountGroup } from "./rules";
 
 /** A KMS host as the forecast needs it. */

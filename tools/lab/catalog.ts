@@ -8,7 +8,7 @@
  * format check and are valid host keys only inside the lab.
  */
 import { createHash } from "node:crypto";
-import { ACTIVATION, KEY_GROUPS, PRODUCTS } from "../../components/catalog";
+import { ACTIVATION, KEY_GROUPS, PRODUCTS } from "pulumi-kms-activation-catalog";
 
 const KEY_ALPHABET = "BCDFGHJKMNPQRTVWXY2346789";
 

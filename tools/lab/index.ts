@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { findProduct } from "../../components/catalog";
+import { findProduct } from "pulumi-kms-activation-catalog";
 import { labCatalogJson } from "./catalog";
 import { findPwsh, LabProcess } from "./process";
 

@@ -15,10 +15,14 @@
  * It never constructs a `PolicyPack`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "../../components/summary";
-import type { KmsClientSummary, KmsHostSummary } from "../../components/summary";
+import {
+  KMS_CLIENT_TYPE,
+  KMS_HOST_TYPE,
+  type KmsClientSummary,
+  type KmsHostSummary,
+  createdVmOf,
+} from "pulumi-kms-activation-catalog";
 import { forecast, specFromSummaries, withSharedCmids } from "../forecast";
-import { createdVmOf } from "../../components/catalog/clones";
 import { createPlanMocks, unwrapSecrets } from "./mocks";
 import { captureLog, recordRegistrations, watchForStall, whenFailedAndQuiet } from "./run";
 import {

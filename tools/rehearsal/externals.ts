@@ -1,5 +1,10 @@
 /** Lab machines that stand in for `KmsHost.externalClients`: machines outside the stack that count. */
-import { canActivate, normalizeHostOs, requireProduct } from "../../components/catalog";
+import {
+  canActivate,
+  normalizeHostOs,
+  requireProduct,
+  type KmsHostSummary,
+} from "pulumi-kms-activation-catalog";
 import {
   clientActivateParameters,
   clientSetupParameters,
@@ -7,7 +12,6 @@ import {
   OFFICE_APPLICATION_ID,
   WINDOWS_APPLICATION_ID,
 } from "../../components/scripts";
-import type { KmsHostSummary } from "../../components/summary";
 import { deterministicGuid } from "../plan/mocks";
 import { DEFAULT_CLIENT_OS, DEFAULT_HOST_VERSION, OFFICE_CLIENT_PRODUCT } from "./naming";
 import { addChanged, resultLine, stringList } from "./results";

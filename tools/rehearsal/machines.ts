@@ -3,7 +3,7 @@
  * in the lab at its first step with the products the program gives it, and the names clients reach the
  * hosts by (VM names, addresses, A records) told to the lab's DNS.
  */
-import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "../../components/summary";
+import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "pulumi-kms-activation-catalog";
 import { azureInternalDnsSuffix } from "../lab/catalog";
 import { deterministicGuid } from "../plan/mocks";
 import type { RemoteStep } from "../plan/mocks";

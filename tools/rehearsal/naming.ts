@@ -2,8 +2,11 @@
 import type { RemoteStep } from "../plan/mocks";
 import type { ObservedProgram } from "./observed";
 import type { RehearsalConditions } from "./types";
-import { normalizeHostOs } from "../../components/catalog";
-import { marketplaceImage, PRODUCTS_WITH_IMAGES } from "../../components/catalog/images";
+import {
+  normalizeHostOs,
+  marketplaceImage,
+  PRODUCTS_WITH_IMAGES,
+} from "pulumi-kms-activation-catalog";
 
 export const DEFAULT_HOST_VERSION = "2022";
 export const DEFAULT_CLIENT_OS = "Windows Server 2022 Datacenter";

@@ -4,7 +4,7 @@ import {
   KMS_HOST_TYPE,
   KmsClientSummary,
   KmsHostSummary,
-} from "../../components/summary";
+} from "pulumi-kms-activation-catalog";
 import type { ObservedResource } from "../plan/mocks";
 import type { LabSrvEntry } from "./types";
 

@@ -1,8 +1,7 @@
 /** A remote step as the lab runs it: its digest, and its request with the lab's stand-ins for secrets. */
 import { createHash } from "crypto";
-import { normalizeHostOs } from "../../components/catalog";
+import { normalizeHostOs, type KmsHostSummary } from "pulumi-kms-activation-catalog";
 import { encodeParameterValue } from "../../components/scripts";
-import type { KmsHostSummary } from "../../components/summary";
 import { commandFailure, runCommandFailure } from "../plan/mocks";
 import type { RemoteOutcome, RemoteStep } from "../plan/mocks";
 import { DEFAULT_HOST_VERSION, officeVersionName } from "./naming";

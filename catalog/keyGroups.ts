@@ -3,7 +3,7 @@
  * which products a group activates and which systems can host it. The groups themselves are in
  * keyGroupData.ts.
  */
-import { KmsConfigError, showValue } from "../errors";
+import { KmsConfigError, showValue } from "./errors";
 import { normalizeName, quoteList } from "./names";
 import type { Product } from "./productData";
 import { requireProduct } from "./products";

@@ -1,9 +1,8 @@
-// Generated: copied from components/catalog/productData.ts by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.
 /**
  * The product tables as data: the shape of a product, the rows of `gvlk.json`, the build number of each
  * release and the notes shown beside products. productRows.ts turns the rows into products with them.
  */
-import type { ActivationFamily } from "../summary";
+import type { ActivationFamily } from "./summary";
 
 /** Where a setup key comes from. */
 export type ProductSource = "ms-windows-gvlk" | "ms-office-gvlk" | "3p-office-2010-2013";

@@ -1,9 +1,8 @@
-// Generated: copied from components/catalog/activation.ts by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.
 /**
  * Activation numbers from Microsoft's KMS planning docs ([PLAN] in docs/sources.md): thresholds, the 30-day
  * count window, host memory, client intervals and the default port.
  */
-import type { ActivationFamily } from "../summary";
+import type { ActivationFamily } from "./summary";
 
 export const ACTIVATION = {
   /** A client activates when the host's count for its group is at least this. */

@@ -8,7 +8,7 @@
  * which KMS host key activates a product depends on the release (a Windows Server 2019 CSVLK activates
  * Windows 10 but not Windows 11). The tables the rows are read with are in productData.ts.
  */
-import { KmsConfigError, showValue } from "../errors";
+import { KmsConfigError, showValue } from "./errors";
 import { closestNames, normalizeName, quoteList } from "./names";
 import type { Product } from "./productData";
 import { PRODUCTS } from "./productRows";
