@@ -2,7 +2,7 @@
 /**
  * The package's entry point (package.json `main`), plain JavaScript so that it exists without a build.
  *
- * - Installed from npm, git or a tarball: the compiled library, `bin/components/provider.js`.
+ * - Installed from npm, git or a tarball: the compiled library, `bin/components/plugin/index.js`.
  * - A checkout without `bin/` (`pulumi package add <repository or path>` runs the plugin from its
  *   source): the TypeScript sources, transpiled on load with the `typescript` dependency (no type-check,
  *   no tsconfig, whatever ts-node the plugin runner registered).
@@ -13,7 +13,7 @@
 const fs = require("fs");
 const path = require("path");
 
-const built = path.join(__dirname, "bin", "components", "provider.js");
+const built = path.join(__dirname, "bin", "components", "plugin", "index.js");
 const byPluginRunner = /[\\/]@pulumi[\\/]pulumi[\\/]cmd[\\/]run-plugin[\\/]/.test(
   (module.parent && module.parent.filename) || "",
 );
@@ -48,7 +48,7 @@ if (fs.existsSync(built)) {
   provider = require(built);
 } else {
   registerSources();
-  provider = require("./components/provider.ts");
+  provider = require("./components/plugin/index.ts");
 }
 
 if (byPluginRunner) {

@@ -1,7 +1,7 @@
 /**
  * The inputs that hold secrets: host keys, the Office pack location (a URI can carry a SAS token), the
  * created VM's administrator password, the SSH password and private key. The components wrap each in
- * `pulumi.secret`; the plugin schema marks each `secret: true` (pluginSchema.ts), so the generated
+ * `pulumi.secret`; the plugin schema marks each `secret: true` (plugin/schema.ts), so the generated
  * Python, Go, C#, Java and YAML SDKs treat them as secrets; errors never show their values
  * (`isSecretInput`); docs/components.md marks them. No Pulumi inside.
  */

@@ -43,8 +43,8 @@ describe("npm package", () => {
       expect.arrayContaining([
         "bin/components/index.js",
         "bin/components/index.d.ts",
-        "bin/components/provider.js",
-        "bin/components/provider.d.ts",
+        "bin/components/plugin/index.js",
+        "bin/components/plugin/index.d.ts",
         "bin/components/kmsHost/index.js",
         "bin/components/kmsClient/index.d.ts",
         "node_modules/pulumi-kms-activation-catalog/dist/index.js",

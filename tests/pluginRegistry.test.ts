@@ -1,10 +1,10 @@
 /**
- * The plugin's registry of constructed components (components/pluginRegistry.ts): a reference resolves in
+ * The plugin's registry of constructed components (components/plugin/registry.ts): a reference resolves in
  * one map read, not a walk over every component constructed before (O(N^2) over a stack of N clients).
  * Counted, not timed: how often a component's URN is read.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { ComponentRegistry } from "../components/pluginRegistry";
+import { ComponentRegistry } from "../components/plugin/registry";
 
 function fakeComponents(
   n: number,

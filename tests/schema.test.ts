@@ -3,8 +3,8 @@
  * when a user does `pulumi package add`): tokens, inputs, required inputs and outputs of the three
  * components. What needs the Pulumi CLI (SDK generation, `construct`) is not covered here.
  */
-import { KmsComponentProvider } from "../components/pluginProvider";
-import { PLUGIN_NAME, pluginComponents, pluginOptions } from "../components/provider";
+import { KmsComponentProvider } from "../components/plugin/provider";
+import { PLUGIN_NAME, pluginComponents, pluginOptions } from "../components/plugin";
 import * as lib from "../components";
 import * as fs from "fs";
 import * as path from "path";

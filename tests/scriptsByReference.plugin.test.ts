@@ -8,7 +8,7 @@ import { installMocks, settle, valueOf } from "./helpers/componentMocks";
 
 const mocks = installMocks();
 const { pluginComponents } =
-  require("../components/provider") as typeof import("../components/provider");
+  require("../components/plugin") as typeof import("../components/plugin");
 const { scopeScriptBlobsToOwners } =
   require("../components/remote") as typeof import("../components/remote");
 

@@ -8,7 +8,7 @@ import { installMocks, pendingAtSetup, settle, valueOf } from "./helpers/compone
 
 const mocks = installMocks();
 const { pluginComponents } =
-  require("../components/provider") as typeof import("../components/provider");
+  require("../components/plugin") as typeof import("../components/plugin");
 const { KmsConfigError } = require("../components") as typeof import("../components");
 
 type Ctor = new (name: string, args: object) => { [k: string]: unknown };

@@ -12,7 +12,7 @@ import { installMocks, settle } from "./helpers/componentMocks";
 const mocks = installMocks();
 const lib = require("../components") as typeof import("../components");
 const { KmsThresholdBarrier } =
-  require("../components/pluginBarrier") as typeof import("../components/pluginBarrier");
+  require("../components/plugin/barrier") as typeof import("../components/plugin/barrier");
 const { ARG_FILES, readArgShapes } =
   require("../components/validate/argShapes") as typeof import("../components/validate/argShapes");
 const { didYouMean } =

@@ -11,7 +11,7 @@ export interface DuplicateCmid {
   clients: string[];
 }
 
-// The plugin's schema is inferred from these two interfaces too (provider.ts): no anonymous object types.
+// The plugin's schema is inferred from these two interfaces too (plugin/index.ts): no anonymous object types.
 /** What the threshold barrier found once every client of the host had registered. */
 export interface ActivationReport {
   /** Clients in this stack that joined the host's barrier. */

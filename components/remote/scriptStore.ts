@@ -147,7 +147,7 @@ const blobsByRun = new WeakMap<object, Map<string, storage.Blob>>();
  * The multi-language plugin constructs each component in its own Construct call, with no stack resource
  * and a fresh monitor each time: a blob at the stack's root would be registered once per call, under one
  * name. There, blobs are children of their owner instead (a KmsHost, whose clients use its blobs, or a
- * KmsClient without a host). Set by the plugin's provider (pluginProvider.ts).
+ * KmsClient without a host). Set by the plugin's provider (plugin/provider.ts).
  */
 let ownerScoped = false;
 

@@ -30,7 +30,7 @@ export const ARG_FILES = [
   "kmsSrvRecord",
   "remote/targets",
   "remote/scriptStore",
-  "pluginBarrier",
+  "plugin/barrier",
 ] as const;
 
 /** The text without comments (block and line comments; the files hold no `//` inside strings). */

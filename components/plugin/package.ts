@@ -1,6 +1,6 @@
 /**
  * Where the plugin's package is on disk: the repository root, the analyzer's start directory and the
- * package version. Plain file lookups, used by the plugin host (provider.ts); no Pulumi inside.
+ * package version. Plain file lookups, used by the plugin host (index.ts); no Pulumi inside.
  */
 import * as fs from "fs";
 import * as path from "path";

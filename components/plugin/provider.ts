@@ -1,5 +1,5 @@
 /**
- * The `kms` component provider that Pulumi's plugin runner serves (see provider.ts): Pulumi's
+ * The `kms` component provider that Pulumi's plugin runner serves (see index.ts): Pulumi's
  * `ComponentProvider` (schema from its TypeScript analyzer, Construct through the component classes), plus
  * what the analyzer cannot express, resource references to our own components:
  *
@@ -12,7 +12,7 @@
  *   resource, and all resources of the package share its default provider), so the URN is looked up
  *   among the components this process constructed, and the component is given the live one.
  *
- * Secrets and integers, which the analyzer cannot infer either, are set by `refineSchema` (pluginSchema.ts).
+ * Secrets and integers, which the analyzer cannot infer either, are set by `refineSchema` (schema.ts).
  *
  * Loaded only by `startPluginHost()`: importing it loads the analyzer (and TypeScript).
  */
@@ -25,16 +25,16 @@ import {
   KMS_CLIENT_TYPE,
   KMS_HOST_TYPE,
 } from "pulumi-kms-activation-catalog";
-import { withContext } from "./inputs";
-import { KmsClient } from "./kmsClient";
-import { KmsHost } from "./kmsHost";
-import { KMS_THRESHOLD_BARRIER_TYPE } from "./pluginBarrier";
-import { scopeScriptBlobsToOwners } from "./remote";
-import { ComponentRegistry, pluginConstructed, valueOf } from "./pluginRegistry";
-import { refineSchema } from "./pluginSchema";
-import { checkArgKeys } from "./validate";
+import { withContext } from "../inputs";
+import { KmsClient } from "../kmsClient";
+import { KmsHost } from "../kmsHost";
+import { KMS_THRESHOLD_BARRIER_TYPE } from "./barrier";
+import { scopeScriptBlobsToOwners } from "../remote";
+import { ComponentRegistry, pluginConstructed, valueOf } from "./registry";
+import { refineSchema } from "./schema";
+import { checkArgKeys } from "../validate";
 
-export { KMS_THRESHOLD_BARRIER_TYPE } from "./pluginBarrier";
+export { KMS_THRESHOLD_BARRIER_TYPE } from "./barrier";
 
 /** Schema type of a reference to the package's own KmsHost / KmsClient resource. */
 export const HOST_REFERENCE = `#/resources/${KMS_HOST_TYPE}`;

@@ -1,25 +1,25 @@
 /**
  * The plugin's fourth component, `kms:index:KmsThresholdBarrier`: the threshold barrier of a KmsHost for
  * programs in other languages, which name the host's clients to it (TypeScript programs have the barrier
- * implicitly). The plugin entry, provider.ts, serves it beside the three library components; the
- * analyzer finds this class by following provider.ts's imports, and pluginProvider.ts adds its inputs
+ * implicitly). The plugin entry, index.ts, serves it beside the three library components; the
+ * analyzer finds this class by following index.ts's imports, and provider.ts adds its inputs
  * (resource references) to the schema.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { ActivationReport } from "./barrier";
+import type { ActivationReport } from "../barrier";
 import { KmsConfigError } from "pulumi-kms-activation-catalog";
-import { withContext } from "./inputs";
-import { checkArgKeys } from "./validate";
-import * as lib from "./index";
-import { clientStatus } from "./kmsClient";
-import type { KmsClientStatus } from "./kmsClient";
+import { withContext } from "../inputs";
+import { checkArgKeys } from "../validate";
+import * as lib from "../index";
+import { clientStatus } from "../kmsClient";
+import type { KmsClientStatus } from "../kmsClient";
 
-/** Type token of the explicit threshold barrier (pluginProvider.ts adds its inputs to the schema). */
+/** Type token of the explicit threshold barrier (provider.ts adds its inputs to the schema). */
 export const KMS_THRESHOLD_BARRIER_TYPE = "kms:index:KmsThresholdBarrier";
 
 /**
  * Inputs of KmsThresholdBarrier as the analyzer reads them: none. Its inputs are resource references,
- * which the analyzer cannot express; the provider adds them to the schema (pluginProvider.ts): `host`
+ * which the analyzer cannot express; the provider adds them to the schema (provider.ts): `host`
  * (a KmsHost) and `clients` (a list of KmsClients given that host).
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type

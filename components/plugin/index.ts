@@ -1,7 +1,7 @@
 /**
  * Multi-language component plugin: `pulumi package add <this repository>` gives Python, Go, C#, Java and
  * YAML programs `kms:index:KmsHost`, `kms:index:KmsClient` and `kms:index:KmsSrvRecord`, and
- * `kms:index:KmsThresholdBarrier` (pluginBarrier.ts), the host's threshold barrier, which TypeScript
+ * `kms:index:KmsThresholdBarrier` (barrier.ts), the host's threshold barrier, which TypeScript
  * programs have implicitly.
  *
  * The schema comes from Pulumi's TypeScript analyzer (`@pulumi/pulumi/provider/experimental`), which
@@ -10,7 +10,7 @@
  * TypeScript classes carry what the analyzer cannot read (`KmsClientArgs.host`, the host's barrier), so the
  * plugin publishes thin subclasses instead: same class names, same type tokens, the real constructors at
  * run time, and a surface without those parts. `KmsClient.host` is added to the schema as a resource
- * reference, and resolved to the live KmsHost, by the provider (pluginProvider.ts). Type assertions at
+ * reference, and resolved to the live KmsHost, by the provider (provider.ts). Type assertions at
  * the end of this file fail to compile if the subclasses' outputs drift from the real classes'.
  *
  * This module is also the library's compiled entry (`main.js` loads it): it re-exports the library. The
@@ -18,26 +18,26 @@
  * loads the package (never when a program imports the library).
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { ActivationReport } from "./barrier";
-import * as lib from "./index";
-import { KmsThresholdBarrier } from "./pluginBarrier";
-import { pluginConstructed } from "./pluginRegistry";
-import { packageRoot, packageVersion, pluginSchemaDir } from "./pluginPackage";
-import type { KmsClientArgs, KmsClientStatus } from "./kmsClient";
-import type { KmsHostArgs, KmsHostStatus } from "./kmsHost";
-import type { KmsSrvRecordArgs } from "./kmsSrvRecord";
-import type { AzureVmTarget, KmsScriptStorage, SshTarget } from "./remote";
+import type { ActivationReport } from "../barrier";
+import * as lib from "../index";
+import { KmsThresholdBarrier } from "./barrier";
+import { pluginConstructed } from "./registry";
+import { packageRoot, packageVersion, pluginSchemaDir } from "./package";
+import type { KmsClientArgs, KmsClientStatus } from "../kmsClient";
+import type { KmsHostArgs, KmsHostStatus } from "../kmsHost";
+import type { KmsSrvRecordArgs } from "../kmsSrvRecord";
+import type { AzureVmTarget, KmsScriptStorage, SshTarget } from "../remote";
 
-export * from "./index";
-export { packageRoot, packageVersion, pluginSchemaDir } from "./pluginPackage";
-export type { KmsThresholdBarrierArgs } from "./pluginBarrier";
+export * from "../index";
+export { packageRoot, packageVersion, pluginSchemaDir } from "./package";
+export type { KmsThresholdBarrierArgs } from "./barrier";
 
 /** Package name in the plugin's type tokens: `kms:index:<Class>`. */
 export const PLUGIN_NAME = "kms";
 
 /**
  * The arguments of `KmsClient` in other languages as the analyzer reads them: everything but `host`,
- * which the provider adds to the schema as a resource reference (pluginProvider.ts). Kept equal to
+ * which the provider adds to the schema as a resource reference (provider.ts). Kept equal to
  * `Omit<KmsClientArgs, "host">` by a compile-time check below (written out because the analyzer loses
  * docs and types of mapped types).
  */
@@ -214,10 +214,10 @@ export function pluginOptions(root: string = packageRoot()) {
  */
 export function startPluginHost(root: string = packageRoot()): Promise<void> {
   // Loaded here, not at the top: importing the library must not load the analyzer (and TypeScript).
-  type Plugin = typeof import("./pluginProvider");
+  type Plugin = typeof import("./provider");
   type Server = typeof import("@pulumi/pulumi/provider");
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { KmsComponentProvider } = require("./pluginProvider") as Plugin;
+  const { KmsComponentProvider } = require("./provider") as Plugin;
   const { main } = require("@pulumi/pulumi/provider") as Server;
   /* eslint-enable @typescript-eslint/no-require-imports */
   // As componentProviderHost() does, with our provider (the schema's resource references, the hosts).

@@ -1,7 +1,7 @@
 /**
  * The components the plugin process constructed, so that a resource reference (a URN) arriving in a
  * later Construct call (`KmsClient.host`, `KmsThresholdBarrier.host` and `.clients`) resolves to the live
- * component (see pluginProvider.ts). Free of the provider machinery so that provider.ts can import it
+ * component (see provider.ts). Free of the provider machinery so that index.ts can import it
  * without loading Pulumi's analyzer.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -48,5 +48,5 @@ export class ComponentRegistry {
   }
 }
 
-/** Components constructed by the plugin classes (provider.ts adds each KmsHost and KmsClient). */
+/** Components constructed by the plugin classes (index.ts adds each KmsHost and KmsClient). */
 export const pluginConstructed = new ComponentRegistry();

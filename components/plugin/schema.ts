@@ -1,6 +1,6 @@
 /**
  * What the plugin's schema says that Pulumi's TypeScript analyzer cannot infer from the sources, applied
- * to the schema it inferred (pluginProvider.ts's `getSchema`):
+ * to the schema it inferred (provider.ts's `getSchema`):
  *
  * - **Secrets.** The analyzer (`@pulumi/pulumi/provider/experimental`, analyzer.ts) writes a property's
  *   type, `optional`, `plain` and description, and has no way to mark one secret (no TSDoc tag, no type
@@ -12,7 +12,7 @@
  *
  * A listed secret that the schema lacks throws: a renamed argument cannot silently lose its flag.
  */
-import { SECRET_INPUTS } from "./secretInputs";
+import { SECRET_INPUTS } from "../secretInputs";
 
 interface PropertySpec {
   type?: string;
