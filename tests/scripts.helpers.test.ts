@@ -144,7 +144,13 @@ export function definitionProblems(fn: Node, constants: Set<string>): string[] {
 
   const locals = new Set<string>();
   for (const n of walk(fn)) {
-    if (n.type === "assignment_expression") for (const v of assignedNames(n)) locals.add(v);
+    if (n.type === "assignment_expression") {
+      for (const v of assignedNames(n)) {
+        // `$script:x = ` or `$global:x = ` writes the caller's state: a helper returns what it makes.
+        if (/^(script|global):/.test(v)) problems.push(`${where}: assigns $${v}`);
+        else locals.add(v);
+      }
+    }
     if (n.type === "foreach_statement") {
       const v = childOfType(n, "variable");
       if (v) locals.add(variableName(v.text));
@@ -253,6 +259,11 @@ describe("the check itself", () => {
       "a script-scope variable",
       "function Get-Thing {\n [CmdletBinding()]\n param()\n $script:x\n}",
       /reads \$script:x/,
+    ],
+    [
+      "a write to the script scope",
+      "function Get-Thing {\n [CmdletBinding()]\n param()\n $script:Limit = 2\n}",
+      /assigns \$script:limit/,
     ],
     [
       "a write to a constant",
