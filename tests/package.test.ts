@@ -72,6 +72,7 @@ describe("npm package", () => {
       "host-office.ps1",
       "host-setup.ps1",
       "host-state.ps1",
+      "licensing-service.ps1",
       "product-key.ps1",
       "rearm-record.ps1",
       "status.ps1",

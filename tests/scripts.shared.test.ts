@@ -73,18 +73,21 @@ test("every script includes common.ps1 first, and each helper file once", () => 
   }
 });
 
-test("the shared helpers are in common.ps1 (so this check has something to look at)", () => {
+test("the shared helpers are in common.ps1 and licensing-service.ps1 (so this check has something to look at)", () => {
   expect(functionsOf("common.ps1")).toEqual(
     expect.arrayContaining([
       "ConvertTo-HResultText",
       "Exit-WithResult",
       "Get-ErrorCode",
-      "Get-LicenseStatusName",
-      "Get-SppNumber",
-      "Invoke-SppMethod",
       "Write-Result",
     ]),
   );
+  expect(functionsOf("licensing-service.ps1")).toEqual(
+    expect.arrayContaining(["Get-LicenseStatusName", "Get-SppNumber", "Invoke-SppMethod"]),
+  );
+  // Every script includes both: they are what every script needs.
+  for (const name of SCRIPT_NAMES)
+    expect([name, includes[name][1]]).toEqual([name, "licensing-service.ps1"]);
 });
 
 test("every function is defined in one file only", () => {

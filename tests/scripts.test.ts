@@ -425,12 +425,13 @@ describe.each(SCRIPT_NAMES.map((n) => [n]))("%s.ps1", (name) => {
 
   test("exits with a code on every path that reports", () => {
     // The result line is printed only by Exit-WithResult (common.ps1), which exits right after it.
-    const writes = (text.match(/^\s*Write-Result \$\w+\b.*$/gm) ?? []).length;
-    const exits = (text.match(/^\s*Write-Result \$\w+\b.*\n\s*exit ([0-9]|\$\w+)$/gm) ?? []).length;
+    const writes = (text.match(/^\s*Write-Result -Result \$\w+\b.*$/gm) ?? []).length;
+    const exits = (text.match(/^\s*Write-Result -Result \$\w+\b.*\n\s*exit ([0-9]|\$\w+)$/gm) ?? [])
+      .length;
     expect(writes).toBe(1);
     expect(exits).toBe(writes);
     expect(text).toMatch(
-      /^function Exit-WithResult\b[^\n]*\n(\s*#[^\n]*\n)*\s*Write-Log \$Result\.message\n\s*Write-Result \$Result \$Changed\n\s*exit \$ExitCode\n\}$/m,
+      /^function Exit-WithResult\b[^\n]*\n(\s*#[^\n]*\n)*\s*\[CmdletBinding\(\)\]\n\s*param\([^\n]*\)\n\s*Write-Log -Text \$Result\.message\n\s*Write-Result -Result \$Result -Changed \$Changed\n\s*exit \$ExitCode\n\}$/m,
     );
     // The script's own paths end with it, at its top level: from inside a function whose output a
     // variable keeps, the result line would go into that variable.
@@ -570,9 +571,11 @@ describe("parameter checks in the scripts use the TypeScript wording", () => {
   });
 
   const rangeCalls = SCRIPT_NAMES.flatMap((name) =>
-    [...ownText(`${name}.ps1`).matchAll(/Get-RangeError '(\w+)' \$\w+ (\d+) (\d+) '([^']*)'/g)].map(
-      (m) => [name, m[1], Number(m[2]), Number(m[3]), m[4]] as const,
-    ),
+    [
+      ...ownText(`${name}.ps1`).matchAll(
+        /Get-RangeError -Name '(\w+)' -Value \$\w+ -Min (\d+) -Max (\d+) -Allowed '([^']*)'/g,
+      ),
+    ].map((m) => [name, m[1], Number(m[2]), Number(m[3]), m[4]] as const),
   );
 
   test("every script checks its numeric parameters", () => {
@@ -610,10 +613,9 @@ describe("parameter checks in the scripts use the TypeScript wording", () => {
       const text = loadScript(name);
       const parameter = name === "host-setup" ? "HostKey" : "SetupKey";
       // product-key.ps1's Get-ProductKeyError words it; the script names its parameter.
-      expect(text).toContain(`(Get-ProductKeyError '${parameter}' $${parameter})`);
-      const m = /\(\$Name \+ ' must be ([^']*); received ' \+ \(Show-Key \$Key\) \+ '\.'\)/.exec(
-        text,
-      );
+      expect(text).toContain(`(Get-ProductKeyError -Name '${parameter}' -Key $${parameter})`);
+      const m =
+        /\(\$Name \+ ' must be ([^']*); received ' \+ \(Show-Key -Key \$Key\) \+ '\.'\)/.exec(text);
       expect(m).not.toBeNull();
       expect(m![1]).toBe(allowedOf(() => validateProductKeyFormat(parameter, "ABC")));
       expect(text).toMatch(/-cmatch \$ProductKeyPattern\b/);

@@ -9,42 +9,54 @@
 
 function Get-MachineTimeUtc {
     # The machine's clock (Win32_OperatingSystem.LocalDateTime, as slmgr's licence times are), in UTC.
+    [CmdletBinding()]
+    param()
     return (Get-CimInstance -ClassName Win32_OperatingSystem).LocalDateTime.ToUniversalTime()
 }
 
-function Get-LicenceStartUtc($Product) {
+function Get-LicenceStartUtc {
     # When a KMS licence began (its activation or last renewal): a KMS licence runs 180 days (259200
     # minutes), so it began that long before its end (GracePeriodRemaining from now). $null when unknown.
-    $left = Get-SppNumber $Product.GracePeriodRemaining
+    [CmdletBinding()]
+    param([psobject]$Product)
+    $left = Get-SppNumber -Value $Product.GracePeriodRemaining
     if ($null -eq $left -or $left -gt 259200) { return $null }
     return (Get-MachineTimeUtc).AddMinutes(-(259200 - $left))
 }
 
-function Get-ActivationRecordPath([string]$AppId) {
-    return (Get-RecordPath ('activation-' + $AppId.ToLowerInvariant() + '.json'))
+function Get-ActivationRecordPath {
+    [CmdletBinding()]
+    param([string]$ApplicationId)
+    return (Get-RecordPath -FileName ('activation-' + $ApplicationId.ToLowerInvariant() + '.json'))
 }
 
-function Read-ActivationRecord([string]$AppId) {
+function Read-ActivationRecord {
     # The last recorded Activate() result for this application, or $null (none yet, or unreadable).
+    [CmdletBinding()]
+    param([string]$ApplicationId)
     try {
-        $file = Get-ActivationRecordPath $AppId
+        $file = Get-ActivationRecordPath -ApplicationId $ApplicationId
         if (-not (Test-Path -LiteralPath $file -PathType Leaf)) { return $null }
         return (Get-Content -LiteralPath $file -Raw | ConvertFrom-Json)
     } catch {
-        Write-Log ('The last activation result could not be read: ' + [string]$_.Exception.Message)
+        Write-Log -Text ('The last activation result could not be read: ' + [string]$_.Exception.Message)
         return $null
     }
 }
 
-function Save-ActivationRecord([string]$AppId, [string]$Outcome, [string]$Code, [string]$KmsServer, [string]$Target) {
+function Save-ActivationRecord {
+    # $Outcome: 'activated', 'pending' or 'failed'; $Target: what the run asked for (client-setup.ps1's
+    # host, domain or DNS, and the key), so that the same settings need no new activation.
+    [CmdletBinding()]
+    param([string]$ApplicationId, [string]$Outcome, [string]$ErrorCode, [string]$KmsServer, [string]$Target)
     try {
-        $file = Get-ActivationRecordPath $AppId
+        $file = Get-ActivationRecordPath -ApplicationId $ApplicationId
         $folder = Split-Path -Parent $file
         if (-not (Test-Path -LiteralPath $folder -PathType Container)) { New-Item -ItemType Directory -Force -Path $folder | Out-Null }
-        $record = [ordered]@{ applicationId = $AppId; result = $Outcome; errorCode = $Code; kmsServer = $KmsServer; target = $Target; at = (Get-MachineTimeUtc).ToString('o') }
+        $record = [ordered]@{ applicationId = $ApplicationId; result = $Outcome; errorCode = $ErrorCode; kmsServer = $KmsServer; target = $Target; at = (Get-MachineTimeUtc).ToString('o') }
         Set-Content -LiteralPath $file -Value ($record | ConvertTo-Json -Compress) -Encoding Ascii
     } catch {
         # Not fatal: the activation itself happened; the next run asks again.
-        Write-Log ('The activation result could not be saved: ' + [string]$_.Exception.Message)
+        Write-Log -Text ('The activation result could not be saved: ' + [string]$_.Exception.Message)
     }
 }

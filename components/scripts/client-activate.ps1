@@ -14,7 +14,8 @@
     even when Windows reports the product as licensed: Azure's own KMS licenses Marketplace images before
     any script runs, which says nothing about this host. The result is kept where client-setup.ps1 keeps
     it (%ProgramData%\pulumi-kms-activation\activation-<application ID>.json). Helpers, next to this
-    file: common.ps1, client-result.ps1, activation-record.ps1, activation-outcome.ps1.
+    file: common.ps1, licensing-service.ps1, client-result.ps1, activation-record.ps1,
+    activation-outcome.ps1.
 
     Everything before the last line is a log for people. The LAST line is one JSON object for tools,
     with the same fields as client-setup.ps1.
@@ -44,53 +45,53 @@ $ProgressPreference = 'SilentlyContinue'
 $ScriptName = 'client-activate'
 $SecretTexts = @()
 . "$PSScriptRoot\common.ps1"
+. "$PSScriptRoot\licensing-service.ps1"
 . "$PSScriptRoot\client-result.ps1"
 . "$PSScriptRoot\activation-record.ps1"
 . "$PSScriptRoot\activation-outcome.ps1"
 
-$ApplicationId = (ConvertFrom-ParameterValue $ApplicationId).Trim()
-$result = New-ClientResult
+$ApplicationId = (ConvertFrom-ParameterValue -Value $ApplicationId).Trim()
+$result = New-ClientResult -ApplicationId $ApplicationId
 $changed = New-Object System.Collections.Generic.List[string]
 
 # --- Check the parameters -------------------------------------------------------------------------------
-$problem = Get-ApplicationIdError $ApplicationId
+$problem = Get-ApplicationIdError -Value $ApplicationId
 if ($null -ne $problem) {
     $result.message = $problem
-    Exit-WithResult $result $changed 2
+    Exit-WithResult -Result $result -Changed $changed -ExitCode 2
 }
 
 $isOffice = ($ApplicationId -eq $OfficeApplicationId)
 
 try {
-    Write-Log ('Asking again now that the other clients of the host have registered (setup ' + $SetupDigest + '; application ' + $ApplicationId + ').')
+    Write-Log -Text ('Asking again now that the other clients of the host have registered (setup ' + $SetupDigest + '; application ' + $ApplicationId + ').')
 
     # --- Read the current state (slmgr /dlv) --------------------------------------------------------------
     $service = Get-LicensingService
-    $product = Get-ClientProduct ''
+    $product = Get-ClientProduct -ApplicationId $ApplicationId
     if ($null -eq $product) {
         $result.errorCode = '0xC004F014'
-        $result.message = 'No product key is installed for application ' + $ApplicationId + '. ' + (Get-ErrorDescription '0xC004F014')
-        Exit-WithResult $result $changed 1
+        $result.message = 'No product key is installed for application ' + $ApplicationId + '. ' + (Get-ErrorDescription -Code '0xC004F014')
+        Exit-WithResult -Result $result -Changed $changed -ExitCode 1
     }
 
     # --- Activate, whatever the license status says (slmgr /ato) ---------------------------------------------
-    Write-Log ('Activating (license status ' + (Get-LicenseStatusName $product.LicenseStatus) + ').')
-    $code = Invoke-ClientActivation $product
-    $outcome = Get-ActivationOutcome $code
-    if ($outcome -eq 'activated') { $changed.Add('activation') }
-    Invoke-SppMethod $service -MethodName RefreshLicenseStatus
+    Write-Log -Text ('Activating (license status ' + (Get-LicenseStatusName -Code $product.LicenseStatus) + ').')
+    $activation = Invoke-ClientActivation -Product $product
+    if ($activation.Outcome -eq 'activated') { $changed.Add('activation') }
+    Invoke-SppMethod -InputObject $service -MethodName RefreshLicenseStatus
     $service = Get-LicensingService
-    $product = Get-ClientProduct ''
+    $product = Get-ClientProduct -ApplicationId $ApplicationId
 
     # --- Read back (slmgr /dlv) -------------------------------------------------------------------------------
-    Set-ClientResult $result $service $product $isOffice ''
-    $previous = Read-ActivationRecord $ApplicationId
+    Set-ClientResult -Result $result -Service $service -Product $product -IsOffice $isOffice
+    $previous = Read-ActivationRecord -ApplicationId $ApplicationId
     $target = ''
     if ($null -ne $previous) { $target = [string]$previous.target }
-    Save-ActivationRecord $ApplicationId $outcome $code $result.kmsServer $target
+    Save-ActivationRecord -ApplicationId $ApplicationId -Outcome $activation.Outcome -ErrorCode $activation.ErrorCode -KmsServer $result.kmsServer -Target $target
 
-    $exitCode = Complete-ClientResult $result $outcome $code
-    Exit-WithResult $result $changed $exitCode
+    $exitCode = Complete-ClientResult -Result $result -Outcome $activation.Outcome -ErrorCode $activation.ErrorCode
+    Exit-WithResult -Result $result -Changed $changed -ExitCode $exitCode
 } catch {
-    Exit-WithUnexpectedFailure $result $changed $_
+    Exit-WithUnexpectedFailure -Result $result -Changed $changed -ErrorRecord $_
 }

@@ -27,8 +27,8 @@
     the restart it schedules the restart again (someone may have aborted it); once "done" it does nothing.
     Deleting the file makes the next run rearm again (each rearm uses one of a finite number).
 
-    The helpers are in files next to this one, dot-sourced below: common.ps1, client-result.ps1 and
-    rearm-record.ps1 (the record and the check after the restart). Parameters are named only
+    The helpers are in files next to this one, dot-sourced below: common.ps1, licensing-service.ps1,
+    client-result.ps1 and rearm-record.ps1 (the record and the check after the restart). Parameters are named only
     (PositionalBinding = $false). Everything before the last line is a log for people. The LAST line
     is one JSON object for tools. Exit code 0: rearmed and restart scheduled, or rearmed before. 1: the
     rearm or the restart failed, or the CMID did not change (the message gives the fix). 2: a parameter is
@@ -47,84 +47,86 @@ $ProgressPreference = 'SilentlyContinue'
 
 $ScriptName = 'client-rearm'
 $SecretTexts = @()
-# A rearm is a Windows operation: the result reports the Windows product.
-$ApplicationId = '55c92734-d682-4d71-983e-d6ec3f16059f'
 . "$PSScriptRoot\common.ps1"
+. "$PSScriptRoot\licensing-service.ps1"
 . "$PSScriptRoot\client-result.ps1"
 . "$PSScriptRoot\rearm-record.ps1"
 
-$result = New-ClientResult
+# A rearm is a Windows operation: the result reports the Windows product.
+$result = New-ClientResult -ApplicationId $WindowsApplicationId
 $result.rearm = $null
 $result.cmidBefore = $null
 $result.restartScheduled = $false
 $result.restartDelaySeconds = $RestartDelaySeconds
 $changed = New-Object System.Collections.Generic.List[string]
 
-$problem = Get-RangeError 'RestartDelaySeconds' $RestartDelaySeconds 5 600 'a whole number of seconds from 5 to 600'
+$problem = Get-RangeError -Name 'RestartDelaySeconds' -Value $RestartDelaySeconds -Min 5 -Max 600 -Allowed 'a whole number of seconds from 5 to 600'
 if ($null -ne $problem) {
     $result.message = $problem
-    Exit-WithResult $result $changed 2
+    Exit-WithResult -Result $result -Changed $changed -ExitCode 2
 }
 
-function Complete-Read($Result) {
+function Set-WindowsClientResult {
     # The Windows product's state (slmgr /dlv) for the result; the CMID is the point of this script.
+    [CmdletBinding()]
+    param([Collections.IDictionary]$Result)
     $service = Get-LicensingService
-    $product = Get-ClientProduct ''
-    if ($null -ne $product) { Set-ClientResult $Result $service $product $false '' } else { $Result.cmid = [string]$service.ClientMachineID }
+    $product = Get-ClientProduct -ApplicationId $WindowsApplicationId
+    if ($null -ne $product) { Set-ClientResult -Result $Result -Service $service -Product $product -IsOffice $false } else { $Result.cmid = [string]$service.ClientMachineID }
 }
 
 try {
     $service = Get-LicensingService
     $cmid = [string]$service.ClientMachineID
     $boot = Get-LastBootTime
-    Write-Log ('Client machine ID ' + $cmid + '; last boot ' + $boot.ToString('u') + '; rearms left ' + (Get-SppNumber (Get-PropertyValue $service 'RemainingWindowsReArmCount')) + '.')
+    Write-Log -Text ('Client machine ID ' + $cmid + '; last boot ' + $boot.ToString('u') + '; rearms left ' + (Get-SppNumber -Value (Get-PropertyValue -Instance $service -Name 'RemainingWindowsReArmCount')) + '.')
     $record = Read-RearmRecord
 
     if ($null -ne $record -and [string]$record.state -eq 'done') {
         # Rearmed before, and the restart gave the machine its own CMID: never again.
         $result.rearm = 'done'
         $result.cmidBefore = [string]$record.cmidBefore
-        Complete-Read $result
+        Set-WindowsClientResult -Result $result
         $result.ok = $true
         $result.message = 'Rearmed before (client machine ID ' + $result.cmidBefore + ' until then, ' + $result.cmid + ' now); nothing to do.'
-        Exit-WithResult $result $changed 0
+        Exit-WithResult -Result $result -Changed $changed -ExitCode 0
     }
 
     if ($null -ne $record -and [string]$record.state -eq 'restart-pending') {
-        $check = Confirm-RearmRestart $record $service
+        $check = Confirm-RearmRestart -Record $record -Service $service
         $result.cmidBefore = [string]$record.cmidBefore
-        if ($check.state -eq 'done') {
+        if ($check.State -eq 'done') {
             $result.rearm = 'done'
-            Complete-Read $result
+            Set-WindowsClientResult -Result $result
             $result.ok = $true
-            $result.message = $check.message
-            Exit-WithResult $result $changed 0
+            $result.message = $check.Message
+            Exit-WithResult -Result $result -Changed $changed -ExitCode 0
         }
-        if ($check.state -eq 'unchanged') {
+        if ($check.State -eq 'unchanged') {
             $result.rearm = 'unchanged'
-            Complete-Read $result
-            $result.message = $check.message
-            Exit-WithResult $result $changed 1
+            Set-WindowsClientResult -Result $result
+            $result.message = $check.Message
+            Exit-WithResult -Result $result -Changed $changed -ExitCode 1
         }
         # Rearmed, but the machine has not restarted since: the restart was aborted or never came.
-        Write-Log ('Rearmed at ' + [string]$record.rearmedAt + ' but not restarted since; scheduling the restart again.')
+        Write-Log -Text ('Rearmed at ' + [string]$record.rearmedAt + ' but not restarted since; scheduling the restart again.')
     } else {
         # --- Rearm (slmgr /rearm) ----------------------------------------------------------------------------
-        Write-Log 'Rearming Windows (ReArmWindows): the new client machine ID comes with the next restart.'
+        Write-Log -Text 'Rearming Windows (ReArmWindows): the new client machine ID comes with the next restart.'
         try {
-            Invoke-SppMethod $service -MethodName ReArmWindows
+            Invoke-SppMethod -InputObject $service -MethodName ReArmWindows
         } catch {
-            $code = Get-ErrorCode $_
+            $code = Get-ErrorCode -ErrorRecord $_
             $result.rearm = 'failed'
             $result.errorCode = $code
             $text = 'Rearming Windows failed, so this machine keeps the client machine ID ' + $cmid + ' it shares with the other machines made from its image.'
-            if ($null -ne $code) { $text = $text + ' ' + (Get-ErrorDescription $code) } else { $text = $text + ' ' + [string]$_.Exception.Message }
+            if ($null -ne $code) { $text = $text + ' ' + (Get-ErrorDescription -Code $code) } else { $text = $text + ' ' + [string]$_.Exception.Message }
             $result.message = $text
-            Complete-Read $result
-            Exit-WithResult $result $changed 1
+            Set-WindowsClientResult -Result $result
+            Exit-WithResult -Result $result -Changed $changed -ExitCode 1
         }
         $changed.Add('rearm')
-        Save-RearmRecord ([ordered]@{
+        Save-RearmRecord -Record ([ordered]@{
                 state = 'restart-pending'
                 cmidBefore = $cmid
                 bootBefore = $boot.ToString('u')
@@ -139,7 +141,7 @@ try {
     $null = & shutdown.exe /r /t $RestartDelaySeconds /d p:4:1 /c 'pulumi-kms-activation: restart after slmgr /rearm, for a client machine ID of its own'
     $exitCode = $LASTEXITCODE
     $result.cmidBefore = $cmid
-    Complete-Read $result
+    Set-WindowsClientResult -Result $result
     if ($exitCode -eq 0 -or $exitCode -eq 1190) {
         # 1190 ERROR_SHUTDOWN_IS_SCHEDULED: a restart is already on its way, and it does the same.
         if ($exitCode -eq 0) { $changed.Add('restartScheduled') }
@@ -147,11 +149,11 @@ try {
         $result.restartScheduled = $true
         $result.ok = $true
         $result.message = 'Rearmed; the machine restarts in ' + $RestartDelaySeconds + ' seconds and then has a client machine ID of its own (it shares ' + $cmid + ' until then). The setup step checks it before activating.'
-        Exit-WithResult $result $changed 0
+        Exit-WithResult -Result $result -Changed $changed -ExitCode 0
     }
     $result.rearm = 'restart-failed'
     $result.message = 'Rearmed, but the restart could not be scheduled (shutdown.exe exit code ' + $exitCode + '), and the new client machine ID comes only with a restart. Fix: restart the VM (az vm restart, or the portal), then run pulumi up again.'
-    Exit-WithResult $result $changed 1
+    Exit-WithResult -Result $result -Changed $changed -ExitCode 1
 } catch {
-    Exit-WithUnexpectedFailure $result $changed $_
+    Exit-WithUnexpectedFailure -Result $result -Changed $changed -ErrorRecord $_
 }

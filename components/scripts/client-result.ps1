@@ -2,9 +2,11 @@
 # client-activate, client-rearm, status): which product holds the key, the client fields of the result
 # and the state slmgr /dlv shows (license status, key, CMID, the KMS host used) read into them.
 
-function Get-ClientProduct([string]$KeyTail) {
-    # The product of $ApplicationId holding a key: the one with the setup key when given, else the main
-    # (non add-on) product, preferring the KMS client channel.
+function Get-ClientProduct {
+    # The product of $ApplicationId holding a key: the one whose key ends in $KeyTail when given, else the
+    # main (non add-on) product, preferring the KMS client channel.
+    [CmdletBinding()]
+    param([string]$ApplicationId, [string]$KeyTail)
     $filter = "ApplicationID='$ApplicationId' AND PartialProductKey IS NOT NULL"
     $products = @(Get-CimInstance -ClassName SoftwareLicensingProduct -Filter $filter)
     if ($KeyTail -ne '') {
@@ -18,8 +20,10 @@ function Get-ClientProduct([string]$KeyTail) {
     return $null
 }
 
-function Add-ClientFields($Result) {
+function Add-ClientField {
     # The client fields of a result, after the ones every result starts with (New-Result), in this order.
+    [CmdletBinding()]
+    param([Collections.IDictionary]$Result, [string]$ApplicationId)
     $Result.activated = $false
     $Result.pending = $false
     $Result.pendingReason = $null
@@ -31,43 +35,51 @@ function Add-ClientFields($Result) {
 }
 
 function New-ClientResult {
-    $result = New-Result 'client'
-    Add-ClientFields $result
+    [CmdletBinding()]
+    param([string]$ApplicationId)
+    $result = New-Result -RoleName 'client'
+    Add-ClientField -Result $result -ApplicationId $ApplicationId
     return $result
 }
 
-function Get-ClientKmsServer($Service, $Product, [bool]$IsOffice) {
+function Get-ClientKmsServer {
     # "name:port" of the KMS host the client uses: the fixed one, else the one DNS discovery found; or $null.
+    # Office keeps its settings on the product, Windows on the service.
+    [CmdletBinding()]
+    param([psobject]$Service, [psobject]$Product, [bool]$IsOffice)
     $target = $Service
     if ($IsOffice) { $target = $Product }
-    $machine = [string](Get-PropertyValue $target 'KeyManagementServiceMachine')
-    if ($machine -ne '') { return ($machine + ':' + (Get-PortOrDefault (Get-PropertyValue $target 'KeyManagementServicePort'))) }
-    $found = [string](Get-PropertyValue $Product 'DiscoveredKeyManagementServiceMachineName')
-    $foundPort = Get-PropertyValue $Product 'DiscoveredKeyManagementServiceMachinePort'
+    $machine = [string](Get-PropertyValue -Instance $target -Name 'KeyManagementServiceMachine')
+    if ($machine -ne '') { return ($machine + ':' + (Get-PortOrDefault -Value (Get-PropertyValue -Instance $target -Name 'KeyManagementServicePort'))) }
+    $found = [string](Get-PropertyValue -Instance $Product -Name 'DiscoveredKeyManagementServiceMachineName')
+    $foundPort = Get-PropertyValue -Instance $Product -Name 'DiscoveredKeyManagementServiceMachinePort'
     if ($found -eq '') {
-        $found = [string](Get-PropertyValue $Service 'DiscoveredKeyManagementServiceMachineName')
-        $foundPort = Get-PropertyValue $Service 'DiscoveredKeyManagementServiceMachinePort'
+        $found = [string](Get-PropertyValue -Instance $Service -Name 'DiscoveredKeyManagementServiceMachineName')
+        $foundPort = Get-PropertyValue -Instance $Service -Name 'DiscoveredKeyManagementServiceMachinePort'
     }
-    if ($found -ne '') { return ($found + ':' + (Get-PortOrDefault $foundPort)) }
+    if ($found -ne '') { return ($found + ':' + (Get-PortOrDefault -Value $foundPort)) }
     return $null
 }
 
-function Set-ClientResult($Result, $Service, $Product, [bool]$IsOffice, [string]$FallbackLookupDomain) {
+function Set-ClientResult {
     # The client's state as slmgr /dlv shows it: license status, key, CMID, the KMS host used. Whether
     # OUR host activated it is decided by the caller from the Activate() result, not from LicenseStatus:
-    # Azure's own KMS licenses Marketplace images before any script runs.
+    # Azure's own KMS licenses Marketplace images before any script runs. $FallbackLookupDomain: the
+    # lookup domain to report where Windows reports none.
+    [CmdletBinding()]
+    param([Collections.IDictionary]$Result, [psobject]$Service, [psobject]$Product, [bool]$IsOffice, [string]$FallbackLookupDomain = '')
     $target = $Service
     if ($IsOffice) { $target = $Product }
-    $Result.licenseStatusCode = Get-SppNumber $Product.LicenseStatus
-    $Result.licenseStatus = Get-LicenseStatusName $Product.LicenseStatus
+    $Result.licenseStatusCode = Get-SppNumber -Value $Product.LicenseStatus
+    $Result.licenseStatus = Get-LicenseStatusName -Code $Product.LicenseStatus
     $Result.partialProductKey = $Product.PartialProductKey
     $Result.productName = $Product.Name
     $Result.productKeyChannel = $Product.ProductKeyChannel
     $Result.cmid = [string]$Service.ClientMachineID
-    $Result.kmsServer = Get-ClientKmsServer $Service $Product $IsOffice
-    $domain = [string](Get-PropertyValue $target 'KeyManagementServiceLookupDomain')
+    $Result.kmsServer = Get-ClientKmsServer -Service $Service -Product $Product -IsOffice $IsOffice
+    $domain = [string](Get-PropertyValue -Instance $target -Name 'KeyManagementServiceLookupDomain')
     if ($domain -ne '') { $Result.lookupDomain = $domain } elseif ($FallbackLookupDomain -ne '') { $Result.lookupDomain = $FallbackLookupDomain }
-    $rearm = Get-PropertyValue $Service 'RemainingWindowsReArmCount'
-    if ($IsOffice) { $rearm = Get-PropertyValue $Product 'RemainingSkuReArmCount' }
-    $Result.remainingRearmCount = Get-SppNumber $rearm
+    $rearm = Get-PropertyValue -Instance $Service -Name 'RemainingWindowsReArmCount'
+    if ($IsOffice) { $rearm = Get-PropertyValue -Instance $Product -Name 'RemainingSkuReArmCount' }
+    $Result.remainingRearmCount = Get-SppNumber -Value $rearm
 }

@@ -32,8 +32,8 @@
     that the restart gave it a new client machine ID; if not, it activates nothing and fails with the fix
     (activating with the CMID the machine shares with its image's other clones would count it as them).
 
-    The helpers are in files next to this one, dot-sourced below (common.ps1, product-key.ps1, and the
-    client's: client-result.ps1, activation-record.ps1, activation-outcome.ps1, rearm-record.ps1).
+    The helpers are in files next to this one, dot-sourced below (common.ps1, licensing-service.ps1,
+    product-key.ps1, and the client's: client-result.ps1, activation-record.ps1, activation-outcome.ps1, rearm-record.ps1).
     Parameters are named only (PositionalBinding = $false). A value "base64:<text>" is the base64 of the
     UTF-8 text.
     Everything before the last line is a log for people. The LAST line is one JSON object for tools.
@@ -62,27 +62,28 @@ $ProgressPreference = 'SilentlyContinue'
 $ScriptName = 'client-setup'
 $SecretTexts = @()
 . "$PSScriptRoot\common.ps1"
+. "$PSScriptRoot\licensing-service.ps1"
 . "$PSScriptRoot\product-key.ps1"
 . "$PSScriptRoot\client-result.ps1"
 . "$PSScriptRoot\activation-record.ps1"
 . "$PSScriptRoot\activation-outcome.ps1"
 . "$PSScriptRoot\rearm-record.ps1"
 
-$result = New-ClientResult
+$result = New-ClientResult -ApplicationId $ApplicationId
 $changed = New-Object System.Collections.Generic.List[string]
 
 # --- Check the parameters (values unknown at preview are only checked here) -----------------------------
-$SetupKey = ConvertTo-ProductKey (ConvertFrom-ParameterValue $SetupKey)
-$KmsServer = (ConvertFrom-ParameterValue $KmsServer).Trim()
-$LookupDomain = (ConvertFrom-ParameterValue $LookupDomain).Trim().TrimEnd('.')
-$ApplicationId = (ConvertFrom-ParameterValue $ApplicationId).Trim()
+$SetupKey = ConvertTo-ProductKey -Key (ConvertFrom-ParameterValue -Value $SetupKey)
+$KmsServer = (ConvertFrom-ParameterValue -Value $KmsServer).Trim()
+$LookupDomain = (ConvertFrom-ParameterValue -Value $LookupDomain).Trim().TrimEnd('.')
+$ApplicationId = (ConvertFrom-ParameterValue -Value $ApplicationId).Trim()
 $result.applicationId = $ApplicationId
 $problems = New-Object System.Collections.Generic.List[string]
 if ($KmsPort -ne 0) {
-    $p = Get-RangeError 'KmsPort' $KmsPort 1 65535 'an integer from 1 to 65535 (the KMS default is 1688)'
+    $p = Get-RangeError -Name 'KmsPort' -Value $KmsPort -Min 1 -Max 65535 -Allowed 'an integer from 1 to 65535 (the KMS default is 1688)'
     if ($null -ne $p) { $problems.Add($p) }
 }
-foreach ($p in @((Get-ProductKeyError 'SetupKey' $SetupKey), (Get-ApplicationIdError $ApplicationId))) {
+foreach ($p in @((Get-ProductKeyError -Name 'SetupKey' -Key $SetupKey), (Get-ApplicationIdError -Value $ApplicationId))) {
     if ($null -ne $p) { $problems.Add($p) }
 }
 if ($KmsServer -ne '' -and $KmsServer -notmatch '^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.:-]+)$') {
@@ -96,7 +97,7 @@ if ($KmsServer -ne '' -and $LookupDomain -ne '') {
 }
 if ($problems.Count -gt 0) {
     $result.message = ($problems.ToArray() -join ' ')
-    Exit-WithResult $result $changed 2
+    Exit-WithResult -Result $result -Changed $changed -ExitCode 2
 }
 
 $isOffice = ($ApplicationId -eq $OfficeApplicationId)
@@ -104,68 +105,68 @@ $keyTail = ''
 if ($SetupKey -ne '') { $keyTail = $SetupKey.Substring($SetupKey.Length - 5) }
 
 try {
-    Write-Log ('Application ' + $ApplicationId + '.')
+    Write-Log -Text ('Application ' + $ApplicationId + '.')
 
     # --- Read the current state (slmgr /dlv) --------------------------------------------------------------
     $service = Get-LicensingService
-    $product = Get-ClientProduct $keyTail
+    $product = Get-ClientProduct -ApplicationId $ApplicationId -KeyTail $keyTail
     if ($null -ne $product) {
-        Write-Log ("Installed: " + $product.Name + ", channel " + $product.ProductKeyChannel + ", key ending in " + $product.PartialProductKey + ", status " + (Get-LicenseStatusName $product.LicenseStatus) + '.')
+        Write-Log -Text ("Installed: " + $product.Name + ", channel " + $product.ProductKeyChannel + ", key ending in " + $product.PartialProductKey + ", status " + (Get-LicenseStatusName -Code $product.LicenseStatus) + '.')
     }
 
     # --- After a rearm (client-rearm.ps1): restarted, with a client machine ID of its own? ------------------
     $rearm = Read-RearmRecord
     if ($null -ne $rearm -and [string]$rearm.state -eq 'restart-pending') {
-        $check = Confirm-RearmRestart $rearm $service
-        if ($check.state -ne 'done') {
-            if ($null -ne $product) { Set-ClientResult $result $service $product $isOffice $LookupDomain } else { $result.cmid = [string]$service.ClientMachineID }
-            $result.message = $check.message
-            Exit-WithResult $result $changed 1
+        $check = Confirm-RearmRestart -Record $rearm -Service $service
+        if ($check.State -ne 'done') {
+            if ($null -ne $product) { Set-ClientResult -Result $result -Service $service -Product $product -IsOffice $isOffice -FallbackLookupDomain $LookupDomain } else { $result.cmid = [string]$service.ClientMachineID }
+            $result.message = $check.Message
+            Exit-WithResult -Result $result -Changed $changed -ExitCode 1
         }
-        Write-Log $check.message
+        Write-Log -Text $check.Message
     }
 
     # --- Install the setup key only if it differs (slmgr /ipk <setup key>) -----------------------------
     if ($SetupKey -ne '' -and ($null -eq $product -or $product.PartialProductKey -ne $keyTail)) {
-        if (-not (Install-ProductKey $service $SetupKey 'KMS client setup key' $result $changed '')) {
-            Exit-WithResult $result $changed 1
+        if (-not (Install-ProductKey -Service $service -Key $SetupKey -What 'KMS client setup key' -Result $result -Changed $changed)) {
+            Exit-WithResult -Result $result -Changed $changed -ExitCode 1
         }
         $service = Get-LicensingService
-        $product = Get-ClientProduct $keyTail
+        $product = Get-ClientProduct -ApplicationId $ApplicationId -KeyTail $keyTail
     }
     if ($null -eq $product) {
         $result.errorCode = '0xC004F014'
-        $result.message = 'No product key is installed for application ' + $ApplicationId + '. ' + (Get-ErrorDescription '0xC004F014')
-        Exit-WithResult $result $changed 1
+        $result.message = 'No product key is installed for application ' + $ApplicationId + '. ' + (Get-ErrorDescription -Code '0xC004F014')
+        Exit-WithResult -Result $result -Changed $changed -ExitCode 1
     }
 
     # --- Where to activate -------------------------------------------------------------------------------
     # Office keeps its KMS host on the product; Windows on the service.
     $target = $service
     if ($isOffice) { $target = $product }
-    $currentMachine = [string](Get-PropertyValue $target 'KeyManagementServiceMachine')
+    $currentMachine = [string](Get-PropertyValue -Instance $target -Name 'KeyManagementServiceMachine')
     # The port reads 1688 (or 0) when none is set: both mean the default, so neither is cleared again.
-    $currentPort = Get-PortOrDefault (Get-PropertyValue $target 'KeyManagementServicePort')
-    $currentDomainValue = Get-PropertyValue $target 'KeyManagementServiceLookupDomain'
+    $currentPort = Get-PortOrDefault -Value (Get-PropertyValue -Instance $target -Name 'KeyManagementServicePort')
+    $currentDomainValue = Get-PropertyValue -Instance $target -Name 'KeyManagementServiceLookupDomain'
     $currentDomain = [string]$currentDomainValue
 
     if ($KmsServer -ne '') {
         if ($currentMachine -ne $KmsServer) {
             # slmgr /skms <host>
-            Write-Log ("Setting the KMS host to " + $KmsServer + '.')
-            Invoke-SppMethod $target -MethodName SetKeyManagementServiceMachine -Arguments @{ MachineName = $KmsServer }
+            Write-Log -Text ("Setting the KMS host to " + $KmsServer + '.')
+            Invoke-SppMethod -InputObject $target -MethodName SetKeyManagementServiceMachine -Arguments @{ MachineName = $KmsServer }
             $changed.Add('kmsServer')
         }
         if ($KmsPort -gt 0 -and $currentPort -ne $KmsPort) {
             # slmgr /skms <host>:<port>
-            Write-Log ("Setting the KMS port to " + $KmsPort + '.')
-            Invoke-SppMethod $target -MethodName SetKeyManagementServicePort -Arguments @{ PortNumber = [uint32]$KmsPort }
+            Write-Log -Text ("Setting the KMS port to " + $KmsPort + '.')
+            Invoke-SppMethod -InputObject $target -MethodName SetKeyManagementServicePort -Arguments @{ PortNumber = [uint32]$KmsPort }
             $changed.Add('kmsPort')
         }
         if ($KmsPort -eq 0 -and $currentPort -ne 1688) {
             # Back to the default port 1688 (the port half of slmgr /ckms).
-            Write-Log 'Clearing the KMS port (default 1688).'
-            Invoke-SppMethod $target -MethodName ClearKeyManagementServicePort
+            Write-Log -Text 'Clearing the KMS port (default 1688).'
+            Invoke-SppMethod -InputObject $target -MethodName ClearKeyManagementServicePort
             $changed.Add('kmsPort')
         }
         if ($isOffice) {
@@ -173,40 +174,40 @@ try {
             # whether the product's host or the service's wins, and Azure's KMS never activates Office. So
             # the service is set to this host too (Windows then renews with it). A service set to another
             # host of the user's is left alone.
-            $serviceMachine = [string](Get-PropertyValue $service 'KeyManagementServiceMachine')
+            $serviceMachine = [string](Get-PropertyValue -Instance $service -Name 'KeyManagementServiceMachine')
             if (@('azkms.core.windows.net', 'kms.core.windows.net') -contains $serviceMachine.ToLowerInvariant()) {
-                Write-Log ('Windows is set to ' + $serviceMachine + ', which does not activate Office: setting the service''s KMS host to ' + $KmsServer + ' too.')
-                Invoke-SppMethod $service -MethodName SetKeyManagementServiceMachine -Arguments @{ MachineName = $KmsServer }
+                Write-Log -Text ('Windows is set to ' + $serviceMachine + ', which does not activate Office: setting the service''s KMS host to ' + $KmsServer + ' too.')
+                Invoke-SppMethod -InputObject $service -MethodName SetKeyManagementServiceMachine -Arguments @{ MachineName = $KmsServer }
                 $servicePort = $KmsPort
                 if ($servicePort -eq 0) { $servicePort = 1688 }
-                Invoke-SppMethod $service -MethodName SetKeyManagementServicePort -Arguments @{ PortNumber = [uint32]$servicePort }
+                Invoke-SppMethod -InputObject $service -MethodName SetKeyManagementServicePort -Arguments @{ PortNumber = [uint32]$servicePort }
                 $changed.Add('kmsServer')
             }
         }
     } else {
         if ($currentMachine -ne '') {
             # slmgr /ckms: clears the host name...
-            Write-Log ("Clearing the fixed KMS host " + $currentMachine + '.')
-            Invoke-SppMethod $target -MethodName ClearKeyManagementServiceMachine
+            Write-Log -Text ("Clearing the fixed KMS host " + $currentMachine + '.')
+            Invoke-SppMethod -InputObject $target -MethodName ClearKeyManagementServiceMachine
             $changed.Add('kmsServer')
         }
         if ($currentPort -ne 1688) {
             # ...and the port, so that DNS discovery is used.
-            Write-Log ('Clearing the KMS port ' + $currentPort + ' (default 1688).')
-            Invoke-SppMethod $target -MethodName ClearKeyManagementServicePort
+            Write-Log -Text ('Clearing the KMS port ' + $currentPort + ' (default 1688).')
+            Invoke-SppMethod -InputObject $target -MethodName ClearKeyManagementServicePort
             $changed.Add('kmsPort')
         }
         if ($LookupDomain -ne '') {
             if ($null -eq $currentDomainValue -or $currentDomain -ne $LookupDomain) {
                 # slmgr /skms-domain <domain>
-                Write-Log ("Looking up _vlmcs._tcp in " + $LookupDomain + '.')
-                Invoke-SppMethod $target -MethodName SetKeyManagementServiceLookupDomain -Arguments @{ LookupDomain = $LookupDomain }
+                Write-Log -Text ("Looking up _vlmcs._tcp in " + $LookupDomain + '.')
+                Invoke-SppMethod -InputObject $target -MethodName SetKeyManagementServiceLookupDomain -Arguments @{ LookupDomain = $LookupDomain }
                 if ($currentDomain -ne $LookupDomain) { $changed.Add('lookupDomain') }
             }
         } elseif ($currentDomain -ne '') {
             # slmgr /ckms-domain: DNS discovery in the machine's own domain.
-            Write-Log ("Clearing the lookup domain " + $currentDomain + '.')
-            Invoke-SppMethod $target -MethodName ClearKeyManagementServiceLookupDomain
+            Write-Log -Text ("Clearing the lookup domain " + $currentDomain + '.')
+            Invoke-SppMethod -InputObject $target -MethodName ClearKeyManagementServiceLookupDomain
             $changed.Add('lookupDomain')
         }
     }
@@ -223,42 +224,40 @@ try {
     $wanted = $wanted + ';key:' + $product.PartialProductKey
 
     # --- Activate (slmgr /ato) ---------------------------------------------------------------------------------
-    $record = Read-ActivationRecord $ApplicationId
+    $record = Read-ActivationRecord -ApplicationId $ApplicationId
     $recordedSuccess = ($null -ne $record -and [string]$record.result -eq 'activated' -and [string]$record.target -eq $wanted)
-    $licensed = ((Get-SppNumber $product.LicenseStatus) -eq 1)
-    $outcome = $null
-    $code = $null
+    $licensed = ((Get-SppNumber -Value $product.LicenseStatus) -eq 1)
+    $activation = $null
     $asked = $false
     if ($Activate -eq 'true') {
         if ($licensed -and $recordedSuccess -and $changed.Count -eq 0) {
-            Write-Log ('Activated by ' + [string]$record.kmsServer + ' with these settings before; nothing to do.')
-            $outcome = 'activated'
+            Write-Log -Text ('Activated by ' + [string]$record.kmsServer + ' with these settings before; nothing to do.')
+            $activation = [pscustomobject]@{ Outcome = 'activated'; ErrorCode = '' }
         } else {
-            Write-Log 'Activating.'
-            $code = Invoke-ClientActivation $product
+            Write-Log -Text 'Activating.'
+            $activation = Invoke-ClientActivation -Product $product
             $asked = $true
-            $outcome = Get-ActivationOutcome $code
-            if ($outcome -eq 'activated') { $changed.Add('activation') }
-            Invoke-SppMethod $service -MethodName RefreshLicenseStatus
+            if ($activation.Outcome -eq 'activated') { $changed.Add('activation') }
+            Invoke-SppMethod -InputObject $service -MethodName RefreshLicenseStatus
             $service = Get-LicensingService
-            $product = Get-ClientProduct $keyTail
+            $product = Get-ClientProduct -ApplicationId $ApplicationId -KeyTail $keyTail
         }
     }
 
     # --- Read back (slmgr /dlv) -------------------------------------------------------------------------------
-    Set-ClientResult $result $service $product $isOffice $LookupDomain
+    Set-ClientResult -Result $result -Service $service -Product $product -IsOffice $isOffice -FallbackLookupDomain $LookupDomain
     if ($asked) {
-        Save-ActivationRecord $ApplicationId $outcome $code $result.kmsServer $wanted
+        Save-ActivationRecord -ApplicationId $ApplicationId -Outcome $activation.Outcome -ErrorCode $activation.ErrorCode -KmsServer $result.kmsServer -Target $wanted
     }
 
     if ($Activate -ne 'true') {
         $result.ok = $true
         $result.activated = ($licensed -and $recordedSuccess)
         $result.message = 'Configured; activation was not requested (license status ' + $result.licenseStatus + ').'
-        Exit-WithResult $result $changed 0
+        Exit-WithResult -Result $result -Changed $changed -ExitCode 0
     }
-    $exitCode = Complete-ClientResult $result $outcome $code
-    Exit-WithResult $result $changed $exitCode
+    $exitCode = Complete-ClientResult -Result $result -Outcome $activation.Outcome -ErrorCode $activation.ErrorCode
+    Exit-WithResult -Result $result -Changed $changed -ExitCode $exitCode
 } catch {
-    Exit-WithUnexpectedFailure $result $changed $_
+    Exit-WithUnexpectedFailure -Result $result -Changed $changed -ErrorRecord $_
 }

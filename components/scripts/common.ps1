@@ -6,16 +6,19 @@
     text. docs/dev/contracts.md lists the helper files and who includes them.
 
     Here: the licensing constants and the catalog's error table; the log, the one-line JSON result and the
-    end of a run (Exit-WithResult); reading parameter values; a failed call's error code and its meaning;
-    the licensing service's CIM methods and numbers. Windows PowerShell 5.1 syntax only. The helpers read
-    the calling script's $ScriptName, $ApplicationId (client scripts) and $SecretTexts (never printed).
+    end of a run (Exit-WithResult); reading and checking parameter values; a failed call's error code and
+    its meaning; where the scripts keep their records. The licensing service's CIM calls and numbers are in
+    licensing-service.ps1, which every script includes next. Windows PowerShell 5.1 syntax only.
+
+    Every helper function is an advanced function with typed parameters, called with named arguments
+    (docs/dev/contracts.md). It reads only its parameters, the constants of its own file and of this one,
+    and $ScriptName and $SecretTexts (never printed), which each script sets before it includes this file.
 #>
 
 $WindowsApplicationId = '55c92734-d682-4d71-983e-d6ec3f16059f'
 $OfficeApplicationId = '0ff1ce15-a989-479d-af46-f275c6370663'
 # Office 2013 and later (Microsoft's sample output for the Office host shows 0ff1ce16-...: both match).
 $OfficeApplicationIdPattern = '0ff1ce1?-a989-479d-af46-f275c6370663'
-$LicenseStatusNames = @('Unlicensed', 'Licensed', 'OOBGrace', 'OOTGrace', 'NonGenuineGrace', 'Notification', 'ExtendedGrace')
 $GuidPattern = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'
 if ($null -eq $SecretTexts) { $SecretTexts = @() }
 
@@ -52,8 +55,10 @@ $KmsErrorCodes = @{
 }
 # END error codes
 
-function Protect-Text([string]$Text) {
+function Protect-Text {
     # A secret (the host key) must never reach a log or the result, even inside an error message.
+    [CmdletBinding()]
+    param([string]$Text)
     if ($null -eq $Text) { return $Text }
     foreach ($secret in @($SecretTexts)) {
         $s = ([string]$secret).Trim()
@@ -62,15 +67,19 @@ function Protect-Text([string]$Text) {
     return $Text
 }
 
-function Write-Log([string]$Text) {
-    Write-Host ("[$ScriptName] " + (Protect-Text $Text))
+function Write-Log {
+    [CmdletBinding()]
+    param([string]$Text)
+    Write-Host ("[$ScriptName] " + (Protect-Text -Text $Text))
 }
 
-function Write-Result($Result, $Changed) {
+function Write-Result {
     # The LAST line the script prints: one compact JSON object. Run Command keeps only the last 4,096
     # bytes of output, so nothing may follow it, and it stays short (messages are single sentences).
+    [CmdletBinding()]
+    param([Collections.IDictionary]$Result, [Collections.Generic.List[string]]$Changed)
     $Result.changed = [string[]]@($Changed)
-    $Result.message = Protect-Text $Result.message
+    $Result.message = Protect-Text -Text $Result.message
     if (-not $Result.ok -and $Result.message -ne '') {
         # The error stream too: where a transport shows only the error stream of a failed run (Azure's
         # failure of a Run Command), the user still reads the meaning and the fix.
@@ -79,28 +88,34 @@ function Write-Result($Result, $Changed) {
     Write-Output ($Result | ConvertTo-Json -Compress -Depth 4)
 }
 
-function Exit-WithResult($Result, $Changed, [int]$ExitCode) {
+function Exit-WithResult {
     # How every run ends: its message in the log, the result as the last line, and the exit code
     # (0 done or pending, 1 failed, 2 a parameter is not valid). Call it from the script's top level, never
     # from a function whose output is kept: the result line must reach the script's output.
-    Write-Log $Result.message
-    Write-Result $Result $Changed
+    [CmdletBinding()]
+    param([Collections.IDictionary]$Result, [Collections.Generic.List[string]]$Changed, [int]$ExitCode)
+    Write-Log -Text $Result.message
+    Write-Result -Result $Result -Changed $Changed
     exit $ExitCode
 }
 
-function Exit-WithUnexpectedFailure($Result, $Changed, $ErrorRecord) {
+function Exit-WithUnexpectedFailure {
     # The end of a run that failed where no step expected it: the error, with its meaning and fix when it
     # carries a licensing error code. Exit code 1.
-    $code = Get-ErrorCode $ErrorRecord
+    [CmdletBinding()]
+    param([Collections.IDictionary]$Result, [Collections.Generic.List[string]]$Changed, [Management.Automation.ErrorRecord]$ErrorRecord)
+    $code = Get-ErrorCode -ErrorRecord $ErrorRecord
     $Result.errorCode = $code
     $text = 'Unexpected failure: ' + [string]$ErrorRecord.Exception.Message
-    if ($null -ne $code) { $text = $text + ' ' + (Get-ErrorDescription $code) }
+    if ($null -ne $code) { $text = $text + ' ' + (Get-ErrorDescription -Code $code) }
     $Result.message = $text
-    Exit-WithResult $Result $Changed 1
+    Exit-WithResult -Result $Result -Changed $Changed -ExitCode 1
 }
 
-function New-Result([string]$RoleName) {
+function New-Result {
     # The fields every script's result starts with, in this order; each script adds its own after them.
+    [CmdletBinding()]
+    param([string]$RoleName)
     $result = [ordered]@{
         script = $ScriptName
         role = $RoleName
@@ -117,10 +132,12 @@ function New-Result([string]$RoleName) {
     return $result
 }
 
-function ConvertFrom-ParameterValue([string]$Value) {
+function ConvertFrom-ParameterValue {
     # Run Command cuts a parameter value at its first space (Azure/azure-powershell#7269,
     # Azure/azure-cli#25042), so the TypeScript side sends any value with characters other than letters,
     # digits and . _ : - as "base64:" + the base64 of its UTF-8 bytes. A value typed by hand is used as is.
+    [CmdletBinding()]
+    param([string]$Value)
     if ($null -eq $Value) { return '' }
     if ($Value.StartsWith('base64:')) {
         return [System.Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($Value.Substring(7)))
@@ -128,25 +145,18 @@ function ConvertFrom-ParameterValue([string]$Value) {
     return $Value
 }
 
-function Get-ApplicationIdError([string]$Value) {
+function Get-ApplicationIdError {
     # The problem with an ApplicationId parameter, in the words of the other parameter checks; $null if none.
+    [CmdletBinding()]
+    param([string]$Value)
     if ($Value -match $GuidPattern) { return $null }
     return ('ApplicationId must be a GUID such as ' + $WindowsApplicationId + ' (Windows) or ' + $OfficeApplicationId + ' (Office); received "' + $Value + '".')
 }
 
-function Get-SppNumber($Value) {
-    # A number read from SoftwareLicensingService/-Product, as [int64]; $null where Windows reports "not
-    # available" (0xFFFFFFFF = 4294967295, or -1 when read as signed), e.g. KeyManagementServiceCurrentCount
-    # on a host no client has asked yet, or VLActivationInterval on a machine that is not a KMS host.
-    if ($null -eq $Value) { return $null }
-    if ($Value -is [string] -and $Value -eq '') { return $null }
-    $n = [int64]$Value
-    if ($n -eq 4294967295 -or $n -eq -1) { return $null }
-    return $n
-}
-
-function ConvertTo-HResultText($Value) {
+function ConvertTo-HResultText {
     # "0xC004F038" for a signed or unsigned 32-bit failure code; $null for anything else.
+    [CmdletBinding()]
+    param([object]$Value)
     if ($null -eq $Value) { return $null }
     try { $n = [int64]$Value } catch { return $null }
     if ($n -lt 0) { $n = $n + 4294967296 }
@@ -154,7 +164,9 @@ function ConvertTo-HResultText($Value) {
     return ('0x{0:X8}' -f $n)
 }
 
-function Test-CimException($Exception) {
+function Test-CimException {
+    [CmdletBinding()]
+    param([Exception]$Exception)
     $type = $Exception.GetType()
     while ($null -ne $type) {
         if ($type.FullName -eq 'Microsoft.Management.Infrastructure.CimException') { return $true }
@@ -163,17 +175,19 @@ function Test-CimException($Exception) {
     return $false
 }
 
-function Get-ErrorCode($ErrorRecord) {
+function Get-ErrorCode {
     # The HRESULT of a failed CIM call. Where Windows puts it is not documented, so in this order: the CIM
     # error instance's error_Code; the "HRESULT 0x..." that starts the FullyQualifiedErrorId (PowerShell's
     # CimWriteError names the error after the CIM MessageId); a code in the message; the CimException's HResult.
+    [CmdletBinding()]
+    param([Management.Automation.ErrorRecord]$ErrorRecord)
     $generic = @('0x80131500', '0x80131501', '0x80131509', '0x80004005')
     $ex = $ErrorRecord.Exception
     while ($null -ne $ex) {
         if ($null -ne $ex.ErrorData) {
             $prop = $ex.ErrorData.CimInstanceProperties['error_Code']
             if ($null -ne $prop) {
-                $code = ConvertTo-HResultText $prop.Value
+                $code = ConvertTo-HResultText -Value $prop.Value
                 if ($null -ne $code) { return $code }
             }
         }
@@ -181,20 +195,20 @@ function Get-ErrorCode($ErrorRecord) {
     }
     $match = [regex]::Match([string]$ErrorRecord.FullyQualifiedErrorId, 'HRESULT\s+0x([0-9A-Fa-f]{1,8})')
     if ($match.Success) {
-        $code = ConvertTo-HResultText ([Convert]::ToInt64($match.Groups[1].Value, 16))
+        $code = ConvertTo-HResultText -Value ([Convert]::ToInt64($match.Groups[1].Value, 16))
         if ($null -ne $code) { return $code }
     }
     $ex = $ErrorRecord.Exception
     while ($null -ne $ex) {
         $match = [regex]::Match([string]$ex.Message, '0x[0-9A-Fa-f]{8}')
         if ($match.Success) {
-            $code = ConvertTo-HResultText ([Convert]::ToInt64($match.Value.Substring(2), 16))
+            $code = ConvertTo-HResultText -Value ([Convert]::ToInt64($match.Value.Substring(2), 16))
             if ($null -ne $code) { return $code }
         }
         # A CimException's HResult is the call's HRESULT; any other exception's (an InvalidCastException's
         # 0x80004002) says nothing about activation.
-        if (Test-CimException $ex) {
-            $code = ConvertTo-HResultText $ex.HResult
+        if (Test-CimException -Exception $ex) {
+            $code = ConvertTo-HResultText -Value $ex.HResult
             if ($null -ne $code -and $generic -notcontains $code) { return $code }
         }
         $ex = $ex.InnerException
@@ -202,8 +216,10 @@ function Get-ErrorCode($ErrorRecord) {
     return $null
 }
 
-function Get-ErrorDescription([string]$Code) {
+function Get-ErrorDescription {
     # Same text as describeErrorCode() in components/catalog/errorCodes.ts.
+    [CmdletBinding()]
+    param([string]$Code)
     if ($KmsErrorCodes.ContainsKey($Code)) {
         $entry = $KmsErrorCodes[$Code]
         return ($Code + ': ' + $entry[0] + '. Fix: ' + $entry[1])
@@ -211,59 +227,27 @@ function Get-ErrorDescription([string]$Code) {
     return ($Code + ': not a known KMS activation error. Run slui.exe 0x2a ' + $Code + " on the machine for Windows' own description.")
 }
 
-function Get-ErrorMeaning([string]$Code) {
+function Get-ErrorMeaning {
+    [CmdletBinding()]
+    param([string]$Code)
     if ($KmsErrorCodes.ContainsKey($Code)) { return ($Code + ': ' + $KmsErrorCodes[$Code][0]) }
     return $Code
 }
 
-function Invoke-SppMethod($InputObject, [string]$MethodName, [hashtable]$Arguments) {
-    # Invoke-CimMethod throws on most failures; a non-zero ReturnValue is the HRESULT of the others.
-    if ($null -eq $Arguments) {
-        $r = Invoke-CimMethod -InputObject $InputObject -MethodName $MethodName
-    } else {
-        $r = Invoke-CimMethod -InputObject $InputObject -MethodName $MethodName -Arguments $Arguments
-    }
-    if ($null -ne $r -and $null -ne $r.ReturnValue -and [int64]$r.ReturnValue -ne 0) {
-        throw (New-Object System.InvalidOperationException ($MethodName + ' failed with ' + (ConvertTo-HResultText $r.ReturnValue)))
-    }
-}
-
-function Get-LicensingService {
-    return Get-CimInstance -ClassName SoftwareLicensingService
-}
-
-function Get-PropertyValue($Instance, [string]$Name) {
-    # $null when the property does not exist on this Windows build (e.g. KeyManagementServiceLookupDomain).
-    if ($null -eq $Instance) { return $null }
-    $prop = $Instance.CimInstanceProperties[$Name]
-    if ($null -eq $prop) { return $null }
-    return $prop.Value
-}
-
-function Get-LicenseStatusName($Code) {
-    $n = Get-SppNumber $Code
-    if ($null -eq $n) { return $null }
-    if ($n -ge 0 -and $n -lt $LicenseStatusNames.Count) { return $LicenseStatusNames[$n] }
-    return 'Unknown'
-}
-
-function Get-RangeError([string]$Name, [int64]$Value, [int64]$Min, [int64]$Max, [string]$Allowed) {
+function Get-RangeError {
     # Same wording as a KmsConfigError (components/errors.ts): "<name> must be <allowed>; received <value>."
+    [CmdletBinding()]
+    param([string]$Name, [int64]$Value, [int64]$Min, [int64]$Max, [string]$Allowed)
     if ($Value -lt $Min -or $Value -gt $Max) {
         return ('{0} must be {1}; received {2}.' -f $Name, $Allowed, $Value)
     }
     return $null
 }
 
-function Get-PortOrDefault($Value) {
-    # A KMS port as the licensing service reports it: unset (0 or "not available") is the default 1688.
-    $n = Get-SppNumber $Value
-    if ($null -eq $n -or $n -eq 0) { return 1688 }
-    return $n
-}
-
-function Get-RecordPath([string]$FileName) {
+function Get-RecordPath {
     # Where the scripts keep a record of what they did: %ProgramData%\pulumi-kms-activation\<file>.
+    [CmdletBinding()]
+    param([string]$FileName)
     $base = $env:ProgramData
     if ([string]::IsNullOrEmpty($base)) { $base = [Environment]::GetFolderPath('CommonApplicationData') }
     return (Join-Path (Join-Path $base 'pulumi-kms-activation') $FileName)

@@ -1,13 +1,14 @@
 # host-activation.ps1, a helper file (see common.ps1) for host-setup.ps1, both modes: the host's Windows
-# product, online activation with Microsoft (bounded retries) and the host's result. Invoke-Activation
-# reads the script's $ActivationRetries, $RetryDelaySeconds and $changed.
+# product, online activation with Microsoft (bounded retries) and the host's result.
 
 # Errors that mean "this machine could not reach the other side" (here: Microsoft's activation service):
 # worth another try, never key errors. WinHTTP/WinINet codes (0x80072Exx, 0x80072Fxx) are matched by range
 # in Test-NetworkErrorCode.
 $NetworkErrorCodes = @('0xC004F074', '0x800705B4', '0x800706BA', '0x800706BE', '0x8007232A', '0x80070079')
 
-function Test-NetworkErrorCode([string]$Code) {
+function Test-NetworkErrorCode {
+    [CmdletBinding()]
+    param([string]$Code)
     if ($null -eq $Code -or $Code -eq '') { return $false }
     if ($NetworkErrorCodes -contains $Code) { return $true }
     # WinINet/WinHTTP errors (0x80072EE2 timeout, 0x80072EE7 name not resolved, 0x80072EFD no connection).
@@ -16,6 +17,8 @@ function Test-NetworkErrorCode([string]$Code) {
 
 function Get-HostProduct {
     # The Windows product holding a key: the CSVLK when there is one, else the main (non add-on) product.
+    [CmdletBinding()]
+    param()
     $filter = "ApplicationID='$WindowsApplicationId' AND PartialProductKey IS NOT NULL"
     $products = @(Get-CimInstance -ClassName SoftwareLicensingProduct -Filter $filter)
     $csvlk = @($products | Where-Object { $_.ProductKeyChannel -eq 'Volume:CSVLK' -or $_.Description -like '*VOLUME_KMS_*' -or $_.Description -like '*VOLUME_KMS channel*' })
@@ -26,58 +29,70 @@ function Get-HostProduct {
 }
 
 function New-HostResult {
-    $result = New-Result 'host'
-    Add-HostFields $result
+    [CmdletBinding()]
+    param()
+    $result = New-Result -RoleName 'host'
+    Add-HostField -Result $result
     $result.officeVersion = $null
     return $result
 }
 
-function Invoke-Activation($Product, [string]$What) {
-    # Online activation with Microsoft, with bounded retries on network errors (slmgr /ato <activation ID>).
-    # Returns $null on success, else the error code.
+function Invoke-Activation {
+    # Online activation with Microsoft (slmgr /ato <activation ID>), tried again up to $ActivationRetries
+    # times, $RetryDelaySeconds apart, on network errors. Returns $null on success ('activation' added to
+    # $Changed), else the error code. $What names the key in the log.
+    [CmdletBinding()]
+    param([psobject]$Product, [string]$What, [int]$ActivationRetries, [int]$RetryDelaySeconds, [Collections.Generic.List[string]]$Changed)
     $attempt = 0
     while ($true) {
         $attempt++
-        Write-Log ('Activating the ' + $What + ' online (attempt ' + $attempt + ' of ' + ($ActivationRetries + 1) + ').')
+        Write-Log -Text ('Activating the ' + $What + ' online (attempt ' + $attempt + ' of ' + ($ActivationRetries + 1) + ').')
         try {
-            Invoke-SppMethod $Product -MethodName Activate
-            $changed.Add('activation')
+            Invoke-SppMethod -InputObject $Product -MethodName Activate
+            $Changed.Add('activation')
             return $null
         } catch {
-            $code = Get-ErrorCode $_
-            if ($attempt -le $ActivationRetries -and (Test-NetworkErrorCode $code)) {
-                Write-Log ('Activation failed with ' + $code + '; retrying in ' + $RetryDelaySeconds + ' s.')
+            $code = Get-ErrorCode -ErrorRecord $_
+            if ($attempt -le $ActivationRetries -and (Test-NetworkErrorCode -Code $code)) {
+                Write-Log -Text ('Activation failed with ' + $code + '; retrying in ' + $RetryDelaySeconds + ' s.')
                 Start-Sleep -Seconds $RetryDelaySeconds
                 continue
             }
-            Write-Log ('Activation failed: ' + [string]$_.Exception.Message)
+            Write-Log -Text ('Activation failed: ' + [string]$_.Exception.Message)
             if ($null -eq $code) { $code = '0xC004F041' }
             return $code
         }
     }
 }
 
-function Get-ActivationFailureText([string]$What, [string]$Code) {
+function Get-ActivationFailureText {
     # Why online activation failed, with meaning and fix; a network error gets the outbound-access fix.
-    if (Test-NetworkErrorCode $Code) {
-        $text = 'The ' + $What + ' could not be activated: this host could not reach Microsoft''s activation service over the internet (' + $Code + ', after ' + ($ActivationRetries + 1) + ' attempts). '
-        if ($Code -like '0x80072*' -and $KmsErrorCodes.ContainsKey($Code)) { return ($text + (Get-ErrorDescription $Code)) }
+    # $Attempts: how many times Invoke-Activation tries (a network error means every one failed).
+    [CmdletBinding()]
+    param([string]$What, [string]$Code, [int]$Attempts)
+    if (Test-NetworkErrorCode -Code $Code) {
+        $text = 'The ' + $What + ' could not be activated: this host could not reach Microsoft''s activation service over the internet (' + $Code + ', after ' + $Attempts + ' attempts). '
+        if ($Code -like '0x80072*' -and $KmsErrorCodes.ContainsKey($Code)) { return ($text + (Get-ErrorDescription -Code $Code)) }
         return ($text + 'Fix: ' + $KmsErrorCodes['0x80072EFD'][1])
     }
-    return ('The ' + $What + ' is not activated. ' + (Get-ErrorDescription $Code))
+    return ('The ' + $What + ' is not activated. ' + (Get-ErrorDescription -Code $Code))
 }
 
-function Complete-HostResult($Result, $Product, [string]$What, $ActivationError) {
+function Complete-HostResult {
     # After Set-HostResult: ok when this machine is an activated KMS host for $What (returns 0; the caller
-    # words the message), else the error code and why, with the fix (returns 1).
+    # words the message), else the error code and why, with the fix (returns 1). $ActivationError: what
+    # Invoke-Activation returned ('' or $null: no error, or no activation); $Attempts as for
+    # Get-ActivationFailureText.
+    [CmdletBinding()]
+    param([Collections.IDictionary]$Result, [psobject]$Product, [string]$What, [string]$ActivationError, [int]$Attempts)
     if ($Result.isKmsHost -and $Result.licenseStatusCode -eq 1) {
         $Result.ok = $true
         return 0
     }
     $code = $ActivationError
-    if ($null -eq $code) { $code = ConvertTo-HResultText $Product.LicenseStatusReason }
+    if ($code -eq '') { $code = ConvertTo-HResultText -Value $Product.LicenseStatusReason }
     if ($null -eq $code) { $code = '0xC004F041' }
     $Result.errorCode = $code
-    $Result.message = (Get-ActivationFailureText $What $code) + ' License status ' + $Result.licenseStatus + '.'
+    $Result.message = (Get-ActivationFailureText -What $What -Code $code -Attempts $Attempts) + ' License status ' + $Result.licenseStatus + '.'
     return 1
 }

@@ -17,8 +17,8 @@
     A host that cannot reach Microsoft's activation service says so, with the outbound-access fix.
 
     The helpers are in files next to this one, dot-sourced below (the copy Azure Run Command receives has
-    them inlined): common.ps1 (every script's), product-key.ps1, host-state.ps1 (the host's state in the
-    result), host-activation.ps1 (the host's product and online activation), host-firewall.ps1 and
+    them inlined): common.ps1 and licensing-service.ps1 (every script's), product-key.ps1, host-state.ps1
+    (the host's state in the result), host-activation.ps1 (the host's product and online activation), host-firewall.ps1 and
     host-office.ps1 (Office mode). Parameters are named only (PositionalBinding = $false): a value cut at
     a space by a transport fails loudly instead of binding to another parameter.
 
@@ -77,6 +77,7 @@ $ProgressPreference = 'SilentlyContinue'
 $ScriptName = 'host-setup'
 $SecretTexts = @()
 . "$PSScriptRoot\common.ps1"
+. "$PSScriptRoot\licensing-service.ps1"
 . "$PSScriptRoot\product-key.ps1"
 . "$PSScriptRoot\host-state.ps1"
 . "$PSScriptRoot\host-activation.ps1"
@@ -88,19 +89,19 @@ $result = New-HostResult
 $changed = New-Object System.Collections.Generic.List[string]
 
 # --- Check the parameters (values unknown at preview are only checked here) -------------------------
-$OfficeVersion = (ConvertFrom-ParameterValue $OfficeVersion).Trim()
+$OfficeVersion = (ConvertFrom-ParameterValue -Value $OfficeVersion).Trim()
 # "LTSC2024" (as the TypeScript side sends it: Run Command cuts values at spaces) is "LTSC 2024".
 if ($OfficeVersion -match '^LTSC\s*([0-9]{4})$') { $OfficeVersion = 'LTSC ' + $Matches[1] }
-$VolumeLicensePack = (ConvertFrom-ParameterValue $VolumeLicensePack).Trim()
-$HostKey = ConvertTo-ProductKey $HostKey
+$VolumeLicensePack = (ConvertFrom-ParameterValue -Value $VolumeLicensePack).Trim()
+$HostKey = ConvertTo-ProductKey -Key $HostKey
 $SecretTexts = @($HostKey, $VolumeLicensePack)
 $problems = @(@(
-    (Get-RangeError 'Port' $Port 1 65535 'an integer from 1 to 65535 (the KMS default is 1688)'),
-    (Get-RangeError 'ActivationIntervalMinutes' $ActivationIntervalMinutes 15 43200 'a whole number of minutes from 15 to 43200 (30 days)'),
-    (Get-RangeError 'RenewalIntervalMinutes' $RenewalIntervalMinutes 15 43200 'a whole number of minutes from 15 to 43200 (30 days)'),
-    (Get-RangeError 'ActivationRetries' $ActivationRetries 0 10 'an integer from 0 to 10'),
-    (Get-RangeError 'RetryDelaySeconds' $RetryDelaySeconds 0 600 'a whole number of seconds from 0 to 600'),
-    (Get-ProductKeyError 'HostKey' $HostKey)
+    (Get-RangeError -Name 'Port' -Value $Port -Min 1 -Max 65535 -Allowed 'an integer from 1 to 65535 (the KMS default is 1688)'),
+    (Get-RangeError -Name 'ActivationIntervalMinutes' -Value $ActivationIntervalMinutes -Min 15 -Max 43200 -Allowed 'a whole number of minutes from 15 to 43200 (30 days)'),
+    (Get-RangeError -Name 'RenewalIntervalMinutes' -Value $RenewalIntervalMinutes -Min 15 -Max 43200 -Allowed 'a whole number of minutes from 15 to 43200 (30 days)'),
+    (Get-RangeError -Name 'ActivationRetries' -Value $ActivationRetries -Min 0 -Max 10 -Allowed 'an integer from 0 to 10'),
+    (Get-RangeError -Name 'RetryDelaySeconds' -Value $RetryDelaySeconds -Min 0 -Max 600 -Allowed 'a whole number of seconds from 0 to 600'),
+    (Get-ProductKeyError -Name 'HostKey' -Key $HostKey)
 ) | Where-Object { $null -ne $_ })
 # 'none' = '' (a protected parameter cannot be empty): the pack is already installed.
 if ($VolumeLicensePack -eq 'none') { $VolumeLicensePack = '' }
@@ -115,7 +116,7 @@ if ($OfficeVersion -ne '' -and $HostKey -eq '') {
 }
 if (@($problems).Count -gt 0) {
     $result.message = (@($problems) -join ' ')
-    Exit-WithResult $result $changed 2
+    Exit-WithResult -Result $result -Changed $changed -ExitCode 2
 }
 
 # --- Datacenter: Azure Edition cannot be a KMS host -----------------------------------------------------
@@ -125,19 +126,19 @@ try {
     $os = Get-CimInstance -ClassName Win32_OperatingSystem
     if (([string]$os.Caption) -like '*Azure Edition*') {
         $result.message = 'This machine runs ' + ([string]$os.Caption).Trim() + ', which cannot be a KMS host: Microsoft''s KMS activation planning page says Azure Edition is activated by Azure and can''t be configured as a KMS host. Fix: run the KMS host on a VM of Windows Server Datacenter or Standard (not Azure Edition); Azure Edition VMs activate with Azure''s own KMS.'
-        Exit-WithResult $result $changed 1
+        Exit-WithResult -Result $result -Changed $changed -ExitCode 1
     }
 } catch {
-    Exit-WithUnexpectedFailure $result $changed $_
+    Exit-WithUnexpectedFailure -Result $result -Changed $changed -ErrorRecord $_
 }
 
 if ($OfficeVersion -ne '') {
     try {
-        $exitCode = Invoke-OfficeHostSetup $result
+        $exitCode = Invoke-OfficeHostSetup -Result $result -HostKey $HostKey -OfficeVersion $OfficeVersion -VolumeLicensePack $VolumeLicensePack -ActivationRetries $ActivationRetries -RetryDelaySeconds $RetryDelaySeconds -Changed $changed
     } catch {
-        Exit-WithUnexpectedFailure $result $changed $_
+        Exit-WithUnexpectedFailure -Result $result -Changed $changed -ErrorRecord $_
     }
-    Exit-WithResult $result $changed $exitCode
+    Exit-WithResult -Result $result -Changed $changed -ExitCode $exitCode
 }
 
 $wantDnsPublishing = ($DnsPublishing -eq 'true')
@@ -148,9 +149,9 @@ try {
     $service = Get-LicensingService
     $product = Get-HostProduct
     if ($null -ne $product) {
-        Write-Log ("Installed: " + $product.Name + ", channel " + $product.ProductKeyChannel + ", key ending in " + $product.PartialProductKey + ", status " + (Get-LicenseStatusName $product.LicenseStatus) + '.')
+        Write-Log -Text ("Installed: " + $product.Name + ", channel " + $product.ProductKeyChannel + ", key ending in " + $product.PartialProductKey + ", status " + (Get-LicenseStatusName -Code $product.LicenseStatus) + '.')
     } else {
-        Write-Log 'No Windows product key is installed.'
+        Write-Log -Text 'No Windows product key is installed.'
     }
 
     # --- Install the host key only if it differs (slmgr /ipk <CSVLK>) ------------------------------
@@ -158,72 +159,72 @@ try {
         $tail = $HostKey.Substring($HostKey.Length - 5)
         $sameKey = ($null -ne $product -and $product.PartialProductKey -eq $tail -and $product.ProductKeyChannel -eq 'Volume:CSVLK')
         if (-not $sameKey) {
-            if (-not (Install-ProductKey $service $HostKey 'KMS host key' $result $changed '')) {
-                Exit-WithResult $result $changed 1
+            if (-not (Install-ProductKey -Service $service -Key $HostKey -What 'KMS host key' -Result $result -Changed $changed)) {
+                Exit-WithResult -Result $result -Changed $changed -ExitCode 1
             }
             $service = Get-LicensingService
             $product = Get-HostProduct
         } else {
-            Write-Log 'The KMS host key is already installed.'
+            Write-Log -Text 'The KMS host key is already installed.'
         }
     }
 
     if ($null -eq $product -or $product.ProductKeyChannel -ne 'Volume:CSVLK') {
         $result.errorCode = '0xC004F014'
-        $result.message = 'No KMS host key (Volume:CSVLK) is installed; pass HostKey. ' + (Get-ErrorDescription '0xC004F014')
-        Exit-WithResult $result $changed 1
+        $result.message = 'No KMS host key (Volume:CSVLK) is installed; pass HostKey. ' + (Get-ErrorDescription -Code '0xC004F014')
+        Exit-WithResult -Result $result -Changed $changed -ExitCode 1
     }
 
     # --- Activate online if not licensed, with bounded retries (slmgr /ato) -------------------------
     $activationError = $null
-    if ((Get-SppNumber $product.LicenseStatus) -ne 1) {
-        $activationError = Invoke-Activation $product 'KMS host key'
-        Invoke-SppMethod $service -MethodName RefreshLicenseStatus
+    if ((Get-SppNumber -Value $product.LicenseStatus) -ne 1) {
+        $activationError = Invoke-Activation -Product $product -What 'KMS host key' -ActivationRetries $ActivationRetries -RetryDelaySeconds $RetryDelaySeconds -Changed $changed
+        Invoke-SppMethod -InputObject $service -MethodName RefreshLicenseStatus
         $service = Get-LicensingService
         $product = Get-HostProduct
     }
 
-    if ((Get-SppNumber $product.LicenseStatus) -eq 1) {
+    if ((Get-SppNumber -Value $product.LicenseStatus) -eq 1) {
         # --- Host settings, only where they differ ----------------------------------------------------
         # The listening port reads 0 until it has been set: 0 means the default 1688.
-        $currentPort = Get-PortOrDefault $service.KeyManagementServiceListeningPort
+        $currentPort = Get-PortOrDefault -Value $service.KeyManagementServiceListeningPort
         if ($currentPort -ne $Port) {
             # slmgr /sprt <port>
-            Write-Log ("Setting the listening port to " + $Port + ' (was ' + $currentPort + ').')
-            Invoke-SppMethod $service -MethodName SetKeyManagementServiceListeningPort -Arguments @{ PortNumber = [uint32]$Port }
+            Write-Log -Text ("Setting the listening port to " + $Port + ' (was ' + $currentPort + ').')
+            Invoke-SppMethod -InputObject $service -MethodName SetKeyManagementServiceListeningPort -Arguments @{ PortNumber = [uint32]$Port }
             $changed.Add('port')
         }
         # The interval setters are host-only methods: this machine holds an activated CSVLK here.
-        if ((Get-SppNumber $service.VLActivationInterval) -ne $ActivationIntervalMinutes) {
+        if ((Get-SppNumber -Value $service.VLActivationInterval) -ne $ActivationIntervalMinutes) {
             # slmgr /sai <minutes>
-            Write-Log ("Setting the activation interval to " + $ActivationIntervalMinutes + ' minutes.')
-            Invoke-SppMethod $service -MethodName SetVLActivationInterval -Arguments @{ ActivationInterval = [uint32]$ActivationIntervalMinutes }
+            Write-Log -Text ("Setting the activation interval to " + $ActivationIntervalMinutes + ' minutes.')
+            Invoke-SppMethod -InputObject $service -MethodName SetVLActivationInterval -Arguments @{ ActivationInterval = [uint32]$ActivationIntervalMinutes }
             $changed.Add('activationInterval')
         }
-        if ((Get-SppNumber $service.VLRenewalInterval) -ne $RenewalIntervalMinutes) {
+        if ((Get-SppNumber -Value $service.VLRenewalInterval) -ne $RenewalIntervalMinutes) {
             # slmgr /sri <minutes>
-            Write-Log ("Setting the renewal interval to " + $RenewalIntervalMinutes + ' minutes.')
-            Invoke-SppMethod $service -MethodName SetVLRenewalInterval -Arguments @{ RenewalInterval = [uint32]$RenewalIntervalMinutes }
+            Write-Log -Text ("Setting the renewal interval to " + $RenewalIntervalMinutes + ' minutes.')
+            Invoke-SppMethod -InputObject $service -MethodName SetVLRenewalInterval -Arguments @{ RenewalInterval = [uint32]$RenewalIntervalMinutes }
             $changed.Add('renewalInterval')
         }
         if ([bool]$service.KeyManagementServiceDnsPublishing -ne $wantDnsPublishing) {
             # slmgr /cdns (disable) or /sdns (enable). Azure DNS takes no dynamic updates: keep it off there.
-            Write-Log ("Setting DNS publishing to " + $DnsPublishing + '.')
-            Invoke-SppMethod $service -MethodName DisableKeyManagementServiceDnsPublishing -Arguments @{ DisablePublishing = (-not $wantDnsPublishing) }
+            Write-Log -Text ("Setting DNS publishing to " + $DnsPublishing + '.')
+            Invoke-SppMethod -InputObject $service -MethodName DisableKeyManagementServiceDnsPublishing -Arguments @{ DisablePublishing = (-not $wantDnsPublishing) }
             $changed.Add('dnsPublishing')
         }
         if ([bool]$service.KeyManagementServiceLowPriority -ne $wantLowPriority) {
             # slmgr /cpri (low priority) or /spri (normal priority)
-            Write-Log ("Setting low priority to " + $LowPriority + '.')
-            Invoke-SppMethod $service -MethodName EnableKeyManagementServiceLowPriority -Arguments @{ EnableLowPriority = $wantLowPriority }
+            Write-Log -Text ("Setting low priority to " + $LowPriority + '.')
+            Invoke-SppMethod -InputObject $service -MethodName EnableKeyManagementServiceLowPriority -Arguments @{ EnableLowPriority = $wantLowPriority }
             $changed.Add('lowPriority')
         }
 
         # --- Firewall for the port (Set-NetFirewallRule -Name SPPSVC-In-TCP -Enabled True) ------------
-        $firewall = Set-KmsFirewall $Port
-        $result.firewallRule = $firewall[0]
-        if ($firewall[1]) {
-            Write-Log ("Firewall rule " + $firewall[0] + ' allows TCP ' + $Port + ' to the KMS program.')
+        $firewall = Set-KmsFirewall -ListeningPort $Port
+        $result.firewallRule = $firewall.RuleName
+        if ($firewall.Changed) {
+            Write-Log -Text ("Firewall rule " + $firewall.RuleName + ' allows TCP ' + $Port + ' to the KMS program.')
             $changed.Add('firewall')
         }
 
@@ -231,7 +232,7 @@ try {
         # net stop sppsvc && net start sppsvc
         $needsRestart = @($changed | Where-Object { $_ -ne 'firewall' }).Count -gt 0
         if ($needsRestart) {
-            Write-Log 'Restarting the Software Protection service (sppsvc).'
+            Write-Log -Text 'Restarting the Software Protection service (sppsvc).'
             Stop-Service -Name sppsvc -Force
             Start-Service -Name sppsvc
             $result.serviceRestarted = $true
@@ -242,12 +243,12 @@ try {
         $product = Get-HostProduct
     }
 
-    Set-HostResult $result $service $product
-    $exitCode = Complete-HostResult $result $product 'KMS host key' $activationError
+    Set-HostResult -Result $result -Service $service -Product $product
+    $exitCode = Complete-HostResult -Result $result -Product $product -What 'KMS host key' -ActivationError $activationError -Attempts ($ActivationRetries + 1)
     if ($result.ok) {
-        $result.message = 'This machine is an activated KMS host listening on TCP ' + $result.port + '; ' + (Get-CountText $result.currentCount) + '.'
+        $result.message = 'This machine is an activated KMS host listening on TCP ' + $result.port + '; ' + (Get-CountText -Count $result.currentCount) + '.'
     }
-    Exit-WithResult $result $changed $exitCode
+    Exit-WithResult -Result $result -Changed $changed -ExitCode $exitCode
 } catch {
-    Exit-WithUnexpectedFailure $result $changed $_
+    Exit-WithUnexpectedFailure -Result $result -Changed $changed -ErrorRecord $_
 }
