@@ -90,6 +90,20 @@ async function planCounted(n: number, clientsPendingAtSetup = false) {
   return { ...counts, resources: result.resources.length };
 }
 
+test.each([false, true])(
+  "each client of a host adds 3 resources and at most 7 applies (clients pending at setup: %s)",
+  async (pending) => {
+    const few = await planCounted(4, pending);
+    const more = await planCounted(8, pending);
+    expect((more.resources - few.resources) / 4).toBe(3);
+    // Per client: its setup parameters, its re-activation parameters, each step's parameter list (2),
+    // the read of its re-activation result, its status, and its place in the host's report. It was 16:
+    // `pulumi.output(x)` and `pulumi.all` copy every Output they are given twice, and the result's
+    // `instanceView` was a lifted property (one more apply).
+    expect((more.applies - few.applies) / 4).toBeLessThanOrEqual(7);
+  },
+);
+
 test("no Output of a plan holds resources (the count step's dependsOn stays a Promise)", async () => {
   const { holdingResources } = await planCounted(4);
   // Was 2: the count step's dependsOn, a Promise of every client's setup, went through
