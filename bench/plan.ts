@@ -10,9 +10,13 @@
  *    run commands are registered as the components register theirs (`RunCommand`, without azure-native's
  *    18 type aliases) so that both sides count the same work; `--class` registers them through
  *    azure-native's class instead, as a user writing them by hand would (slower: see docs/benchmarks.md).
+ *    Each plan's CPU time and heap allocations are printed too: wall time follows the shared machine's
+ *    load, the allocations do not change from run to run.
  * 2. Policy evaluation (the kms-guard pack) over 10,000 synthetic resources, against a baseline that only
  *    iterates them. Target: < 1 s.
  */
+import * as os from "os";
+import * as v8 from "v8";
 import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/azure-native/compute";
 import * as network from "@pulumi/azure-native/network";
@@ -204,11 +208,28 @@ function handWrittenSameJob(n: number) {
   };
 }
 
+/** One plan's cost: wall time, CPU time of the process, and bytes the JavaScript heap allocated. */
+interface Cost {
+  ms: number;
+  cpuMs: number;
+  allocMb: number;
+  resources: number;
+}
+
+/**
+ * Plans `program` once. Besides wall time it measures the process's CPU time and what the heap allocated
+ * (sum over garbage collections of what each found, plus what is left): on this shared 2-core machine
+ * wall time follows the load, while allocations do not change from run to run and CPU time varies less.
+ */
 async function time(
   label: string,
   program: () => void,
   clientsPendingAtSetup = false,
-): Promise<{ ms: number; resources: number }> {
+): Promise<Cost> {
+  const gc = new v8.GCProfiler();
+  gc.start();
+  const heap0 = process.memoryUsage().heapUsed;
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const r = await plan(program, {
     config,
@@ -216,12 +237,27 @@ async function time(
     clientsPendingAtSetup,
   });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
   const mem = process.memoryUsage();
+  let allocated = 0;
+  let after = heap0;
+  for (const e of gc.stop().statistics) {
+    allocated += e.beforeGC.heapStatistics.usedHeapSize - after;
+    after = e.afterGC.heapStatistics.usedHeapSize;
+  }
+  allocated += mem.heapUsed - after;
+  const cost = {
+    ms,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    allocMb: allocated / 2 ** 20,
+    resources: r.resources.length,
+  };
   console.log(
-    `${label.padEnd(24)} ${ms.toFixed(0).padStart(7)} ms  ${String(r.resources.length).padStart(5)} resources  ` +
+    `${label.padEnd(24)} ${ms.toFixed(0).padStart(7)} ms  cpu ${cost.cpuMs.toFixed(0).padStart(6)} ms  ` +
+      `alloc ${cost.allocMb.toFixed(0).padStart(5)} MB  ${String(r.resources.length).padStart(5)} resources  ` +
       `rss ${(mem.rss / 2 ** 20).toFixed(0)} MB  heap ${(mem.heapUsed / 2 ** 20).toFixed(0)} MB`,
   );
-  return { ms, resources: r.resources.length };
+  return cost;
 }
 
 function synthetic(count: number): PolicyInputResource[] {
@@ -304,7 +340,7 @@ async function main(): Promise<void> {
   // up to a third on this 2-core machine (garbage collection), which made single-run ratios noise.
   // "components": clients activate at setup (the usual case). "pending": every client setup is mocked as
   // pending (0xC004F038), so every client also gets the barrier's re-activation step (the worst case).
-  const runs: Record<string, number[]> = {
+  const runs: Record<string, Cost[]> = {
     h30: [],
     s30: [],
     c30: [],
@@ -315,18 +351,22 @@ async function main(): Promise<void> {
     p300: [],
   };
   for (let round = 1; round <= ROUNDS; round++) {
-    runs.h30.push((await time(`hand-written N=30  #${round}`, handWritten(30))).ms);
-    runs.s30.push((await time(`same job N=30      #${round}`, handWrittenSameJob(30))).ms);
-    runs.c30.push((await time(`components N=30    #${round}`, withComponents(30))).ms);
-    runs.p30.push((await time(`pending N=30       #${round}`, withComponents(30), true)).ms);
-    runs.h300.push((await time(`hand-written N=300 #${round}`, handWritten(300))).ms);
-    runs.s300.push((await time(`same job N=300     #${round}`, handWrittenSameJob(300))).ms);
-    runs.c300.push((await time(`components N=300   #${round}`, withComponents(300))).ms);
-    runs.p300.push((await time(`pending N=300      #${round}`, withComponents(300), true)).ms);
+    runs.h30.push(await time(`hand-written N=30  #${round}`, handWritten(30)));
+    runs.s30.push(await time(`same job N=30      #${round}`, handWrittenSameJob(30)));
+    runs.c30.push(await time(`components N=30    #${round}`, withComponents(30)));
+    runs.p30.push(await time(`pending N=30       #${round}`, withComponents(30), true));
+    runs.h300.push(await time(`hand-written N=300 #${round}`, handWritten(300)));
+    runs.s300.push(await time(`same job N=300     #${round}`, handWrittenSameJob(300)));
+    runs.c300.push(await time(`components N=300   #${round}`, withComponents(300)));
+    runs.p300.push(await time(`pending N=300      #${round}`, withComponents(300), true));
   }
   const [h30, s30, c30, p30, h300, s300, c300, p300] = (
     ["h30", "s30", "c30", "p30", "h300", "s300", "c300", "p300"] as const
-  ).map((k) => ({ ms: median(runs[k]) }));
+  ).map((k) => ({
+    ms: median(runs[k].map((c) => c.ms)),
+    cpuMs: median(runs[k].map((c) => c.cpuMs)),
+    allocMb: median(runs[k].map((c) => c.allocMb)),
+  }));
   console.log(
     `worst case, every client pending at setup: ${(p30.ms / h30.ms).toFixed(2)}x at N=30, ${(p300.ms / h300.ms).toFixed(2)}x at N=300; t(300)/t(30) ${(p300.ms / p30.ms).toFixed(2)}`,
   );
@@ -339,6 +379,13 @@ async function main(): Promise<void> {
   console.log(
     `components / hand-written doing the same job (setup, count, re-activation): N=30 ${(c30.ms / s30.ms).toFixed(2)}x, ` +
       `N=300 ${(c300.ms / s300.ms).toFixed(2)}x (hand-written same job ${s30.ms.toFixed(0)} / ${s300.ms.toFixed(0)} ms)`,
+  );
+  console.log(
+    `  same job, N=300: CPU ${c300.cpuMs.toFixed(0)} / ${s300.cpuMs.toFixed(0)} ms = ${(c300.cpuMs / s300.cpuMs).toFixed(2)}x, ` +
+      `allocated ${c300.allocMb.toFixed(0)} / ${s300.allocMb.toFixed(0)} MB = ${(c300.allocMb / s300.allocMb).toFixed(2)}x (medians; load ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" ")})`,
   );
   console.log(
     `t(300)/t(30): components ${(c300.ms / c30.ms).toFixed(2)}, hand-written ${(h300.ms / h30.ms).toFixed(2)} (target <= 10)`,

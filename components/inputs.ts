@@ -38,3 +38,36 @@ export function withContext<T>(context: string, build: () => T): T {
     throw e instanceof KmsConfigError ? e.withContext(context) : e;
   }
 }
+
+/**
+ * `pulumi.all(values).apply(fn)`, with one Output instead of four or more when only one value is an
+ * Output. `pulumi.all` and `pulumi.output` copy each Output they are given twice (a new Output and an
+ * apply), and each Output of the SDK chains about ten promises: per client of a host, such copies were
+ * most of the applies a plan made (tests/planWork.test.ts, docs/benchmarks.md). When one value is an
+ * Output and the others are plain scalars or undefined, `fn` runs in that Output's own `apply`: the same
+ * value, secretness, known-ness and resources as through `pulumi.all`. Anything else (a Promise, an
+ * object or array that may hold Outputs, several Outputs) goes through `pulumi.all`.
+ */
+export function applyAll<A extends readonly unknown[], R>(
+  values: A,
+  fn: (resolved: { -readonly [K in keyof A]: pulumi.Unwrap<A[K]> }) => R,
+): pulumi.Output<R> {
+  type T = { -readonly [K in keyof A]: pulumi.Unwrap<A[K]> };
+  const outputs: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const v: unknown = values[i];
+    if (pulumi.Output.isInstance(v)) outputs.push(i);
+    else if (v !== null && (typeof v === "object" || typeof v === "function")) outputs.push(-1);
+  }
+  if (outputs.length !== 1 || outputs[0] < 0) {
+    return pulumi
+      .all(values as unknown as pulumi.Input<unknown>[])
+      .apply((r) => fn(r as unknown as T));
+  }
+  const at = outputs[0];
+  return (values[at] as pulumi.Output<unknown>).apply((v) => {
+    const resolved = [...values] as unknown[];
+    resolved[at] = v;
+    return fn(resolved as unknown as T);
+  });
+}

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { KmsConfigError, KMS_CLIENT_TYPE } from "pulumi-kms-activation-catalog";
+import { applyAll } from "../inputs";
 import type { KmsHost } from "../kmsHost";
 import { runScript, validateScriptStorage, withScriptStorage } from "../remote";
 import {
@@ -91,13 +92,9 @@ export class KmsClient extends pulumi.ComponentResource {
     const kmsServer: pulumi.Input<string | undefined> = args.host
       ? args.host.kmsServer
       : args.kmsServer;
-    const setupParameters = pulumi
-      .all([
-        pulumi.output(args.setupKey ?? product?.setupKey ?? ""),
-        pulumi.output(kmsServer),
-        pulumi.output(args.lookupDomain),
-      ])
-      .apply(([setupKey, server, lookupDomain]) => {
+    const setupParameters = applyAll(
+      [args.setupKey ?? product?.setupKey ?? "", kmsServer, args.lookupDomain] as const,
+      ([setupKey, server, lookupDomain]) => {
         const hostPort = server ? validateHostPort("kmsServer", server) : undefined;
         return clientSetupParameters({
           setupKey,
@@ -107,7 +104,8 @@ export class KmsClient extends pulumi.ComponentResource {
           activate: summary.activate,
           applicationId,
         }).parameters;
-      });
+      },
+    );
 
     // Another KmsClient of the same host on the same machine (Windows and Office): run after it, setup
     // after setup and re-activation after re-activation (Run Command runs one script at a time on a VM).
@@ -180,9 +178,10 @@ export class KmsClient extends pulumi.ComponentResource {
         // changes, and waits for the previous configuration of the same machine (Run Command runs
         // one script at a time per VM in these components). Parameters derived from the previous
         // configuration's result carry its steps as dependencies (no resource inside an apply).
-        const parameters = pulumi
-          .all([setupParameters, after ?? sameMachine?.done ?? pulumi.output(undefined)])
-          .apply(([p]) => clientActivateParameters(applicationId, p).parameters);
+        const parameters = applyAll(
+          [setupParameters, after ?? sameMachine?.done] as const,
+          ([p]) => clientActivateParameters(applicationId, p).parameters,
+        );
         return runScript(
           `${name}-activate`,
           { target, script: "client-activate", parameters, tags: args.tags },

@@ -43,6 +43,11 @@ export class RunCommand extends pulumi.CustomResource {
   ) {
     const inputs: pulumi.Inputs = { ...args };
     for (const o of OUTPUTS) if (!(o in inputs)) inputs[o] = undefined;
-    super(RUN_COMMAND_TYPE, name, inputs, pulumi.mergeOptions({ version: getVersion() }, opts));
+    // The provider version, as azure-native's classes set it, without `pulumi.mergeOptions`: that turns a
+    // `dependsOn` given as a Promise (the count step waits for every client's setup so) into an Output of
+    // the resources, whose unknown-value checks then walk every object reachable from them (all clients,
+    // their outputs and their host), several times: half of the allocations a plan of 300 clients made
+    // beyond the hand-written program's (docs/benchmarks.md). The SDK reads a Promise `dependsOn` as is.
+    super(RUN_COMMAND_TYPE, name, inputs, { ...opts, version: opts.version ?? getVersion() });
   }
 }
