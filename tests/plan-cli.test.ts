@@ -1,7 +1,7 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { main } from "../tools/plan-cli";
 import type { PlanResult } from "../tools/plan";
+import { runPlanCli } from "./helpers/planCli";
 
 const ROOT = path.resolve(__dirname, "..");
 const FIXTURES = path.join(__dirname, "fixtures", "programs");
@@ -19,21 +19,7 @@ function cli(args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Runs the CLI's main() in this process, capturing what it prints. */
-async function runMain(args: string[]): Promise<{ code: number; out: string }> {
-  let out = "";
-  const write = jest.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  const err = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
-  try {
-    return { code: await main(args), out };
-  } finally {
-    write.mockRestore();
-    err.mockRestore();
-  }
-}
+const runMain = runPlanCli;
 
 describe("kms-plan CLI (spawned)", () => {
   test("--json prints the PlanResult of a program directory, with stack config and secret placeholders hidden", () => {

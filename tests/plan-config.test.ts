@@ -6,31 +6,14 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { main } from "../tools/plan-cli";
 import type { PlanResult } from "../tools/plan";
 import { parseConfigPairs, readConfigFile } from "../tools/plan/configInput";
 import { isSecretConfig } from "../tools/plan/types";
+import { runPlanCli } from "./helpers/planCli";
 
 const USER_PROGRAM = path.join(__dirname, "fixtures", "programs", "user-program");
 
-async function runMain(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const write = jest.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  const werr = jest.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    write.mockRestore();
-    werr.mockRestore();
-  }
-}
+const runMain = runPlanCli;
 
 describe("kms-plan on a new project's own program", () => {
   test("cfg.requireSecret of a key nobody set plans with the placeholder secret, a notice, exit 0", async () => {

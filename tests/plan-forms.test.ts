@@ -9,31 +9,14 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { main } from "../tools/plan-cli";
 import { NOTHING_DECLARED, isEmptyPlan, plan, programResult } from "../tools/plan";
+import { runPlanCli } from "./helpers/planCli";
 
 const ROOT = path.resolve(__dirname, "..");
 const FORMS = path.join(__dirname, "fixtures", "programs", "forms");
 const BREAKS = path.join(__dirname, "fixtures", "programs", "policy-breaks");
 
-async function runMain(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const write = jest.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  const werr = jest.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    write.mockRestore();
-    werr.mockRestore();
-  }
-}
+const runMain = runPlanCli;
 
 const THRESHOLD =
   'KMS host "kms" would count 4 distinct Windows machines (4 in this stack + 0 in externalClients), but Windows Server needs 5 (1 more).';
