@@ -5,9 +5,14 @@ $script:LicenseStatusByName = @{ Unlicensed = 0; Licensed = 1; OOBGrace = 2; OOT
 $script:KeyPattern = '^[BCDFGHJKMNPQRTVWXY2346789]{5}(-[BCDFGHJKMNPQRTVWXY2346789]{5}){4}$'
 $script:LicensedReason = 0x4004F401
 $script:GraceReason = 0x4004F00C
+# SL_I_OOT_GRACE_PERIOD: "running within the valid out of tolerance grace period" (slerror.h).
+$script:OotGraceReason = 0x4004F00D
 $script:NotificationReason = 0xC004F009
 $script:OobGraceMinutes = 43200
 $script:KmsValidityMinutes = 259200
+# A KMS licence not renewed in its 180 days falls to Out-of-Tolerance grace for 30 days, then Notification
+# (docs/lab.md, "Rules and their sources": [VA-TIMING]).
+$script:OotGraceMinutes = 43200
 $script:SppExtComObj = '%SystemRoot%\system32\sppextcomobj.exe'
 # A KMS host key (CSVLK) activates at most 6 hosts, each at most 10 times (activated, then reactivated up
 # to 9 times): KMS activation planning page; past it, 0xC004C008 (docs/lab.md, "Rules and their sources").
@@ -320,12 +325,59 @@ function Get-LabServiceInstance($Machine) {
 }
 
 function Get-LabGraceRemaining($Product, [DateTime]$Now) {
-    # A KMS licence runs 180 days from its activation or last renewal: the minutes left, by the lab clock.
+    # A KMS licence runs 180 days from its activation or last renewal, and its Out-of-Tolerance grace 30
+    # days from the licence's end: the minutes left, by the lab clock.
+    $status = [int]$Product.licenseStatus
     $since = ConvertFrom-LabTime $Product.licensedAt
-    if ([int]$Product.licenseStatus -ne 1 -or $null -eq $since -or $Product.channel -ne 'Volume:GVLK') { return [int64]$Product.grace }
-    $left = [int64]$script:KmsValidityMinutes - [int64][math]::Floor(($Now - $since).TotalMinutes)
+    $total = $script:KmsValidityMinutes
+    if ($status -eq 3) { $since = ConvertFrom-LabTime $Product.graceStartedAt; $total = $script:OotGraceMinutes }
+    if (($status -ne 1 -and $status -ne 3) -or $null -eq $since -or $Product.channel -ne 'Volume:GVLK') { return [int64]$Product.grace }
+    $left = [int64]$total - [int64][math]::Floor(($Now - $since).TotalMinutes)
     if ($left -lt 0) { return 0 }
     return $left
+}
+
+function Get-LabKmsExpiry($Product) {
+    # When a KMS client licence runs out unless renewed: 180 days after its activation or last renewal
+    # (Licensed), or 30 days after that (Out-of-Tolerance grace). $null: nothing runs out.
+    if ($Product.channel -ne 'Volume:GVLK' -or $null -eq $Product.partialKey) { return $null }
+    $status = [int]$Product.licenseStatus
+    if ($status -eq 1) {
+        $since = ConvertFrom-LabTime $Product.licensedAt
+        if ($null -ne $since) { return $since.AddMinutes($script:KmsValidityMinutes) }
+    } elseif ($status -eq 3) {
+        $since = ConvertFrom-LabTime $Product.graceStartedAt
+        if ($null -ne $since) { return $since.AddMinutes($script:OotGraceMinutes) }
+    }
+    return $null
+}
+
+function Update-LabKmsExpiry($Machine, [DateTime]$Now) {
+    # [VA-TIMING] "If 180 days passes without successful reactivation, the client transitions into Out of
+    # Tolerance (OOT) Grace" (LicenseStatus 3, reason 0x4004F00D; [SLP]); after its 30 days, Notification
+    # (5, 0xC004F009). Nobody holds the licence any more. Returns $true when a product changed.
+    $changed = $false
+    foreach ($p in @($Machine.products)) {
+        $end = Get-LabKmsExpiry $p
+        while ($null -ne $end -and $end -le $Now) {
+            if ([int]$p.licenseStatus -eq 1) {
+                $p.licenseStatus = 3
+                $p.licenseStatusReason = $script:OotGraceReason
+                $p.grace = $script:OotGraceMinutes
+                $p.graceStartedAt = $end.ToString('o')
+                $p.licensedByMachine = $null
+                if ($p.kind -eq 'windows') { $Machine.activatedBy = $null }
+            } else {
+                $p.licenseStatus = 5
+                $p.licenseStatusReason = $script:NotificationReason
+                $p.grace = 0
+                $p.graceStartedAt = $null
+            }
+            $changed = $true
+            $end = Get-LabKmsExpiry $p
+        }
+    }
+    return $changed
 }
 
 function Get-LabProductInstance($Machine, $Product) {
@@ -916,6 +968,7 @@ function Set-LabDiscovered($Product, $Where, [string]$Name, $Port) {
 function Set-LabKmsLicensed($Machine, $Product, $Intervals, [string]$By, [string]$ByMachine) {
     # Who holds the licence and since when (lab time): lab.machines[].licensedBy / licensedAt.
     $Product.licensedAt = (Get-LabNow).ToString('o')
+    $Product.graceStartedAt = $null
     $Product.licensedByMachine = $(if ($ByMachine -ne '') { $ByMachine } else { $null })
     $Product.licenseStatus = 1
     $Product.licenseStatusReason = $script:LicensedReason

@@ -397,15 +397,16 @@ function Complete-LabRestart($Machine) {
 function Update-LabPendingRestart([string]$Name) {
     # A restart shutdown.exe scheduled has happened by the time the lab is asked about the machine again
     # (its next script, or its state), unless the lab's conditions hold restarts back (pendingRestarts
-    # "held": the next step arrives before the restart, or someone aborted it).
+    # "held": the next step arrives before the restart, or someone aborted it). So has the end of a KMS
+    # licence that the lab clock passed (Update-LabKmsExpiry).
     $n = Read-LabNetwork
-    if ([string]$n.conditions.pendingRestarts -eq 'held') { return }
+    $held = ([string]$n.conditions.pendingRestarts -eq 'held')
     Use-LabLock {
         if (-not (Test-LabMachine $Name)) { return }
         $m = Read-LabMachine $Name
-        if ($null -eq $m.pendingRestart) { return }
-        Complete-LabRestart $m
-        Save-LabMachine $m
+        $changed = Update-LabKmsExpiry $m (Get-LabNow)
+        if ($null -ne $m.pendingRestart -and -not $held) { Complete-LabRestart $m; $changed = $true }
+        if ($changed) { Save-LabMachine $m }
     }
 }
 
