@@ -107,7 +107,7 @@ function stackDomains(view: StackView): string[] {
 
 /**
  * Where clients looking up `_vlmcs._tcp.<domain>` activate. Windows 7 / Server 2008 R2 and later
- * clients honour SRV priority and weight (kms-domain.md §2.5, [O-DNS]): the lowest priority number
+ * clients honour SRV priority and weight ([O-DNS]: docs/sources.md): the lowest priority number
  * first; among equal priorities, a pick by weight.
  */
 export function attributeDomain(domain: string, view: StackView): Attribution {

@@ -15,7 +15,7 @@ import { type ClientEntry, type HostEntry, readStack } from "./stack";
 import { attributeAll } from "./attribution";
 
 /**
- * Updates an older host needs before it takes a newer host key (kms-domain.md §3, Microsoft's "KMS host
+ * Updates an older host needs before it takes a newer host key ([PLAN], Microsoft's "KMS host
  * required updates"): host OS → key group → update.
  */
 export const HOST_KEY_UPDATES: Readonly<Record<string, Readonly<Record<string, string>>>> = {

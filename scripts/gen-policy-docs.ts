@@ -116,7 +116,7 @@ export function renderPolicyDocs(policies: readonly Policy[] = allPolicies): str
     "  `require-srv-record-for-discovery` says it would fail with 0x8007232B unless the record exists outside",
     "  the stack (advisory), and `kms-plan` does not forecast it as activated.",
     "- **Several hosts for one domain.** Windows 7 / Server 2008 R2 and later clients try the lowest SRV",
-    "  priority number first and pick among equal priorities by weight (kms-domain.md §2.5). A unique",
+    "  priority number first and pick among equal priorities by weight ([O-DNS], docs/sources.md). A unique",
     "  lowest-priority host takes the domain's clients and is judged alone. Hosts of equal priority share them:",
     "  an unactivated client looks the record up again at its next attempt and may reach another host, so the",
     "  clients never activate (mandatory) only when even one host seeing every machine of the domain stays",

@@ -376,7 +376,7 @@ describe("key groups", () => {
     );
   });
 
-  // Row by row from Microsoft's activation-version tables (kms-domain.md §3).
+  // Row by row from Microsoft's activation-version tables ([PLAN]).
   test.each([
     // Windows 11 only from the 2022 group on; Windows 10 from every group.
     ["Windows Server 2025", "Windows 11 Enterprise", true],

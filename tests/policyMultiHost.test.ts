@@ -1,6 +1,6 @@
 /**
  * Several KMS hosts for one DNS domain (Microsoft recommends two for most organisations): clients honour
- * SRV priority (lowest first) and, among equal priorities, weight (kms-domain.md §2.5). Also: two hosts
+ * SRV priority (lowest first) and, among equal priorities, weight ([O-DNS], docs/sources.md). Also: two hosts
  * that each create `_vlmcs._tcp` in one zone overwrite each other.
  */
 import { enforceActivationThreshold } from "../policy/enforceActivationThreshold";

@@ -1,6 +1,6 @@
 /**
  * Activation error codes an admin meets with KMS, each with its meaning and the fix, from Microsoft's
- * activation error code page and support articles (kms-domain.md §5, §8). `docs/error-codes.md` is
+ * activation error code page and support articles ([ERR], [AZ-*], [SUP-*]: docs/sources.md). `docs/error-codes.md` is
  * generated from this table by `scripts/gen-error-codes-doc.ts`.
  */
 
@@ -69,7 +69,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
       "The product key is for another edition or product than the one installed: Windows found no installed SKU (edition) it belongs to",
     fix: "Use the key of the installed edition: read the edition with Get-CimInstance Win32_OperatingSystem (Caption) or slmgr /dlv, then install that edition's KMS client setup key (or MAK); to change the edition itself, use DISM /online /Set-Edition.",
     source:
-      'https://github.com/dadorner-msft/activationws (Activate-Product.ps1 maps 0xC004F069 to "SKU not found"; kms-domain §11)',
+      'https://github.com/dadorner-msft/activationws (Activate-Product.ps1 maps 0xC004F069 to "SKU not found")',
   },
   {
     code: "0xC004F051",

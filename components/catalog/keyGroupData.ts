@@ -1,7 +1,7 @@
 /**
  * KMS host key (CSVLK) groups as data: which operating systems a host key can be installed on and which
  * products it activates. Row by row from Microsoft's "Activation versions" tables in the KMS planning
- * page (kms-domain.md §3) and the Office host requirements ([O-HOST]). The lookups are in keyGroups.ts.
+ * page ([PLAN]: docs/sources.md) and the Office host requirements ([O-HOST]). The lookups are in keyGroups.ts.
  */
 import type { Product } from "./productData";
 import {

@@ -1,7 +1,7 @@
 /**
  * kms-doctor: answers the question a Windows KMS client asks when it looks for its host.
  *
- * DNS discovery (`_vlmcs._tcp.<domain>` SRV, kms-domain.md §2.4, §2.5): for each domain in order (like a
+ * DNS discovery (`_vlmcs._tcp.<domain>` SRV, [DNS-TS], [O-DNS]: docs/sources.md): for each domain in order (like a
  * client's primary suffix then its suffix search list), query the SRV record, order the records as RFC 2782
  * does (priority, then weighted random), resolve each target (A/AAAA) and try a TCP connection to each
  * target and port. Fixed host (`slmgr /skms host:port`): resolve and connect to that host only.
@@ -10,7 +10,7 @@
  * (c-ares) and connections through `net`; no DNS packet is written by hand.
  *
  * The result is reported in the client's terms: the host a client would use or, when there is none, the
- * error code a client would get, with its meaning and fix from the catalog (kms-domain.md §5).
+ * error code a client would get, with its meaning and fix from the catalog ([ERR]).
  *
  * Files: types.ts (options, report), inputs.ts (arguments, SRV order), stackOutputs.ts, network.ts (DNS
  * and TCP steps), diagnose.ts (`diagnose()`, fixed host), discovery.ts (DNS discovery), stackCheck.ts,

@@ -1,6 +1,6 @@
 /**
  * Activation forecast: when the KMS clients of a planned stack activate, or why they never will.
- * A pure model of kms-domain.md §2 (no Pulumi here), in files by concern:
+ * A pure model of Microsoft's KMS rules ([PLAN], docs/sources.md; no Pulumi here), in files by concern:
  * - rules.ts: the numbers (thresholds, count groups, host memory, intervals) from the catalog;
  * - types.ts: the spec it takes and the forecast it returns;
  * - placement.ts: which host each client activates against;

@@ -1,7 +1,7 @@
 /**
  * The forecast model: when the KMS clients of a planned stack activate, or why they never will.
  *
- * Pure model of kms-domain.md §2 (no Pulumi in this file):
+ * Pure model of Microsoft's KMS rules ([PLAN], docs/sources.md; no Pulumi in this file):
  * - the host answers every request with its count of distinct machines seen in the last 30 days; it
  *   remembers 50 Windows machines and 10 Office machines;
  * - Windows client OS activates at count ≥ 25, Windows Server and Office at ≥ 5; servers and client OS

@@ -1,8 +1,8 @@
-/** The numbers and names the forecast model uses: the catalog's (Microsoft's, kms-domain.md §2). */
+/** The numbers and names the forecast model uses: the catalog's (Microsoft's, [PLAN]: docs/sources.md). */
 import { ACTIVATION } from "../../components/catalog/activation";
 import type { ActivationFamily } from "../../components/summary";
 
-/** The numbers the model uses: the catalog's (Microsoft's, see kms-domain.md §2.1 and §2.2). */
+/** The numbers the model uses: the catalog's (Microsoft's, [PLAN] and [VA-TIMING]: docs/sources.md). */
 export const FORECAST_RULES = {
   thresholds: ACTIVATION.thresholds,
   countGroup: ACTIVATION.countGroup,

@@ -1,6 +1,6 @@
 // Generated: copied from components/catalog/activation.ts by scripts/sync-policy-lib.ts for the standalone policy pack; do not edit.
 /**
- * Activation numbers from Microsoft's KMS planning docs (kms-domain.md §2): thresholds, the 30-day
+ * Activation numbers from Microsoft's KMS planning docs ([PLAN], [O-HOST], [VA-TIMING]: docs/sources.md): thresholds, the 30-day
  * count window, host memory, client intervals and the default port.
  */
 import type { ActivationFamily } from "../summary";
