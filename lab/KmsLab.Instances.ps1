@@ -68,8 +68,8 @@ function Get-LabServiceInstance($Machine) {
         Version = $Machine.osBuild
         KeyManagementServiceMachine = $s.kmsMachine
         IsKeyManagementServiceMachine = [uint32]$(if ($isHost) { 1 } else { 0 })
-        VLActivationInterval = $(if ($isHost) { Get-LabUInt $s.activationInterval 120 } else { $script:NotAvailable })
-        VLRenewalInterval = $(if ($isHost) { Get-LabUInt $s.renewalInterval 10080 } else { $script:NotAvailable })
+        VLActivationInterval = $(if ($isHost) { Get-LabUInt $s.activationInterval (Get-LabActivation 'defaultActivationIntervalMinutes') } else { $script:NotAvailable })
+        VLRenewalInterval = $(if ($isHost) { Get-LabUInt $s.renewalInterval (Get-LabActivation 'defaultRenewalIntervalMinutes') } else { $script:NotAvailable })
         KeyManagementServiceCurrentCount = $(if ($null -ne $count) { [uint32]$count } else { $script:NotAvailable })
         RequiredClientCount = $(if ($null -ne $count) { Get-LabRequiredCount $hostProduct } else { $script:NotAvailable })
         KeyManagementServiceProductKeyID = $(if ($isHost) { $hostProduct.productKeyId } else { $null })
@@ -79,8 +79,8 @@ function Get-LabServiceInstance($Machine) {
         PolicyCacheRefreshRequired = [uint32]0
         ClientMachineID = $Machine.cmid
         RemainingWindowsReArmCount = [uint32]$Machine.rearmCount
-        KeyManagementServicePort = Get-LabUInt $s.kmsPort 1688
-        KeyManagementServiceListeningPort = Get-LabUInt $s.listeningPort 1688
+        KeyManagementServicePort = Get-LabUInt $s.kmsPort (Get-LabActivation 'defaultPort')
+        KeyManagementServiceListeningPort = Get-LabUInt $s.listeningPort (Get-LabActivation 'defaultPort')
         KeyManagementServiceDnsPublishing = [bool]$s.dnsPublishing
         KeyManagementServiceLowPriority = [bool]$s.lowPriority
         KeyManagementServiceHostCaching = [bool]$s.hostCaching
@@ -113,7 +113,7 @@ function Get-LabGraceRemaining($Product, [DateTime]$Now) {
     # days from the licence's end: the minutes left, by the lab clock.
     $status = [int]$Product.licenseStatus
     $since = ConvertFrom-LabTime $Product.licensedAt
-    $total = $script:KmsValidityMinutes
+    $total = Get-LabKmsValidityMinutes
     if ($status -eq 3) { $since = ConvertFrom-LabTime $Product.graceStartedAt; $total = $script:OotGraceMinutes }
     if (($status -ne 1 -and $status -ne 3) -or $null -eq $since -or $Product.channel -ne 'Volume:GVLK') { return [int64]$Product.grace }
     $left = [int64]$total - [int64][math]::Floor(($Now - $since).TotalMinutes)
@@ -128,7 +128,7 @@ function Get-LabKmsExpiry($Product) {
     $status = [int]$Product.licenseStatus
     if ($status -eq 1) {
         $since = ConvertFrom-LabTime $Product.licensedAt
-        if ($null -ne $since) { return $since.AddMinutes($script:KmsValidityMinutes) }
+        if ($null -ne $since) { return $since.AddMinutes((Get-LabKmsValidityMinutes)) }
     } elseif ($status -eq 3) {
         $since = ConvertFrom-LabTime $Product.graceStartedAt
         if ($null -ne $since) { return $since.AddMinutes($script:OotGraceMinutes) }
@@ -193,7 +193,7 @@ function Get-LabProductInstance($Machine, $Product) {
         VLRenewalInterval = $(if ($null -ne $Product.vlRenewalInterval) { [uint32]$Product.vlRenewalInterval } else { $script:NotAvailable })
         KeyManagementServiceProductKeyID = $(if ($isHostLicense) { $Product.productKeyId } else { $null })
         KeyManagementServiceMachine = $Product.kmsMachine
-        KeyManagementServicePort = Get-LabUInt $Product.kmsPort 1688
+        KeyManagementServicePort = Get-LabUInt $Product.kmsPort (Get-LabActivation 'defaultPort')
         KeyManagementServiceLookupDomain = $Product.lookupDomain
         DiscoveredKeyManagementServiceMachineName = $Product.discoveredName
         DiscoveredKeyManagementServiceMachinePort = Get-LabUInt $Product.discoveredPort 0

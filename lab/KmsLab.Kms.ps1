@@ -90,7 +90,7 @@ function Get-LabKmsTargets($Machine, $Product, $Network) {
     $fixed = $s.kmsMachine
     $port = $s.kmsPort
     if ([string]::IsNullOrEmpty($fixed)) { $fixed = $Product.kmsMachine; $port = $Product.kmsPort }
-    if ($null -eq $port -or [int]$port -eq 0) { $port = 1688 }
+    if ($null -eq $port -or [int]$port -eq 0) { $port = Get-LabActivation 'defaultPort' }
     if (-not [string]::IsNullOrEmpty($fixed)) {
         return @{ targets = @(@{ name = $fixed; port = [int]$port }); error = $null; discovered = $false }
     }
@@ -154,7 +154,7 @@ function Get-LabStatusCounterName([int]$Status) {
 function Invoke-LabKmsRequest($HostMachine, $Client, $Product, [int]$Port, [int]$Status) {
     # The host's answer to one activation request: @{ answered; code; count; intervals }.
     # The host answers only on its effective listening port, with sppsvc running and the firewall open.
-    $effectivePort = 1688
+    $effectivePort = Get-LabActivation 'defaultPort'
     if ($null -ne $HostMachine.effective.listeningPort) { $effectivePort = [int]$HostMachine.effective.listeningPort }
     if ($HostMachine.sppsvc -ne 'Running' -or $effectivePort -ne $Port -or -not (Test-LabFirewallAllows $HostMachine $Port $Client)) {
         return @{ answered = $false }
@@ -200,8 +200,8 @@ function Invoke-LabKmsRequest($HostMachine, $Client, $Product, [int]$Port, [int]
     $count = Get-LabKmsCount $hostLicense $now
     $required = [int]$catalog.activation.thresholds[$family]
     $intervals = @{
-        activation = $(if ($null -ne $HostMachine.effective.activationInterval) { [int]$HostMachine.effective.activationInterval } else { 120 })
-        renewal = $(if ($null -ne $HostMachine.effective.renewalInterval) { [int]$HostMachine.effective.renewalInterval } else { 10080 })
+        activation = $(if ($null -ne $HostMachine.effective.activationInterval) { [int]$HostMachine.effective.activationInterval } else { Get-LabActivation 'defaultActivationIntervalMinutes' })
+        renewal = $(if ($null -ne $HostMachine.effective.renewalInterval) { [int]$HostMachine.effective.renewalInterval } else { Get-LabActivation 'defaultRenewalIntervalMinutes' })
     }
     if ($count -lt $required) { return @{ answered = $true; code = 0xC004F038; count = $count; intervals = $intervals } }
     return @{ answered = $true; code = $null; count = $count; intervals = $intervals }
@@ -237,7 +237,7 @@ function Invoke-LabKmsActivation($Machine, $Product) {
             if (-not [bool]$inAzure) { continue }
             if ($Product.kind -eq 'office') { Set-LabDiscovered $Product $where $name $t.port; return 0xC004F042 }
             Set-LabDiscovered $Product $where $name $t.port
-            Set-LabKmsLicensed $Machine $Product @{ activation = 120; renewal = 10080 } ($name + ':' + $t.port)
+            Set-LabKmsLicensed $Machine $Product @{ activation = (Get-LabActivation 'defaultActivationIntervalMinutes'); renewal = (Get-LabActivation 'defaultRenewalIntervalMinutes') } ($name + ':' + $t.port)
             return $null
         }
         $hostName = Resolve-LabName $name $network
@@ -278,7 +278,7 @@ function Set-LabKmsLicensed($Machine, $Product, $Intervals, [string]$By, [string
     $Product.licensedByMachine = $(if ($ByMachine -ne '') { $ByMachine } else { $null })
     $Product.licenseStatus = 1
     $Product.licenseStatusReason = $script:LicensedReason
-    $Product.grace = $script:KmsValidityMinutes
+    $Product.grace = (Get-LabKmsValidityMinutes)
     $Product.vlActivationInterval = $Intervals.activation
     $Product.vlRenewalInterval = $Intervals.renewal
     $Product.activatedBy = $By

@@ -9,7 +9,6 @@ $script:GraceReason = 0x4004F00C
 $script:OotGraceReason = 0x4004F00D
 $script:NotificationReason = 0xC004F009
 $script:OobGraceMinutes = 43200
-$script:KmsValidityMinutes = 259200
 # A KMS licence not renewed in its 180 days falls to Out-of-Tolerance grace for 30 days, then Notification
 # (docs/lab.md, "Rules and their sources": [VA-TIMING]).
 $script:OotGraceMinutes = 43200
@@ -19,6 +18,18 @@ $script:SppExtComObj = '%SystemRoot%\system32\sppextcomobj.exe'
 $script:HostKeyMaxHosts = 6
 $script:HostKeyMaxActivationsPerHost = 10
 $script:DefaultSubnet = '10.0.0.0/24'
+
+function Get-LabActivation([string]$Name) {
+    # Microsoft's KMS numbers as the catalog holds them (components/catalog/activation.ts; [PLAN]):
+    # defaultActivationIntervalMinutes (120), defaultRenewalIntervalMinutes (10080), validityDays (180),
+    # defaultPort (1688), minIntervalMinutes and maxIntervalMinutes (15 to 43200).
+    return (Get-LabCatalog).activation[$Name]
+}
+
+function Get-LabKmsValidityMinutes {
+    # [PLAN] a KMS activation is valid 180 days after its last renewal.
+    return [int64](Get-LabActivation 'validityDays') * 1440
+}
 
 function Get-LabEditionId($Product) {
     # The EditionID Windows shows in a product's Name ("Windows(R), ServerDatacenter edition").
@@ -100,11 +111,11 @@ function New-LabMachineRecord($Spec) {
         # Azure Marketplace: Azure's KMS activated the VM before any script of ours runs.
         $windows.licenseStatus = 1
         $windows.licenseStatusReason = $script:LicensedReason
-        $windows.grace = $script:KmsValidityMinutes
+        $windows.grace = (Get-LabKmsValidityMinutes)
         $windows.discoveredName = 'azkms.core.windows.net'
-        $windows.discoveredPort = 1688
-        $windows.vlActivationInterval = 120
-        $windows.vlRenewalInterval = 10080
+        $windows.discoveredPort = Get-LabActivation 'defaultPort'
+        $windows.vlActivationInterval = Get-LabActivation 'defaultActivationIntervalMinutes'
+        $windows.vlRenewalInterval = Get-LabActivation 'defaultRenewalIntervalMinutes'
         $windows.activatedBy = 'azkms.core.windows.net:1688'
         $windows.licensedAt = $now
     } else {
@@ -142,7 +153,7 @@ function New-LabMachineRecord($Spec) {
     if ($marketplace) {
         # Azure's images point Windows at Azure's KMS (slmgr /skms azkms.core.windows.net:1688).
         $service.kmsMachine = 'azkms.core.windows.net'
-        $service.kmsPort = 1688
+        $service.kmsPort = Get-LabActivation 'defaultPort'
     }
     $effective = @{}
     foreach ($k in $service.Keys) { $effective[$k] = $service[$k] }

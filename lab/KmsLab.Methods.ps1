@@ -8,7 +8,7 @@ function Test-LabPort($Value) {
 
 function Test-LabInterval($Value) {
     $n = [int64]$Value
-    return ($n -ge 15 -and $n -le 43200)
+    return ($n -ge (Get-LabActivation 'minIntervalMinutes') -and $n -le (Get-LabActivation 'maxIntervalMinutes'))
 }
 
 function Invoke-LabServiceMethod($Machine, [string]$Name, [hashtable]$A) {
