@@ -79,6 +79,7 @@ function Get-LabInstances([string]$ClassName, [string]$Filter, $Cmdlet) {
 }
 
 function Get-CimInstance {
+    # Sources: [SLS], [SLP], [TN12] (docs/sources.md).
     [CmdletBinding(DefaultParameterSetName = 'ClassNameComputerSet')]
     param(
         [Parameter(Position = 0, ParameterSetName = 'ClassNameComputerSet', Mandatory = $true)][string]$ClassName,
@@ -114,6 +115,7 @@ function ConvertTo-LabArgument($Value, [string]$Type) {
 }
 
 function Invoke-CimMethod {
+    # Sources: [SLS], [SLP]; the error shapes: PowerShell CimWriteError.cs (docs/lab.md) (docs/sources.md).
     [CmdletBinding(DefaultParameterSetName = 'CimInstanceComputerSet')]
     param(
         [Parameter(ParameterSetName = 'CimInstanceComputerSet', Mandatory = $true, ValueFromPipeline = $true)][Alias('CimInstance')]$InputObject,

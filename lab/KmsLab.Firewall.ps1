@@ -26,6 +26,7 @@ function Write-LabRuleNotFound($Cmdlet, [string]$Property, [string]$Value) {
 }
 
 function Find-LabRules($Machine, [string[]]$Name, [string[]]$DisplayName, [string[]]$Group, [string[]]$DisplayGroup, $Cmdlet) {
+    # Sources: [FWREG] (docs/sources.md).
     $rules = @($Machine.firewall)
     $found = New-Object System.Collections.ArrayList
     # The first filter given decides (one parameter set each on Windows); -Group also matches the display group.
@@ -88,6 +89,7 @@ function ConvertTo-LabPortText($LocalPort) {
 }
 
 function New-NetFirewallRule {
+    # Sources: [HOST], [FWREG] (docs/sources.md).
     [CmdletBinding()]
     param(
         [string]$Name,
@@ -131,6 +133,7 @@ function New-NetFirewallRule {
 }
 
 function Set-NetFirewallRule {
+    # Sources: [HOST], [FWREG] (docs/sources.md).
     [CmdletBinding()]
     param(
         [Parameter(Position = 0)][Alias('ID')][string[]]$Name,

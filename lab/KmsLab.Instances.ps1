@@ -23,6 +23,7 @@ function Test-LabIsHost($Machine) {
 }
 
 function Get-LabKmsCount($Product, [DateTime]$Now) {
+    # Sources: [PLAN], [O-HOST] (docs/sources.md).
     # Distinct client machine IDs seen in the last 30 days, of the last 50 (Office: 10) the host keeps.
     if ($null -eq $Product.kms -or $null -eq $Product.kms.clients -or @($Product.kms.clients).Count -eq 0) { return $null }
     $catalog = Get-LabCatalog
@@ -36,6 +37,7 @@ function Get-LabKmsCount($Product, [DateTime]$Now) {
 }
 
 function Get-LabRequiredCount($Product) {
+    # Sources: [PLAN], [O-HOST] (docs/sources.md).
     $catalog = Get-LabCatalog
     if ($Product.kind -eq 'office') { return [uint32]$catalog.activation.thresholds.office }
     return [uint32]$catalog.activation.thresholds.windowsClient
@@ -56,6 +58,7 @@ function New-LabCimObject([string]$ClassName, [string]$KeyName, [string]$KeyValu
 }
 
 function Get-LabServiceInstance($Machine) {
+    # Sources: [SLS], [TN12] (docs/sources.md).
     $now = Get-LabNow
     $hostProduct = Get-LabHostProduct $Machine
     $isHost = ($null -ne $hostProduct)
@@ -109,6 +112,7 @@ function Get-LabServiceInstance($Machine) {
 }
 
 function Get-LabGraceRemaining($Product, [DateTime]$Now) {
+    # Sources: [PLAN], [VA-TIMING], [SLP] (docs/sources.md).
     # A KMS licence runs 180 days from its activation or last renewal, and its Out-of-Tolerance grace 30
     # days from the licence's end: the minutes left, by the lab clock.
     $status = [int]$Product.licenseStatus
@@ -122,6 +126,7 @@ function Get-LabGraceRemaining($Product, [DateTime]$Now) {
 }
 
 function Get-LabKmsExpiry($Product) {
+    # Sources: [VA-TIMING] (docs/sources.md).
     # When a KMS client licence runs out unless renewed: 180 days after its activation or last renewal
     # (Licensed), or 30 days after that (Out-of-Tolerance grace). $null: nothing runs out.
     if ($Product.channel -ne 'Volume:GVLK' -or $null -eq $Product.partialKey) { return $null }
@@ -165,6 +170,7 @@ function Update-LabKmsExpiry($Machine, [DateTime]$Now) {
 }
 
 function Get-LabProductInstance($Machine, $Product) {
+    # Sources: [SLP], [TN12] (docs/sources.md).
     $now = Get-LabNow
     $isHostLicense = ($Product.channel -eq 'Volume:CSVLK' -and $null -ne $Product.partialKey)
     $count = $null
@@ -251,6 +257,7 @@ function Test-LabLike([string]$Value, [string]$Pattern) {
 }
 
 function Test-LabWqlFilter($Instance, [string]$Filter) {
+    # Sources: [SLS], [SLP] (the WQL the scripts use) (docs/sources.md).
     if ([string]::IsNullOrWhiteSpace($Filter)) { return $true }
     $clauses = [regex]::Split($Filter.Trim(), '\s+AND\s+', 'IgnoreCase')
     foreach ($c in $clauses) {

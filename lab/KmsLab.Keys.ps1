@@ -19,6 +19,7 @@ function Get-LabKeyMeaning($Machine, [string]$Key) {
 }
 
 function Test-LabCanHost($Machine, $Group) {
+    # Sources: [PLAN] (key groups; footnote 1: Datacenter: Azure Edition) (docs/sources.md).
     $catalog = Get-LabCatalog
     $os = $catalog.products[$Machine.os]
     # Datacenter: Azure Edition "can't be configured as a KMS host" (KMS planning page, footnote 1).
@@ -30,6 +31,7 @@ function Test-LabCanHost($Machine, $Group) {
 }
 
 function Install-LabProductKey($Machine, [string]$Key) {
+    # Sources: [SLMGR] /ipk, [GVLK-W], [ACTWS], [PLAN] (docs/sources.md).
     # Returns $null on success or the HRESULT. slmgr /ipk.
     $catalog = Get-LabCatalog
     $meaning = Get-LabKeyMeaning $Machine $Key
@@ -111,6 +113,7 @@ function Install-LabProductKey($Machine, [string]$Key) {
 }
 
 function Install-LabOtherKey($Machine, $Meaning, [string]$Tail, [string]$KeyId) {
+    # Sources: [SLMGR] /ipk, /ato (docs/sources.md).
     # A MAK or retail key of the installed Windows edition or Office product: the product moves to that
     # channel and is activated online with Microsoft (slmgr /ato), as a MAK is. Another edition: 0xC004F069.
     $catalog = Get-LabCatalog
@@ -151,6 +154,7 @@ function Install-LabOtherKey($Machine, $Meaning, [string]$Tail, [string]$KeyId) 
 }
 
 function Set-LabNewKeyStatus($Product, $Previous) {
+    # Sources: [SLP] (silent on the exact status: docs/lab.md) (docs/sources.md).
     # A new key keeps the initial grace period if the machine is still in it; otherwise the product is in
     # notification mode until it is activated.
     if ($null -ne $Previous -and $Previous.licenseStatus -eq 2) {
@@ -167,6 +171,7 @@ function Set-LabNewKeyStatus($Product, $Previous) {
 }
 
 function Install-LabLicense($Machine, [string]$License) {
+    # Sources: [O-HOST] (docs/sources.md).
     # slmgr /ilc. A lab Volume License Pack file carries <kmslab:officeHostLicense version="..."/>; other
     # well-formed license XML is accepted and changes nothing the lab models.
     if ([string]::IsNullOrWhiteSpace($License) -or -not $License.TrimStart().StartsWith('<')) { return 0xC004E003 }

@@ -4,6 +4,7 @@
 # ---------------------------------------------------------------- activation
 
 function Invoke-LabOnlineActivation($Machine, $Product) {
+    # Sources: [HOST], [ERR] (docs/sources.md).
     # A KMS host key is activated with Microsoft over the internet (slmgr /ato on the host).
     $network = Read-LabNetwork
     $mode = [string]$network.conditions.microsoftActivation
@@ -23,6 +24,7 @@ function Invoke-LabOnlineActivation($Machine, $Product) {
 }
 
 function Add-LabHostKeyActivation($Machine, $Product, $Network) {
+    # Sources: [PLAN] (docs/sources.md).
     # The host key's budget, kept by Microsoft per key: at most 6 hosts, each activated at most 10 times.
     # A host is a machine (its name and client machine ID: a new VM, even of the same name, is a new host).
     # Returns 0xC004C008 past the budget, else $null (the activation is spent).
@@ -55,6 +57,7 @@ function Resolve-LabName([string]$Name, $Network) {
 }
 
 function Get-LabSrvOrder($Entries, [string]$Seed) {
+    # Sources: [O-DNS] (docs/sources.md).
     # RFC 2782: lowest priority first; within a priority, a weighted random order (weight 0 entries have
     # a small chance). The lab's random numbers come from the client machine ID, so runs repeat.
     $rng = New-Object System.Random ([BitConverter]::ToInt32([System.Security.Cryptography.SHA256]::HashData([System.Text.Encoding]::UTF8.GetBytes($Seed)), 0))
@@ -82,6 +85,7 @@ function Get-LabSrvOrder($Entries, [string]$Seed) {
 }
 
 function Get-LabKmsTargets($Machine, $Product, $Network) {
+    # Sources: [SLMGR] /skms, /skms-domain, /ckms, [SLMGR.DLV], [DNS-TS], [AZ-SUFFIX] (docs/sources.md).
     # Where this product asks: a fixed host (service, then product), else the SRV records of the lookup
     # domain (product, then service) or the machine's own DNS domain. Returns @{ targets; error }.
     # Which fixed host wins when the product's and the service's differ is not documented: the lab takes
@@ -107,6 +111,7 @@ function Get-LabKmsTargets($Machine, $Product, $Network) {
 }
 
 function Test-LabRemoteAddress($Rule, $HostMachine, $Client) {
+    # Sources: [FWREG] (docs/sources.md).
     # A rule's remote address scope: Any, LocalSubnet (the host's own subnet), or addresses and CIDRs.
     $scope = [string]$Rule.RemoteAddress
     if ($scope -eq '' -or $scope -eq 'Any' -or $scope -eq '*') { return $true }
@@ -125,6 +130,7 @@ function Test-LabRemoteAddress($Rule, $HostMachine, $Client) {
 }
 
 function Test-LabFirewallAllows($HostMachine, [int]$Port, $Client) {
+    # Sources: [FWREG], [HOST] (docs/sources.md).
     foreach ($r in @($HostMachine.firewall)) {
         if ($r.Enabled -ne 'True' -or $r.Direction -ne 'Inbound' -or $r.Action -ne 'Allow') { continue }
         if ($r.Protocol -ne 'TCP' -and $r.Protocol -ne 'Any') { continue }
@@ -152,6 +158,7 @@ function Get-LabStatusCounterName([int]$Status) {
 }
 
 function Invoke-LabKmsRequest($HostMachine, $Client, $Product, [int]$Port, [int]$Status) {
+    # Sources: [PLAN], [O-HOST], [ERR], [TN-KMS] (docs/sources.md).
     # The host's answer to one activation request: @{ answered; code; count; intervals }.
     # The host answers only on its effective listening port, with sppsvc running and the firewall open.
     $effectivePort = Get-LabActivation 'defaultPort'
@@ -220,6 +227,7 @@ function Add-LabRequest($HostLicense, [int]$Status, [bool]$Failed) {
 }
 
 function Invoke-LabKmsActivation($Machine, $Product) {
+    # Sources: [AZ-F074], [AZ-CMID] (Azure's KMS), [ERR] (docs/sources.md).
     # A KMS client's Activate(): find a host, ask it, take its answer. Returns $null or the HRESULT.
     # Writes the host's state (its count) when a host answered.
     $network = Read-LabNetwork
@@ -272,6 +280,7 @@ function Set-LabDiscovered($Product, $Where, [string]$Name, $Port) {
 }
 
 function Set-LabKmsLicensed($Machine, $Product, $Intervals, [string]$By, [string]$ByMachine) {
+    # Sources: [VA-TIMING], [TN-KMS] (the host's intervals) (docs/sources.md).
     # Who holds the licence and since when (lab time): lab.machines[].licensedBy / licensedAt.
     $Product.licensedAt = (Get-LabNow).ToString('o')
     $Product.graceStartedAt = $null

@@ -32,6 +32,7 @@ function Get-LabKmsValidityMinutes {
 }
 
 function Get-LabEditionId($Product) {
+    # Sources: [SLMGR.VBS] (names modelled on slmgr output) (docs/sources.md).
     # The EditionID Windows shows in a product's Name ("Windows(R), ServerDatacenter edition").
     if ($Product.family -eq 'windowsServer') {
         $e = ($Product.edition -replace '[^A-Za-z]', '')
@@ -86,6 +87,7 @@ function New-LabWindowsGvlkProduct($Product, [bool]$WithKey) {
 }
 
 function New-LabMachineRecord($Spec) {
+    # Sources: [AZ-FAQ], [AZ-TS], [AZ-CMID] (Marketplace VMs), [FWREG] (built-in firewall rules), [AZ-SUFFIX] (docs/sources.md).
     $catalog = Get-LabCatalog
     $os = $catalog.products[[string]$Spec.os]
     if ($null -eq $os) { throw ("KmsLab: os must be a catalog product name; received '" + $Spec.os + "'.") }

@@ -7,11 +7,13 @@ function Test-LabPort($Value) {
 }
 
 function Test-LabInterval($Value) {
+    # Sources: [SLMGR] /sai, /sri (docs/sources.md).
     $n = [int64]$Value
     return ($n -ge (Get-LabActivation 'minIntervalMinutes') -and $n -le (Get-LabActivation 'maxIntervalMinutes'))
 }
 
 function Invoke-LabServiceMethod($Machine, [string]$Name, [hashtable]$A) {
+    # Sources: [SLS], [HOST] (docs/sources.md).
     $s = $Machine.service
     if ($script:HostOnlyMethods -contains $Name -and -not (Test-LabIsHost $Machine)) { return $script:E_NotKmsHost }
     switch ($Name) {
@@ -92,6 +94,7 @@ function Invoke-LabServiceMethod($Machine, [string]$Name, [hashtable]$A) {
 }
 
 function Invoke-LabProductMethod($Machine, $Product, [string]$Name, [hashtable]$A) {
+    # Sources: [SLP], [SLMGR] (docs/sources.md).
     switch ($Name) {
         'Activate' {
             if ($null -eq $Product.partialKey) { return 0xC004F014 }

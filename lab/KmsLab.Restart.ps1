@@ -3,6 +3,7 @@
 # ---------------------------------------------------------------- Win32_OperatingSystem and restarts
 
 function Get-LabOperatingSystemInstance($Machine) {
+    # Sources: [KB929828] (restarts) (docs/sources.md).
     # The few Win32_OperatingSystem properties a script reads; LastBootUpTime moves with each restart.
     # CIM hands DATETIME values to PowerShell as local-time DateTime values.
     $bootText = [string]$Machine.bootTime
@@ -22,6 +23,7 @@ function Get-LabOperatingSystemInstance($Machine) {
 }
 
 function Complete-LabRestart($Machine) {
+    # Sources: [AZ-CMID], [KB929828] (docs/sources.md).
     # A restart: a new boot time, sppsvc running with the settings written before it, and a pending rearm
     # done: the machine gets a new client machine ID and the licensing state a rearm resets ("All licensing
     # and registry data related to activation is either removed or reset. Also, any grace period timers are
@@ -58,6 +60,7 @@ function Complete-LabRestart($Machine) {
 }
 
 function Update-LabPendingRestart([string]$Name) {
+    # Sources: [RC-REBOOT], [VA-TIMING] (docs/sources.md).
     # A restart shutdown.exe scheduled has happened by the time the lab is asked about the machine again
     # (its next script, or its state), unless the lab's conditions hold restarts back (pendingRestarts
     # "held": the next step arrives before the restart, or someone aborted it). So has the end of a KMS
@@ -74,6 +77,7 @@ function Update-LabPendingRestart([string]$Name) {
 }
 
 function shutdown.exe {
+    # Sources: [SHUTDOWN] (docs/sources.md).
     # shutdown.exe as the scripts call it (learn.microsoft.com, windows-commands/shutdown): /r restarts,
     # /t <seconds> delays it (0 to 315360000), /c <comment> and /d <reason> are recorded, /a aborts a
     # scheduled shutdown. Exit codes are Win32 errors: 0, 1190 ERROR_SHUTDOWN_IS_SCHEDULED (one is already

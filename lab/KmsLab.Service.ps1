@@ -62,6 +62,7 @@ function Stop-Service {
 }
 
 function Start-Service {
+    # Sources: [HOST] (docs/sources.md).
     [CmdletBinding()]
     param([Parameter(Position = 0, ValueFromPipelineByPropertyName = $true)][Alias('ServiceName')][string[]]$Name, [switch]$PassThru)
     process {
@@ -72,6 +73,7 @@ function Start-Service {
 }
 
 function Restart-Service {
+    # Sources: [HOST] (settings take effect when sppsvc restarts) (docs/sources.md).
     [CmdletBinding()]
     param([Parameter(Position = 0, ValueFromPipelineByPropertyName = $true)][Alias('ServiceName')][string[]]$Name, [switch]$Force, [switch]$PassThru)
     process {
