@@ -189,7 +189,8 @@ async function rehearsal(n: number): Promise<void> {
   await plan(stack(n), { config });
   const planned = ms(t0);
   t0 = process.hrtime.bigint();
-  const r = await rehearse(stack(n), {}, { config });
+  // vmIdentity: the existing client VMs have the script identity attached (else their downloads fail).
+  const r = await rehearse(stack(n), { vmIdentity: true }, { config });
   const rehearsed = ms(t0);
   const ran = r.lab.steps.filter((s) => s.ran);
   const stepMs = ran.reduce((a, s) => a + s.durationMs, 0) / Math.max(1, ran.length);

@@ -1,5 +1,5 @@
 /**
- * Activation numbers from Microsoft's KMS planning docs ([PLAN] in docs/sources.md): thresholds, the 30-day
+ * Activation numbers from Microsoft's KMS planning docs ([PLAN], [O-HOST], [VA-TIMING]: docs/sources.md): thresholds, the 30-day
  * count window, host memory, client intervals and the default port.
  */
 import type { ActivationFamily } from "./summary";

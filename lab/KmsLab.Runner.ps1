@@ -190,6 +190,9 @@ function Get-LabNextAttempt($Machine, $Product) {
         if ($null -ne $last -and $last -gt $since) { $since = $last }
         $renewal = 10080
         if ($null -ne $Product.vlRenewalInterval) { $renewal = [int]$Product.vlRenewalInterval }
+        # The licence's end, when it comes before the renewal: the client falls to grace and asks then.
+        $end = Get-LabKmsExpiry $Product
+        if ($null -ne $end -and $end -lt $since.AddMinutes($renewal)) { return $end }
         return $since.AddMinutes($renewal)
     }
     if ($null -eq $last) { $last = ConvertFrom-LabTime $Machine.created }
@@ -221,6 +224,7 @@ function Invoke-LabAdvance([double]$Minutes) {
                 $script:LabClock = $when
                 $m = $item[0]
                 $p = $item[1]
+                [void](Update-LabKmsExpiry $m $when)
                 $r = Invoke-LabKmsActivation $m $p
                 $p.lastAttempt = $when.ToString('o')
                 $p.lastResult = $(if ($null -eq $r) { 'ok' } else { ConvertTo-LabHResultText $r })

@@ -30,8 +30,9 @@ if (-not ('KmsLab.CimInstance' -as [type])) {
 }
 
 . (Join-Path $PSScriptRoot 'KmsLab.State.ps1')
-. (Join-Path $PSScriptRoot 'KmsLab.Licensing.ps1')
-. (Join-Path $PSScriptRoot 'KmsLab.Windows.ps1')
+foreach ($part in @('Machine', 'Instances', 'Keys', 'Kms', 'Cim', 'Methods', 'Restart', 'Service', 'Firewall', 'Time')) {
+    . (Join-Path $PSScriptRoot ('KmsLab.' + $part + '.ps1'))
+}
 . (Join-Path $PSScriptRoot 'KmsLab.Registry.ps1')
 . (Join-Path $PSScriptRoot 'KmsLab.Runner.ps1')
 

@@ -242,6 +242,36 @@ export function attributeClient(client: ClientEntry, view: StackView): Attributi
   }
 }
 
+/**
+ * A client on DNS discovery in its own domain, attributed to the stack's only KmsHost because the stack
+ * declares no `_vlmcs._tcp` record at all: what it would meet, or undefined for any other client. On
+ * Azure a VM outside a domain looks in its VNet's internal DNS suffix, where no record is, and fails with
+ * 0x8007232B; a record outside the stack (Active Directory DNS) is invisible here. The policy reports it
+ * as advisory; the forecast does not count the client as activated.
+ */
+export function ownDomainWithoutRecord(client: ClientEntry, view: StackView): string | undefined {
+  if (client.summary?.discovery !== "dns" || view.hosts.length !== 1) return undefined;
+  if (view.srvRecords.length > 0 || stackDomains(view).length > 0) return undefined;
+  const host = view.hosts[0];
+  const start =
+    "finds its KMS host through DNS in its own domain, but this stack declares no _vlmcs._tcp SRV record";
+  const fix =
+    "Give the KmsHost a dns argument or add a KmsSrvRecord in the client's DNS domain, or point the client " +
+    "at the host with host or kmsServer";
+  if (host.summary?.dnsPublishing === true) {
+    return (
+      `${start}, and KMS host "${host.name}" publishes its own by dynamic DNS (dnsPublishing), which Azure DNS ` +
+      "does not accept: whether it finds one cannot be told (0x8007232B, DNS name does not exist, if not). " +
+      fix
+    );
+  }
+  return (
+    `${start} and KMS host "${host.name}" does not publish one (dnsPublishing is off): it would fail with ` +
+    "0x8007232B (DNS name does not exist) unless the record exists outside this stack. " +
+    fix
+  );
+}
+
 /** Every client with its attribution, in stack order. */
 export function attributeAll(view: StackView): { client: ClientEntry; attribution: Attribution }[] {
   return view.clients.map((client) => ({ client, attribution: attributeClient(client, view) }));

@@ -10,7 +10,7 @@ import {
   hostSrvDomain,
   readStack,
 } from "./stack";
-import { attributeAll } from "./attribution";
+import { attributeAll, ownDomainWithoutRecord } from "./attribution";
 
 interface DomainGroup {
   domain: string;
@@ -215,15 +215,9 @@ export const requireSrvRecordForDiscovery: StackValidationPolicy = {
           (domains.length === 1 ? domains[0] : undefined);
         if (!domain) {
           const host = attribution.host!;
-          if (view.srvRecords.length === 0 && host.summary?.dnsPublishing !== true) {
-            reportAdvisory(
-              report,
-              `KmsClient "${client.name}" finds its KMS host through DNS in its own domain, but this stack declares ` +
-                `no _vlmcs._tcp SRV record and KMS host "${host.name}" does not publish one (dnsPublishing is off). ` +
-                "Give the KmsHost a dns argument or add a KmsSrvRecord in the client's DNS domain, or point the " +
-                "client at the host with host or kmsServer.",
-              client.urn,
-            );
+          const missing = ownDomainWithoutRecord(client, view);
+          if (missing && host.summary?.dnsPublishing !== true) {
+            reportAdvisory(report, `KmsClient "${client.name}" ${missing}.`, client.urn);
           } else {
             reportAdvisory(
               report,

@@ -9,7 +9,7 @@ import {
 import { ERROR_CODES_DOC_PATH, renderErrorCodesDoc } from "../scripts/gen-error-codes-doc";
 
 /**
- * Every code in kms-domain.md §5, combined rows split, plus the two from §8 and the DNS notes, and the
+ * Every code of Microsoft's activation error table ([ERR]), combined rows split, plus two from support articles and the DNS notes, and the
  * WinHTTP codes of a KMS host that cannot reach Microsoft's activation service (issue 11.9), and the
  * rearm limit a client rearmed by the components can hit (0xC004D307, issue 13), and a key of another
  * edition (0xC004F069, issue 19).

@@ -92,3 +92,48 @@ test("clients of two hosts of one domain are placed as the policies attribute th
   );
   expect(byHost).toEqual({ "kms-a": [], "kms-b": [["Windows Server", 5, true]] });
 });
+
+describe("DNS discovery in the client's own domain (issue 19 item 4)", () => {
+  const dnsClients = () => {
+    for (let i = 1; i <= 5; i++) server(`s${i}`, { rearm: true });
+  };
+
+  test("one host and no _vlmcs._tcp record in the stack: not forecast as activated, as the policy says", async () => {
+    const result = await plan(
+      () => {
+        host("kms");
+        dnsClients();
+      },
+      { config },
+    );
+    const advisory = result.violations.filter(
+      (v) => v.policyName === "require-srv-record-for-discovery",
+    );
+    expect(advisory.map((v) => v.enforcementLevel)).toEqual(Array(5).fill("advisory"));
+    expect(advisory[0].message).toContain("declares no _vlmcs._tcp SRV record");
+    expect(result.forecast.unplaced.map((u) => u.name)).toEqual(["s1", "s2", "s3", "s4", "s5"]);
+    const reason = result.forecast.unplaced[0].reason;
+    expect(reason).toContain("declares no _vlmcs._tcp SRV record");
+    expect(reason).toContain("0x8007232B");
+    expect(result.forecast.hosts[0].families).toEqual([]);
+  });
+
+  test("one host whose dns creates the record: placed on it", async () => {
+    const result = await plan(
+      () => {
+        new KmsHost("kms", {
+          hostKey: new pulumi.Config().requireSecret("hostKey"),
+          azureVm: { resourceGroupName: "kms-rg", vmName: "kms", location: "westeurope" },
+          windowsServerVersion: "2022",
+          dns: { zoneName: "corp.contoso.com", resourceGroupName: "dns-rg", ipAddress: "10.0.0.4" },
+        });
+        dnsClients();
+      },
+      { config },
+    );
+    expect(result.forecast.unplaced).toEqual([]);
+    expect(result.forecast.hosts[0].families.map((f) => [f.label, f.clients])).toEqual([
+      ["Windows Server", 5],
+    ]);
+  });
+});

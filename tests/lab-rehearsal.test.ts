@@ -31,6 +31,8 @@ const PROGRAMS = path.join(__dirname, "fixtures", "programs");
 const WITH_HOST = path.join(PROGRAMS, "policy-breaks", "compliant-with-host");
 const DNS_DISCOVERY = path.join(PROGRAMS, "lab", "dns-discovery");
 const REARMED_KMS_SERVER = path.join(PROGRAMS, "lab", "rearmed-kms-server");
+/** One host without dns, five rearmed clients on plain DNS discovery: no `_vlmcs._tcp` record anywhere. */
+const DNS_NO_RECORD = path.join(PROGRAMS, "lab", "dns-no-record");
 
 /** A rehearsal on a state directory of its own, and the lab's full state of its machines afterwards. */
 async function rehearseAndRead(
@@ -115,6 +117,25 @@ describeWithTool("pwsh", "kms-plan --lab (issue 19): machines placed as on Azure
     const members = await rehearseAndRead(DNS_DISCOVERY, { domain: "kms.internal" });
     expect(members.r.lab.failures).toEqual([]);
     expect(hostOf(members.machines).currentCount).toBe(5);
+  });
+
+  test("item 4: one host and no _vlmcs._tcp record: neither the forecast nor the rehearsal shows the DNS clients activated", async () => {
+    for (const domain of [undefined, "contoso.local"]) {
+      const { r, machines } = await rehearseAndRead(DNS_NO_RECORD, domain ? { domain } : {});
+      expect(clientsOf(machines).map((c) => [c.activated, c.errorCode])).toEqual(
+        Array(5).fill([false, "0x8007232B"]),
+      );
+      expect(r.forecast.unplaced.map((u) => u.name)).toEqual([
+        "srv-1",
+        "srv-2",
+        "srv-3",
+        "srv-4",
+        "srv-5",
+      ]);
+      for (const u of r.forecast.unplaced) expect(u.reason).toContain("0x8007232B");
+      // No client is forecast on the host, so none is counted as a client of it that failed.
+      expect(r.lab.clients).toEqual([]);
+    }
   });
 
   test("item 5: --lab-after 2h shows the clients that were pending at the end of the deployment activated by their retry", async () => {

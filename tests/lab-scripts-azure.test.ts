@@ -376,3 +376,68 @@ describeWithTool(
     });
   },
 );
+
+describeWithTool(
+  "pwsh",
+  "lab (issue 19): a KMS licence runs out 180 days after its last renewal",
+  () => {
+    let lab: Lab;
+    const DAY = 24 * 60;
+    const clients = ["r1", "r2", "r3", "r4", "r5"];
+    const grace = async (name: string) =>
+      ps<{ status: number; reason: string; grace: number }>(
+        lab,
+        name,
+        `$p = Get-Product0; @{ status = [int]$p.LicenseStatus; reason = ('0x{0:X8}' -f [uint32]$p.LicenseStatusReason); grace = [int64]$p.GracePeriodRemaining } | ConvertTo-Json -Compress`,
+      );
+    beforeAll(async () => {
+      lab = await Lab.open();
+      await lab.addMachine({ name: "kms", role: "host", os: WS2022 });
+      expect((await hostSetup(lab, "kms")).result).toMatchObject({ ok: true });
+      for (const name of clients) {
+        await lab.addMachine({ name, role: "client", os: WS2022_STD });
+        await clientSetup(lab, name, { kmsServer: "kms" });
+      }
+      await lab.advance(121); // the first four ask again and reach the count of 5
+      for (const name of clients) expect((await lab.state(name)).activated).toBe(true);
+    });
+    afterAll(async () => {
+      await lab?.close();
+    });
+
+    test("item 5: renewing every 7 days while the host answers keeps a client licensed past 180 days", async () => {
+      await lab.advance(200 * DAY);
+      for (const name of clients) {
+        expect(await lab.state(name)).toMatchObject({ activated: true, licenseStatus: 1 });
+      }
+      // Each renewal restarts the 180 days: at most one renewal interval has passed since the last one.
+      expect((await grace("r1")).grace).toBeGreaterThanOrEqual(173 * DAY);
+    });
+
+    test("item 5: with its host gone, a client falls to Out-of-Tolerance grace at 180 days, then Notification", async () => {
+      await ps(lab, "kms", `Stop-Service -Name sppsvc; '{}'`);
+      // The last renewal was at most 7 days before the host went: still licensed 172 days on.
+      await lab.advance(172 * DAY);
+      expect(await lab.state("r1")).toMatchObject({ activated: true, licenseStatus: 1 });
+      await lab.advance(8 * DAY);
+      const r1 = await lab.state("r1");
+      expect(r1).toMatchObject({ activated: false, licenseStatus: 3 });
+      expect(r1.licensedBy).toBeUndefined();
+      const oot = await grace("r1");
+      expect(oot).toMatchObject({ status: 3, reason: "0x4004F00D" });
+      expect(oot.grace).toBeGreaterThan(22 * DAY);
+      expect(oot.grace).toBeLessThanOrEqual(30 * DAY);
+      // The 30 days of grace run out: Notification.
+      await lab.advance(31 * DAY);
+      expect(await lab.state("r1")).toMatchObject({ activated: false, licenseStatus: 5 });
+      expect(await grace("r1")).toMatchObject({ status: 5, reason: "0xC004F009", grace: 0 });
+      // The host back: in Notification a client asks every activation interval, and is licensed again.
+      await ps(lab, "kms", `Start-Service -Name sppsvc; '{}'`);
+      await lab.advance(4 * 60 + 1);
+      for (const name of clients) {
+        expect(await lab.state(name)).toMatchObject({ activated: true, licenseStatus: 1 });
+      }
+      expect((await grace("r1")).grace).toBeGreaterThan(179 * DAY);
+    });
+  },
+);

@@ -3,7 +3,8 @@
  * client's outcome at the end of the deployment in the forecast (activated by its host then, or not) is
  * the rehearsal's verdict (activated by that host, or not), under the lab's Azure conditions (Marketplace
  * images; machines of one image share a client machine ID until rearmed, stated here so that the test
- * does not depend on the lab's defaults).
+ * does not depend on the lab's defaults), with the script identity attached to the VMs the programs do not
+ * create (--lab-vm-identity: the forecast does not model a failed download).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -21,7 +22,8 @@ async function rehearse(dir: string): Promise<RehearsalResult> {
   let result!: RehearsalResult;
   await jest.isolateModulesAsync(async () => {
     const mod = require("../tools/rehearsal") as typeof import("../tools/rehearsal");
-    result = await mod.rehearse(dir, { images: "marketplace", sharedCmid: true });
+    // vmIdentity: the examples' existing VMs have the script identity attached, as their docs ask.
+    result = await mod.rehearse(dir, { images: "marketplace", sharedCmid: true, vmIdentity: true });
   });
   return result;
 }

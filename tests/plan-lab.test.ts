@@ -124,18 +124,36 @@ describeWithTool("pwsh", "kms-plan --lab on the real lab", () => {
     expect(report.activated).toBe(clients.length);
   });
 
+  // The examples' existing VMs have the script identity attached, as their docs ask: --lab-vm-identity.
   for (const example of exampleDirs()) {
     test(`examples/${example} ends with every machine in the state the docs promise`, async () => {
-      const r = await rehearse(path.join(EXAMPLES, example));
+      const r = await rehearse(path.join(EXAMPLES, example), { vmIdentity: true });
       (OWN_END_STATE[example] ?? expectPromisedEndState)(r);
     });
   }
+
+  test("scripts by reference on VMs the program does not create: without --lab-vm-identity their steps fail, exit 4", () => {
+    const r = cli([path.join(EXAMPLES, "single-host"), "--lab", "--json"]);
+    expect(r.code).toBe(4);
+    const doc = JSON.parse(r.stdout) as RehearsalResult;
+    // The host's VM is the program's, with the identity attached: its setup ran.
+    expect(doc.lab.machines.find((m) => m.role === "host")).toMatchObject({
+      licenseStatus: "Licensed",
+    });
+    expect(doc.lab.failures.map((f) => f.machine).sort()).toEqual(["app-01", "app-02"]);
+    for (const f of doc.lab.failures) {
+      expect(f.message).toContain("Run Command could not download its script");
+      expect(f.message).toContain(`this program does not create VM "${f.machine}"`);
+      expect(f.message).toContain("--lab-vm-identity");
+    }
+    for (const c of doc.lab.clients) expect(c.activated).toBe(false);
+  });
 
   test("--json carries lab.machines[] with the documented fields; a second rehearsal on --lab-state changes nothing", () => {
     const state = tempDir();
     try {
       const dir = path.join(EXAMPLES, "single-host");
-      const first = cli([dir, "--lab-state", state, "--json"]);
+      const first = cli([dir, "--lab-state", state, "--lab-vm-identity", "--json"]);
       expect(first.stderr).not.toContain("kms-plan: the program failed");
       expect(first.code).toBe(0);
       const doc = JSON.parse(first.stdout) as RehearsalResult;
@@ -152,7 +170,7 @@ describeWithTool("pwsh", "kms-plan --lab on the real lab", () => {
       }
       expect(doc.lab.machines.some((m) => m.changed.length > 0)).toBe(true);
 
-      const second = cli([dir, "--lab-state", state, "--json"]);
+      const second = cli([dir, "--lab-state", state, "--lab-vm-identity", "--json"]);
       expect(second.code).toBe(0);
       const again = JSON.parse(second.stdout) as RehearsalResult;
       expect(again.lab.steps.filter((s) => s.ran)).toEqual([]);
@@ -197,7 +215,12 @@ describeWithTool("pwsh", "kms-plan --lab on the real lab", () => {
   });
 
   test("Microsoft activation down: the host setup fails with the meaning and fix, exit code 4", () => {
-    const r = cli([path.join(EXAMPLES, "single-host"), "--lab-microsoft-activation", "down"]);
+    const r = cli([
+      path.join(EXAMPLES, "single-host"),
+      "--lab-microsoft-activation",
+      "down",
+      "--lab-vm-identity",
+    ]);
     expect(r.code).toBe(4);
     expect(r.stdout).toContain("The deployment failed:");
     expect(r.stdout).toMatch(/kms-setup on kms/);
@@ -207,6 +230,7 @@ describeWithTool("pwsh", "kms-plan --lab on the real lab", () => {
   test("Microsoft activation flaky: bounded retries get the host activated", async () => {
     const r = await rehearse(path.join(EXAMPLES, "single-host"), {
       microsoftActivation: "flaky",
+      vmIdentity: true,
     });
     expectPromisedEndState(r);
   });

@@ -1,10 +1,11 @@
 /**
  * The lab's model of Run Command downloading a script by reference (tools/plan/scriptDownload.ts): the VM
  * runs the text the program uploaded, unchanged; a missing blob, a URI without a managed identity or a text
- * whose hash is not its name's fails the step, as a failed download does.
+ * whose hash is not its name's fails the step, as a failed download does; so does a VM without the
+ * identity its Run Command names (`identityMissing`: issue 19, a verdict kms-plan could not know).
  */
 import { createHash } from "crypto";
-import { downloadScript, recordUploadedBlob } from "../tools/plan/scriptDownload";
+import { downloadScript, identityMissing, recordUploadedBlob } from "../tools/plan/scriptDownload";
 import type { UploadedBlobs } from "../tools/plan/scriptDownload";
 
 const TEXT = "param([string]$Role)\nWrite-Output '{\"ok\":true}'\n";
@@ -46,4 +47,77 @@ test.each([
   expect(script).toContain("Run Command could not download its script from");
   expect(script).toContain(reason);
   expect(script.trim().split("\n").pop()).toBe("exit 1");
+});
+
+describe("the VM has the identity its Run Command reads the script with", () => {
+  const ID =
+    "/subscriptions/0/resourceGroups/kms-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/kms-scripts";
+  const OTHER =
+    "/subscriptions/0/resourceGroups/kms-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/other";
+  const CLIENT = "11111111-1111-4111-8111-111111111111";
+  const planned = new Map([
+    [ID, CLIENT],
+    [OTHER, "22222222-2222-4222-8222-222222222222"],
+  ]);
+  const user = { scriptUri: URI, scriptUriManagedIdentity: { clientId: CLIENT } };
+  const system = { scriptUri: URI, scriptUriManagedIdentity: {} };
+  const vm = (identity?: unknown) => ({ vmName: "app-01", ...(identity ? { identity } : {}) });
+
+  test.each([
+    [
+      "a VM this program creates with that user-assigned identity",
+      vm({ type: "UserAssigned", userAssignedIdentities: [ID] }),
+      user,
+    ],
+    [
+      "... given as a map (the ARM form)",
+      vm({ type: "SystemAssigned, UserAssigned", userAssignedIdentities: { [ID]: {} } }),
+      user,
+    ],
+    [
+      "an identity this program does not create (the user's to vouch for)",
+      vm({ type: "UserAssigned", userAssignedIdentities: ["/subscriptions/0/x/id"] }),
+      user,
+    ],
+    [
+      "a system-assigned identity for an empty scriptUriManagedIdentity",
+      vm({ type: "SystemAssigned" }),
+      system,
+    ],
+  ])("downloads: %s", (_, inputs, ref) => {
+    expect(identityMissing(inputs, "app-01", ref, planned, false)).toBeUndefined();
+  });
+
+  test.each([
+    [
+      "a VM created without an identity",
+      vm(),
+      user,
+      'VM "app-01" has no user-assigned identity attached',
+    ],
+    [
+      "a VM with another identity of this program",
+      vm({ type: "UserAssigned", userAssignedIdentities: [OTHER] }),
+      user,
+      `does not have the user-assigned identity ${CLIENT} attached`,
+    ],
+    [
+      "a VM without a system-assigned identity",
+      vm({ type: "UserAssigned", userAssignedIdentities: [ID] }),
+      system,
+      'VM "app-01" has no system-assigned identity',
+    ],
+    [
+      "a VM this program does not create",
+      undefined,
+      user,
+      'this program does not create VM "app-01", so kms-plan cannot see',
+    ],
+  ])("fails: %s", (_, inputs, ref, reason) => {
+    expect(identityMissing(inputs, "app-01", ref, planned, false)).toContain(reason);
+  });
+
+  test("--lab-vm-identity: a VM this program does not create has it", () => {
+    expect(identityMissing(undefined, "app-01", user, planned, true)).toBeUndefined();
+  });
 });

@@ -112,7 +112,8 @@ describe("require-srv-record-for-discovery", () => {
   test("violation: own-domain DNS discovery with no record anywhere and no self-publishing", async () => {
     expect(await run([host({ dns: undefined }), onDns("c1")])).toEqual([
       'KmsClient "c1" finds its KMS host through DNS in its own domain, but this stack declares no _vlmcs._tcp ' +
-        'SRV record and KMS host "kms" does not publish one (dnsPublishing is off). Give the KmsHost a dns ' +
+        'SRV record and KMS host "kms" does not publish one (dnsPublishing is off): it would fail with ' +
+        "0x8007232B (DNS name does not exist) unless the record exists outside this stack. Give the KmsHost a dns " +
         "argument or add a KmsSrvRecord in the client's DNS domain, or point the client at the host with host or kmsServer.",
     ]);
   });

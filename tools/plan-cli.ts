@@ -104,6 +104,10 @@ export async function main(argv: string[]): Promise<number> {
       "--lab-domain <domain>",
       "DNS domain of the lab's machines (default: the domain of the program's one _vlmcs._tcp record; implies --lab)",
     )
+    .option(
+      "--lab-vm-identity",
+      "the VMs this program does not create have the identity their scripts by reference are read with (implies --lab)",
+    )
     .exitOverride();
   addConfigOptions(program);
   const json = argv.includes("--json");

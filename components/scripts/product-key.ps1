@@ -14,7 +14,7 @@ function ConvertTo-ProductKey {
 }
 
 function Show-Key {
-    # Like showKey() in components/errors.ts: only the last five characters are ever shown.
+    # Like showKey() in catalog/errors.ts: only the last five characters are ever shown.
     [CmdletBinding()]
     param([string]$Key)
     $k = $Key.Trim()

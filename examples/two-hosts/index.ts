@@ -14,9 +14,11 @@
  * DNS-discovery clients are not in a host's threshold barrier (only clients given `host`, or its kmsServer
  * or fqdn, are asked again at the end of `pulumi up`): kms-a's count reaches 5 during the deployment, the client whose request
  * made it activates, and the ones that asked earlier (0xC004F038) activate at their next retry, within
- * the host's activation interval (120 min). `npx kms-plan examples/two-hosts --lab` shows exactly this,
- * and exits 5 (clients pending when the deployment ends); with `--lab-after 2h` all five are activated by
- * kms-a and it exits 0.
+ * the host's activation interval (120 min). `npx kms-plan examples/two-hosts --lab --lab-vm-identity`
+ * shows exactly this, and exits 5 (clients pending when the deployment ends); with `--lab-after 2h` all
+ * five are activated by kms-a and it exits 0. (`--lab-vm-identity`: the existing VMs have their
+ * system-assigned identity, with the reader role on the container; without it the lab assumes they do
+ * not, and every step fails its script download.)
  * Their setup waits for the SRV record, whose targets are the hosts' `fqdn` outputs, which resolve only
  * after each host's setup: no client asks before a host is a KMS host.
  */

@@ -12,7 +12,7 @@ export const CONTEXT = "kms-doctor";
  *
  * A DNS server that does not answer, or answers with a failure (SERVFAIL, REFUSED, closed port), is
  * reported as 0x8007232A (DNS_ERROR_RCODE_SERVER_FAILURE, [ERR]: "DNS server failure → troubleshoot
- * DNS"). The other candidate, 0x800705B4, only as an Azure activation timeout whose fix
+ * DNS"). The sources list the other candidate, 0x800705B4, only as an Azure activation timeout whose fix
  * is `slmgr /skms azkms.core.windows.net:1688`, the wrong advice for a self-hosted host, so the doctor does
  * not use it; the report's detail says whether the server was silent or answered with an error.
  */

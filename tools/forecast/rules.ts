@@ -1,7 +1,7 @@
 /** The numbers and names the forecast model uses: the catalog's (Microsoft's, [PLAN] in docs/sources.md). */
 import { ACTIVATION, type ActivationFamily } from "pulumi-kms-activation-catalog";
 
-/** The numbers the model uses: the catalog's (Microsoft's, [PLAN]). */
+/** The numbers the model uses: the catalog's (Microsoft's, [PLAN] and [VA-TIMING]: docs/sources.md). */
 export const FORECAST_RULES = {
   thresholds: ACTIVATION.thresholds,
   countGroup: ACTIVATION.countGroup,

@@ -121,6 +121,12 @@ export function labCatalogJson(): string {
       countWindowDays: ACTIVATION.countWindowDays,
       hostMemory: ACTIVATION.hostMemory,
       officeHostMemory: ACTIVATION.officeHostMemory,
+      defaultActivationIntervalMinutes: ACTIVATION.defaultActivationIntervalMinutes,
+      defaultRenewalIntervalMinutes: ACTIVATION.defaultRenewalIntervalMinutes,
+      minIntervalMinutes: ACTIVATION.minIntervalMinutes,
+      maxIntervalMinutes: ACTIVATION.maxIntervalMinutes,
+      validityDays: ACTIVATION.validityDays,
+      defaultPort: ACTIVATION.defaultPort,
     },
   });
 }

@@ -19,7 +19,7 @@ export function agreeWithPolicies(
 ): ForecastSpec {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { readStack } = require("../../policy/stack") as typeof import("../../policy/stack");
-  const { attributeAll } =
+  const { attributeAll, ownDomainWithoutRecord } =
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require("../../policy/attribution") as typeof import("../../policy/attribution");
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -68,6 +68,9 @@ export function agreeWithPolicies(
       if (why) return { ...c, notForecast: why };
       const { attribution } = a;
       if (attribution.reason !== undefined) return { ...c, notForecast: attribution.reason };
+      // Pessimistic where the policy can only advise: no record in the stack, no activation forecast.
+      const noRecord = ownDomainWithoutRecord(a.client, view);
+      if (noRecord) return { ...c, notForecast: `it ${noRecord}` };
       let host = attribution.host?.name;
       if (attribution.shared) {
         const members = attribution.shared.hosts;

@@ -41,6 +41,57 @@ export interface ScriptReference {
   scriptUriManagedIdentity?: unknown;
 }
 
+/** The identity of a managed identity reference: a user-assigned one by clientId/objectId, or the VM's own. */
+function userAssignedId(ref: ScriptReference): string | undefined {
+  const mi = ref.scriptUriManagedIdentity as { clientId?: unknown; objectId?: unknown } | undefined;
+  const id = mi?.clientId ?? mi?.objectId;
+  return typeof id === "string" && id !== "" ? id : undefined;
+}
+
+/**
+ * Why the VM could not read its script by reference with the identity its Run Command names, or undefined
+ * when it can (as far as the plan shows). `vm`: the inputs of the VM when this program creates it;
+ * undefined for a VM it does not create (an existing azureVm), whose identities the plan cannot see:
+ * pessimistic, it has none unless `existingAttached` (`--lab-vm-identity`) says so. `clientIds`: the
+ * user-assigned identities this program creates, resource id → client id.
+ */
+export function identityMissing(
+  vm: Record<string, unknown> | undefined,
+  vmName: string,
+  ref: ScriptReference,
+  clientIds: ReadonlyMap<string, string>,
+  existingAttached: boolean,
+): string | undefined {
+  const wanted = userAssignedId(ref);
+  const which = wanted
+    ? `the user-assigned identity ${wanted}`
+    : "its system-assigned identity (an empty scriptUriManagedIdentity)";
+  if (vm === undefined) {
+    if (existingAttached) return undefined;
+    return (
+      `this program does not create VM "${vmName}", so kms-plan cannot see whether ${which} is attached to ` +
+      "it; the lab assumes not (pessimistic). Attach it to the VM (docs/scripts-by-reference.md) and say so " +
+      "with --lab-vm-identity."
+    );
+  }
+  const identity = vm.identity as { type?: unknown; userAssignedIdentities?: unknown } | undefined;
+  const type = String(identity?.type ?? "").toLowerCase();
+  if (!wanted) {
+    if (type.includes("systemassigned")) return undefined;
+    return `VM "${vmName}" has no system-assigned identity (identity.type ${JSON.stringify(identity?.type ?? null)}).`;
+  }
+  const raw = identity?.userAssignedIdentities;
+  const attached = (
+    Array.isArray(raw) ? raw : raw && typeof raw === "object" ? Object.keys(raw) : []
+  ).map(String);
+  if (!type.includes("userassigned") || attached.length === 0) {
+    return `VM "${vmName}" has no user-assigned identity attached (identity.userAssignedIdentities), so it cannot read it with ${which}.`;
+  }
+  // An identity this program does not create is the user's to vouch for: attached is enough.
+  if (attached.some((id) => !clientIds.has(id) || clientIds.get(id) === wanted)) return undefined;
+  return `VM "${vmName}" does not have ${which} attached (it has ${attached.join(", ")}).`;
+}
+
 /** A script that fails as Run Command does when it cannot download its script (exit code 1). */
 function failedDownload(message: string): string {
   const quoted = message.replace(/'/g, "''");

@@ -16,6 +16,7 @@ export interface LabFlags {
   labAfter?: string;
   labMicrosoftActivation?: string;
   labDomain?: string;
+  labVmIdentity?: boolean;
 }
 
 /** The rehearsal's options from the flags (any --lab-* flag implies --lab), or an error message. */
@@ -30,7 +31,8 @@ export function labOptions(
     opts.labOwnCmid === true ||
     opts.labAfter !== undefined ||
     opts.labMicrosoftActivation !== undefined ||
-    opts.labDomain !== undefined;
+    opts.labDomain !== undefined ||
+    opts.labVmIdentity === true;
   if (!wanted) return undefined;
   if (opts.preview || opts.pending) {
     return `--lab rehearses an update (pulumi up): it cannot be combined with ${opts.preview ? "--preview" : "--pending"}`;
@@ -55,5 +57,6 @@ export function labOptions(
       ? { microsoftActivation: activation as "up" | "down" | "flaky" }
       : {}),
     ...(opts.labDomain !== undefined ? { domain: opts.labDomain } : {}),
+    ...(opts.labVmIdentity ? { vmIdentity: true } : {}),
   };
 }

@@ -117,6 +117,7 @@ export async function rehearse(
     ...(options.sharedCmid !== undefined ? { sharedCmid: options.sharedCmid } : {}),
     microsoftActivation: options.microsoftActivation ?? "up",
     ...(options.domain ? { domain: options.domain } : {}),
+    ...(options.vmIdentity ? { vmIdentity: true } : {}),
   };
   const next: Record<string, StoredStep> = {};
   const rehearsal = new Rehearsal(recorded, conditions, readSteps(stateDir), next);
@@ -162,6 +163,7 @@ export async function rehearse(
           sharedCmid: conditions.sharedCmid ?? true,
           microsoftActivation: conditions.microsoftActivation,
           ...(conditions.domain ? { domain: conditions.domain } : {}),
+          ...(conditions.vmIdentity ? { vmIdentity: true } : {}),
         },
         ...(stateDir ? { stateDir } : {}),
         ...(options.afterMinutes ? { afterMinutes: options.afterMinutes } : {}),

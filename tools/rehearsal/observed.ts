@@ -31,6 +31,8 @@ export class ObservedProgram {
   readonly nicSubnets = new Map<string, string>(); // NIC id → subnet id
   readonly srv = new Map<string, LabSrvEntry[]>(); // domain → entries
   readonly addresses = new Map<string, AddressEntry>();
+  /** User-assigned identities the program creates: resource id → client id. */
+  readonly identityClientIds = new Map<string, string>();
 
   constructor(private readonly dns: DnsChanges) {}
 
@@ -54,6 +56,10 @@ export class ObservedProgram {
         ? (configs[0] as { subnet?: { id?: unknown } })?.subnet?.id
         : undefined;
       if (typeof subnet === "string" && subnet !== "") this.nicSubnets.set(r.id, subnet);
+      return;
+    }
+    if (r.type === "azure-native:managedidentity:UserAssignedIdentity" && r.id) {
+      if (typeof r.state.clientId === "string") this.identityClientIds.set(r.id, r.state.clientId);
       return;
     }
     if (r.type === "azure-native:compute:VirtualMachine") {

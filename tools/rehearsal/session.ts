@@ -1,5 +1,6 @@
 /** One rehearsal: the lab hook given to plan(), the steps it runs (the lab machines: machines.ts). */
 import type { LabHook, RemoteOutcome, RemoteStep } from "../plan/mocks";
+import { identityMissing } from "../plan/scriptDownload";
 import { runExternals, retryExternals } from "./externals";
 import type { ExternalClient } from "./externals";
 import { LabMachines } from "./machines";
@@ -128,22 +129,26 @@ export class Rehearsal {
       outcome = before.outcome;
       ran = false;
     } else {
-      try {
-        outcome = await this.lab.run(
-          machine.name,
-          labRequest(
-            step,
-            step.parentName ? this.program.hosts.get(step.parentName) : undefined,
-            this.lab,
-          ),
-        );
-      } catch (e) {
-        outcome = {
-          exitCode: -1,
-          output: "",
-          error: `the lab could not run the step: ${e instanceof Error ? e.message : String(e)}`,
-        };
-      }
+      // A VM that cannot read its script by reference: Run Command fails before the script starts.
+      const refused = this.downloadFailure(step);
+      if (refused) outcome = refused;
+      else
+        try {
+          outcome = await this.lab.run(
+            machine.name,
+            labRequest(
+              step,
+              step.parentName ? this.program.hosts.get(step.parentName) : undefined,
+              this.lab,
+            ),
+          );
+        } catch (e) {
+          outcome = {
+            exitCode: -1,
+            output: "",
+            error: `the lab could not run the step: ${e instanceof Error ? e.message : String(e)}`,
+          };
+        }
     }
     this.next[id] = { digest, machine: machine.name, outcome };
     const result = resultLine(outcome.output);
@@ -167,6 +172,28 @@ export class Rehearsal {
       await this.afterHostSetup(machine);
     }
     return outcome;
+  }
+
+  /** A Run Command by reference on a VM without the identity it names fails its download (exit 1). */
+  private downloadFailure(step: RemoteStep): RemoteOutcome | undefined {
+    const ref = step.runCommand;
+    if (ref?.scriptUri === undefined || !step.vm) return undefined;
+    const { resourceGroupName: rg, vmName } = step.vm;
+    const vm = this.program.vms.get(`azure:${rg.toLowerCase()}/${vmName.toLowerCase()}`);
+    const why = identityMissing(
+      vm,
+      vmName,
+      { scriptUri: ref.scriptUri, scriptUriManagedIdentity: ref.scriptUriManagedIdentity },
+      this.program.identityClientIds,
+      this.conditions.vmIdentity === true,
+    );
+    if (why === undefined) return undefined;
+    const uri = ref.scriptUri.replace(/\?.*$/, "?...");
+    return {
+      exitCode: 1,
+      output: "",
+      error: `Run Command could not download its script from ${uri}: ${why}\n`,
+    };
   }
 
   // ------------------------------------------------------------ clients outside the stack

@@ -84,6 +84,13 @@ export interface RehearsalConditions {
    * @default - the domain of the program's `_vlmcs._tcp` record when it registers exactly one
    */
   domain?: string;
+  /**
+   * The VMs this program does not create (existing `azureVm` targets) have the managed identity their
+   * Run Commands read scripts by reference with attached (`--lab-vm-identity`). Without it, the lab cannot
+   * see their identities and their download fails (pessimistic).
+   * @default false
+   */
+  vmIdentity?: boolean;
 }
 
 export interface RehearsalOptions extends RehearsalConditions {
@@ -175,7 +182,10 @@ export interface LabReport {
   deploymentErrors: string[];
   /** External clients that could not reach the host (not a deployment failure). */
   warnings: string[];
-  conditions: Required<Omit<RehearsalConditions, "domain">> & { domain?: string };
+  conditions: Required<Omit<RehearsalConditions, "domain" | "vmIdentity">> & {
+    domain?: string;
+    vmIdentity?: boolean;
+  };
   /** Minutes of lab time after the deployment at which `machines` are read (`--lab-after`). */
   afterMinutes?: number;
   stateDir?: string;
