@@ -201,6 +201,7 @@ async function rehearsal(n: number): Promise<void> {
   console.log(
     `N=${String(n).padEnd(4)} rehearsal ${(rehearsed / 1000).toFixed(1).padStart(6)} s  plan ${(planned / 1000).toFixed(1).padStart(5)} s  ` +
       `(${(rehearsed / planned).toFixed(1)}x)  ${ran.length} steps ran, mean ${stepMs.toFixed(0)} ms in flight each, ` +
+      `${(rehearsed / Math.max(1, ran.length)).toFixed(0)} ms of rehearsal per step, ` +
       `${activated}/${n} clients activated, ${r.lab.failures.length} failed steps` +
       (n === 300 ? `  (target < 120 s: ${rehearsed < 120_000 ? "met" : "missed"})` : "") +
       (n === 1000 ? `  (target < 180 s: ${rehearsed < 180_000 ? "met" : "missed"})` : "") +
