@@ -324,55 +324,59 @@ namespace KmsLab
 
             var iss = InitialSessionState.CreateDefault2();
             iss.ImportPSModule(new[] { modulePath });
-            var pool = new BlockingCollection<Runspace>();
             var count = Math.Max(1, runspaces);
+            var runspaceList = new Runspace[count];
             var opened = new Task[count];
             for (int i = 0; i < count; i++)
             {
+                int slot = i;
                 opened[i] = Task.Run(() =>
                 {
                     var rs = RunspaceFactory.CreateRunspace(iss);
                     rs.Open();
-                    pool.Add(rs);
+                    runspaceList[slot] = rs;
                 });
             }
             Task.WaitAll(opened);
             var writeLock = new object();
-            var pending = new List<Task>();
+            // Requests wait in this queue, not on thread-pool threads: a request blocked on a busy runspace
+            // would hold a pool thread, and with hundreds queued (a rehearsal sends every client's step at
+            // once) the pool starves: PowerShell's own pool work (a runspace's first command) then waits
+            // for the pool to grow by about one thread a second (bench/lab.ts measured minutes).
+            var queue = new BlockingCollection<string>();
+            var workers = new Thread[count];
+            for (int i = 0; i < count; i++)
+            {
+                var rs = runspaceList[i];
+                workers[i] = new Thread(() =>
+                {
+                    foreach (var request in queue.GetConsumingEnumerable())
+                    {
+                        string answer;
+                        try
+                        {
+                            answer = Handle(rs, request);
+                        }
+                        catch (Exception ex)
+                        {
+                            answer = ErrorAnswer(request, "lab server: " + ex.Message);
+                        }
+                        lock (writeLock) { output.WriteLine(answer); }
+                    }
+                });
+                workers[i].IsBackground = true;
+                workers[i].Start();
+            }
             lock (writeLock) { output.WriteLine("{\"ready\":true}"); }
             string line;
             while ((line = input.ReadLine()) != null)
             {
                 if (line.Trim().Length == 0) continue;
-                string request = line;
-                var task = Task.Run(() =>
-                {
-                    string answer;
-                    var rs = pool.Take();
-                    try
-                    {
-                        answer = Handle(rs, request);
-                    }
-                    catch (Exception ex)
-                    {
-                        answer = ErrorAnswer(request, "lab server: " + ex.Message);
-                    }
-                    finally
-                    {
-                        pool.Add(rs);
-                    }
-                    lock (writeLock) { output.WriteLine(answer); }
-                });
-                lock (pending)
-                {
-                    pending.RemoveAll(t => t.IsCompleted);
-                    pending.Add(task);
-                }
+                queue.Add(line);
             }
-            Task[] rest;
-            lock (pending) { rest = pending.ToArray(); }
-            Task.WaitAll(rest);
-            while (pool.Count > 0) pool.Take().Dispose();
+            queue.CompleteAdding();
+            foreach (var w in workers) w.Join();
+            foreach (var rs in runspaceList) rs.Dispose();
         }
 
         private static string Handle(Runspace rs, string request)
