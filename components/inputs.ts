@@ -43,7 +43,7 @@ export function withContext<T>(context: string, build: () => T): T {
  * `pulumi.all(values).apply(fn)`, with one Output instead of four or more when only one value is an
  * Output. `pulumi.all` and `pulumi.output` copy each Output they are given twice (a new Output and an
  * apply), and each Output of the SDK chains about ten promises: per client of a host, such copies were
- * most of the applies a plan made (tests/planWork.test.ts, docs/benchmarks.md). When one value is an
+ * most of the applies a plan made (tests/components.planWork.test.ts, docs/benchmarks.md). When one value is an
  * Output and the others are plain scalars or undefined, `fn` runs in that Output's own `apply`: the same
  * value, secretness, known-ness and resources as through `pulumi.all`. Anything else (a Promise, an
  * object or array that may hold Outputs, several Outputs) goes through `pulumi.all`.

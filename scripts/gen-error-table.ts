@@ -2,7 +2,7 @@
  * The error codes the scripts explain by themselves (a failed run must say what the code means and how
  * to fix it, even when read in the Azure portal): every code of the catalog. Their text is copied from
  * the catalog between two marker lines in `common.ps1`, the helpers every script includes;
- * `tests/scripts.test.ts` fails when the copy and the catalog differ.
+ * `tests/components.scripts.test.ts` fails when the copy and the catalog differ.
  *
  * After changing the catalog, rewrite the copy with `npm run generate` (or this file alone:
  * `npx ts-node -T scripts/gen-error-table.ts`).

@@ -22,7 +22,7 @@ $OfficeApplicationIdPattern = '0ff1ce1?-a989-479d-af46-f275c6370663'
 $GuidPattern = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'
 if ($null -eq $SecretTexts) { $SecretTexts = @() }
 
-# BEGIN error codes (copied from catalog/errorCodes.ts; tests/scripts.test.ts keeps them equal)
+# BEGIN error codes (copied from catalog/errorCodes.ts; tests/components.scripts.test.ts keeps them equal)
 $KmsErrorCodes = @{
     '0xC004F038' = @('The KMS host''s count is too low: it has seen fewer distinct machines in the last 30 days than this product needs (25 for Windows client, 5 for Windows Server and Office)', 'Wait until enough distinct clients have asked the host, or add clients. If the count stays below the number of machines, they share a client machine ID (images sysprepped with SkipRearm=1, Azure Marketplace images): run slmgr /rearm and restart each clone. For a small Azure lab, Azure''s own KMS or a MAK avoids the threshold.')
     '0xC004F039' = @('The KMS host did not respond: Key Management Service is not enabled there', 'Check that the host is reachable from the client and that nothing blocks its TCP port (1688 by default): Test-NetConnection <host> -Port 1688.')

@@ -6,7 +6,7 @@
  * The interfaces are read from the files beside this code: the TypeScript sources (`args.ts`, run with
  * ts-node or jest) or the declarations the build emits next to the compiled code (`args.d.ts`, in
  * bin/). Only the declaration shapes used in those files are read: `interface Name { member?: Type; }`
- * with comments. tests/unknownKeys.test.ts checks the result against the TypeScript compiler's own view
+ * with comments. tests/components.validate.unknownKeys.test.ts checks the result against the TypeScript compiler's own view
  * of every args interface, nested interfaces included.
  */
 import * as fs from "fs";

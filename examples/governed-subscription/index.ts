@@ -12,7 +12,7 @@
  * supports Trusted Launch and Premium SSD. A policy that requires
  * customer-managed keys instead: give `diskEncryptionSetId` (a disk encryption set's id).
  *
- * tests/governed-subscription.test.ts plans this stack under a baseline policy of its own
+ * tests/examples.governedSubscription.test.ts plans this stack under a baseline policy of its own
  * (tests/fixtures/governance/baseline.ts) that checks tags, Trusted Launch, encryption, public IPs and
  * boot diagnostics on the registered Azure inputs, as Azure Policy would.
  */

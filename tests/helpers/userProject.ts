@@ -1,5 +1,5 @@
 /**
- * A user's project, as the install tests build it (issue 20 items 1, 2, 4, 5): an empty project, a plain
+ * A user's project, as the install tests build it: an empty project, a plain
  * JavaScript Pulumi project or a TypeScript one, the package installed into it the documented ways (a
  * tarball, a git URL, a folder) with npm 10 or 11, and what a user then runs (`npx kms-plan`).
  *
@@ -31,7 +31,7 @@ export const PULUMI_PINS = ["@pulumi/pulumi", "@pulumi/azure-native", "@pulumi/c
   (n) => `${n}@${pkg.devDependencies[n]}`,
 );
 
-/** The README's line for the peer dependencies (tests/docs-install.test.ts keeps it equal to these). */
+/** The README's line for the peer dependencies (tests/docs.install.test.ts keeps it equal to these). */
 export const PEER_SPECS = Object.entries(pkg.peerDependencies).map(([n, r]) => `${n}@${r}`);
 
 /** A user's shell: no jest variables (kms-plan treats JEST_WORKER_ID as "under jest"), no npm_* from `npm test`. */
