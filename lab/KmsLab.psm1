@@ -7,7 +7,7 @@
 # Every behaviour and its source: docs/lab.md. State: one JSON file per machine (see KmsLab.State.ps1).
 
 if (-not ('KmsLab.CimInstance' -as [type])) {
-    $source = Join-Path $PSScriptRoot 'KmsLab.Types.cs'
+    $sources = @('KmsLab.Types.cs', 'KmsLab.Server.cs') | ForEach-Object { Join-Path $PSScriptRoot $_ }
     # Add-Type compiles against PowerShell's reference assemblies ($PSHOME/ref); CimException's assembly
     # targets .NET Standard, so netstandard.dll is added from there too.
     $ref = Join-Path $PSHOME 'ref'
@@ -15,15 +15,15 @@ if (-not ('KmsLab.CimInstance' -as [type])) {
         [Microsoft.Management.Infrastructure.CimException].Assembly.Location,
         [System.Management.Automation.PowerShell].Assembly.Location
     ) + @([System.IO.Directory]::GetFiles($ref, '*.dll'))
-    # Compiling takes seconds: the assembly is kept in the temp folder, named by a hash of its source and
+    # Compiling takes seconds: the assembly is kept in the temp folder, named by a hash of its sources and
     # of this PowerShell, and loaded from there next time.
     $sha = [System.Security.Cryptography.SHA256]::Create()
-    $hash = -join ($sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes([System.IO.File]::ReadAllText($source) + '|' + $PSVersionTable.PSVersion)) | Select-Object -First 8 | ForEach-Object { $_.ToString('x2') })
+    $hash = -join ($sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes((($sources | ForEach-Object { [System.IO.File]::ReadAllText($_) }) -join '|') + '|' + $PSVersionTable.PSVersion)) | Select-Object -First 8 | ForEach-Object { $_.ToString('x2') })
     $sha.Dispose()
     $dll = Join-Path ([System.IO.Path]::GetTempPath()) ('kmslab-types-' + $hash + '.dll')
     if (-not [System.IO.File]::Exists($dll)) {
         $tmp = $dll + '.' + [guid]::NewGuid().ToString('N') + '.tmp.dll'
-        Add-Type -Path $source -ReferencedAssemblies $refs -OutputAssembly $tmp -OutputType Library
+        Add-Type -Path $sources -ReferencedAssemblies $refs -OutputAssembly $tmp -OutputType Library
         try { [System.IO.File]::Move($tmp, $dll, $false) } catch { [System.IO.File]::Delete($tmp) }
     }
     Add-Type -Path $dll

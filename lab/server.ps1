@@ -6,6 +6,6 @@ param([int]$Runspaces = 1)
 
 $ErrorActionPreference = 'Stop'
 $module = Join-Path $PSScriptRoot 'KmsLab.psm1'
-# Importing once here compiles the lab's types (KmsLab.Types.cs) into this process for every runspace.
+# Importing once here compiles the lab's types (KmsLab.Types.cs, KmsLab.Server.cs) into this process for every runspace.
 Import-Module $module
 [KmsLab.LabServer]::Run($module, $Runspaces)

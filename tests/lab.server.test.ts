@@ -1,5 +1,5 @@
 /**
- * The lab server (lab/server.ps1, KmsLab.LabServer in lab/KmsLab.Types.cs) under a burst of requests, as a
+ * The lab server (lab/server.ps1, KmsLab.LabServer in lab/KmsLab.Server.cs) under a burst of requests, as a
  * rehearsal sends them: every client's step at once, hundreds queued per server.
  *
  * A queued request must not hold a .NET thread-pool thread while it waits for the runspace: PowerShell

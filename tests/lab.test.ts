@@ -34,7 +34,7 @@ describe("lab package", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8"));
     expect(pkg.files).toContain("lab/");
     const dir = labModuleDir();
-    for (const f of ["KmsLab.psm1", "KmsLab.Types.cs", "server.ps1"]) {
+    for (const f of ["KmsLab.psm1", "KmsLab.Types.cs", "KmsLab.Server.cs", "server.ps1"]) {
       expect(fs.existsSync(path.join(dir, f))).toBe(true);
     }
   });
