@@ -2,7 +2,7 @@
  * Scripts by reference: each distinct script text is uploaded once per stack as a content-addressed blob
  * (`<script>-<sha256>.ps1`), and every Managed Run Command names it by `source.scriptUri`, read by the VM
  * with its managed identity (`scriptUriManagedIdentity`). A step's registered inputs then carry a URI of
- * about 150 bytes instead of the script (30 to 50 KB), and the URI holds the text's hash, so a step runs
+ * about 150 bytes instead of the script (37 to 59 KB), and the URI holds the text's hash, so a step runs
  * again exactly when its script or its parameters change. See docs/scripts-by-reference.md.
  */
 import { createHash } from "crypto";
