@@ -12,6 +12,7 @@ import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "./packTarball";
+import { isCi, SKIP_MARKER } from "./tools";
 
 export type NpmMajor = 10 | 11;
 export type ProjectKind = "empty" | "javascript" | "typescript";
@@ -290,4 +291,25 @@ export function cloneRepository(dest: string): string {
     stdio: ["ignore", "pipe", "pipe"],
   });
   return dest;
+}
+
+/**
+ * The install tests run under CI=true or KMS_TEST_INSTALL=1 (they are slow and need the npm registry);
+ * otherwise the suite is skipped with a title the skip reporter names.
+ */
+export function describeInstall(title: string, suite: () => void): void {
+  const enabled = isCi() || process.env.KMS_TEST_INSTALL === "1";
+  if (enabled) describe(title, suite);
+  else describe.skip(`${title} ${SKIP_MARKER}npm-registry]`, suite);
+}
+
+/** Every programme of PLAN_CASES planned with `npx kms-plan` in the project `project()` names. */
+export function testPlanCases(project: () => string): void {
+  test.each(PLAN_CASES)(
+    "npx kms-plan: $name",
+    async (c) => {
+      expect(planned(await planCase(project(), c))).toEqual(PLANNED_OK);
+    },
+    240_000,
+  );
 }
