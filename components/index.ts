@@ -14,7 +14,7 @@ export type {
   KmsExternalClients,
   KmsHostStatus,
   KmsOfficeHost,
-  // Deprecated names of the three above (renamed in 0.2.0).
+  // Deprecated names of the three above (renamed before the first release).
   KmsHostDnsArgs,
   KmsExternalClientsArgs,
   KmsOfficeHostArgs,

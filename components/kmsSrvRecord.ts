@@ -44,7 +44,7 @@ export interface KmsSrvHost {
   weight?: pulumi.Input<number>;
 }
 
-/** @deprecated Renamed `KmsSrvHost` in 0.2.0 (schema type names no longer end in `Args`). */
+/** @deprecated Renamed `KmsSrvHost` before the first release (schema type names no longer end in `Args`). */
 export type KmsSrvHostArgs = KmsSrvHost;
 
 export interface KmsSrvRecordArgs {

@@ -273,9 +273,9 @@ export interface KmsHostArgs {
   scriptStorage?: KmsScriptStorage;
 }
 
-/** @deprecated Renamed `KmsExternalClients` in 0.2.0 (schema type names no longer end in `Args`). */
+/** @deprecated Renamed `KmsExternalClients` before the first release (schema type names no longer end in `Args`). */
 export type KmsExternalClientsArgs = KmsExternalClients;
-/** @deprecated Renamed `KmsOfficeHost` in 0.2.0 (schema type names no longer end in `Args`). */
+/** @deprecated Renamed `KmsOfficeHost` before the first release (schema type names no longer end in `Args`). */
 export type KmsOfficeHostArgs = KmsOfficeHost;
-/** @deprecated Renamed `KmsHostDns` in 0.2.0 (schema type names no longer end in `Args`). */
+/** @deprecated Renamed `KmsHostDns` before the first release (schema type names no longer end in `Args`). */
 export type KmsHostDnsArgs = KmsHostDns;

@@ -54,9 +54,9 @@ export type Target =
     }
   | { kind: "ssh"; ssh: SshTarget };
 
-/** @deprecated Renamed `AzureVmTarget` in 0.2.0 (schema type names no longer end in `Args`). */
+/** @deprecated Renamed `AzureVmTarget` before the first release (schema type names no longer end in `Args`). */
 export type AzureVmTargetArgs = AzureVmTarget;
-/** @deprecated Renamed `SshTarget` in 0.2.0 (schema type names no longer end in `Args`). */
+/** @deprecated Renamed `SshTarget` before the first release (schema type names no longer end in `Args`). */
 export type SshTargetArgs = SshTarget;
 
 /** The target with its scripts kept in `store` (Run Command only; SSH sends its script on stdin). */
