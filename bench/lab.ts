@@ -13,53 +13,18 @@
  *    `--clients 1000`). `--no-scripts` skips part 1.
  */
 import * as os from "os";
-import * as pulumi from "@pulumi/pulumi";
-import { KmsClient, KmsHost } from "../components";
+import { fleetProgram } from "./fleetProgram";
 import { clientActivateParameters, clientSetupParameters, loadScript } from "../components/scripts";
 import { statusParameters } from "../components/scripts";
 import { plan, secretConfig } from "../tools/plan";
 import { openLab, rehearse } from "../tools/rehearsal";
 import type { LabLike, LabRunRequest } from "../tools/rehearsal";
 
-const SUBNET =
-  "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s";
 // A required secret kms-plan cannot read is planned with a placeholder; the rehearsal gives the lab's key.
 const config = {
   hostKey: secretConfig("kms-plan-secret-placeholder(bench:hostKey)"),
   adminPassword: secretConfig("P@ssw0rd-bench"),
 };
-
-function stack(n: number) {
-  return () => {
-    const cfg = new pulumi.Config();
-    const host = new KmsHost("kms", {
-      scriptStorage: {
-        accountName: "kmsbenchscripts",
-        resourceGroupName: "rg",
-        containerName: "kms-scripts",
-        identity: {
-          clientId: "00000000-0000-4000-8000-00000000c11e",
-          resourceId:
-            "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/kms",
-        },
-      },
-      hostKey: cfg.requireSecret("hostKey"),
-      resourceGroupName: "rg",
-      location: "westeurope",
-      subnetId: SUBNET,
-      clientAddressPrefixes: ["10.0.0.0/16"],
-      adminPassword: cfg.requireSecret("adminPassword"),
-      windowsServerVersion: "2022",
-    });
-    for (let i = 0; i < n; i++) {
-      new KmsClient(`c${i}`, {
-        azureVm: { resourceGroupName: "rg-apps", vmName: `app-${i}`, location: "westeurope" },
-        product: "Windows Server 2022 Datacenter",
-        host,
-      });
-    }
-  };
-}
 
 function ms(t0: bigint): number {
   return Number(process.hrtime.bigint() - t0) / 1e6;
@@ -187,14 +152,14 @@ async function perScript(k: number): Promise<void> {
 
 async function rehearsal(n: number): Promise<void> {
   let t0 = process.hrtime.bigint();
-  await plan(stack(n), { config });
+  await plan(fleetProgram(n), { config });
   const planned = ms(t0);
   t0 = process.hrtime.bigint();
   // The clients are VMs with a client machine ID of their own (rearmed already, or a custom image
   // generalized with SkipRearm=0): Marketplace VMs that share one would be counted once and never reach
   // the threshold (0 of N activated), which measures less work than a deployment that activates.
   // vmIdentity: the existing client VMs have the script identity attached (else their downloads fail).
-  const r = await rehearse(stack(n), { sharedCmid: false, vmIdentity: true }, { config });
+  const r = await rehearse(fleetProgram(n), { sharedCmid: false, vmIdentity: true }, { config });
   const rehearsed = ms(t0);
   const ran = r.lab.steps.filter((s) => s.ran);
   const stepMs = ran.reduce((a, s) => a + s.durationMs, 0) / Math.max(1, ran.length);
@@ -221,7 +186,7 @@ async function main(): Promise<void> {
     `Node ${process.version}, ${os.cpus().length} cores, ${new Date().toISOString().slice(0, 10)}`,
   );
   if (!process.argv.includes("--no-scripts")) await perScript(10);
-  await plan(stack(5), { config }); // warm-up of the SDK and the components
+  await plan(fleetProgram(5), { config }); // warm-up of the SDK and the components
   for (const n of sizes) await rehearsal(n);
 }
 

@@ -20,7 +20,7 @@ import * as v8 from "v8";
 import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/azure-native/compute";
 import * as network from "@pulumi/azure-native/network";
-import { KmsClient, KmsHost } from "../components";
+import { BENCH_SCRIPT_STORAGE, BENCH_SUBNET, fleetProgram } from "./fleetProgram";
 import { evaluatePolicies, plan, secretConfig } from "../tools/plan";
 import type { PlanPolicy, PolicyInputResource } from "../tools/plan";
 import { policies as pack } from "../policy/policies";
@@ -28,7 +28,6 @@ import { KMS_CLIENT_TYPE, KMS_HOST_TYPE } from "pulumi-kms-activation-catalog";
 import * as storage from "@pulumi/azure-native/storage";
 import { RunCommand } from "../components/remote/runCommandResource";
 import { scriptBlobName, scriptBlobUri } from "../components/remote";
-import type { KmsScriptStorage } from "../components/remote";
 import { loadScript } from "../components/scripts";
 import type { ScriptName } from "../components/scripts";
 
@@ -36,21 +35,7 @@ const config = {
   hostKey: secretConfig("AAAAA-BBBBB-CCCCC-DDDDD-EEEEE"),
   adminPassword: secretConfig("P@ssw0rd-bench"),
 };
-const SUBNET =
-  "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s";
-
 /** Where both programs keep their scripts (scripts by reference). */
-const STORE: KmsScriptStorage = {
-  accountName: "kmsbenchscripts",
-  resourceGroupName: "rg",
-  containerName: "kms-scripts",
-  identity: {
-    clientId: "00000000-0000-4000-8000-00000000c11e",
-    resourceId:
-      "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/kms",
-  },
-};
-
 /** `--class`: the hand-written run commands through azure-native's class (with its type aliases). */
 const VIA_CLASS = process.argv.includes("--class");
 
@@ -72,9 +57,9 @@ function handWrittenBlobs(): (script: ScriptName) => {
     let blob = blobs.get(script);
     if (blob === undefined) {
       blob = new storage.Blob(`script-${script}`, {
-        resourceGroupName: STORE.resourceGroupName,
-        accountName: STORE.accountName,
-        containerName: STORE.containerName,
+        resourceGroupName: BENCH_SCRIPT_STORAGE.resourceGroupName,
+        accountName: BENCH_SCRIPT_STORAGE.accountName,
+        containerName: BENCH_SCRIPT_STORAGE.containerName,
         blobName: scriptBlobName(script, text),
         source: new pulumi.asset.StringAsset(text),
       });
@@ -82,34 +67,11 @@ function handWrittenBlobs(): (script: ScriptName) => {
     }
     return {
       source: {
-        scriptUri: scriptBlobUri(STORE, script, text),
-        scriptUriManagedIdentity: { clientId: STORE.identity!.clientId },
+        scriptUri: scriptBlobUri(BENCH_SCRIPT_STORAGE, script, text),
+        scriptUriManagedIdentity: { clientId: BENCH_SCRIPT_STORAGE.identity!.clientId },
       },
       blob,
     };
-  };
-}
-
-function withComponents(n: number) {
-  return () => {
-    const cfg = new pulumi.Config();
-    const host = new KmsHost("kms", {
-      scriptStorage: STORE,
-      hostKey: cfg.requireSecret("hostKey"),
-      resourceGroupName: "rg",
-      location: "westeurope",
-      subnetId: SUBNET,
-      clientAddressPrefixes: ["10.0.0.0/16"],
-      adminPassword: cfg.requireSecret("adminPassword"),
-      windowsServerVersion: "2022",
-    });
-    for (let i = 0; i < n; i++) {
-      new KmsClient(`c${i}`, {
-        azureVm: { resourceGroupName: "rg-apps", vmName: `app-${i}`, location: "westeurope" },
-        product: "Windows Server 2022 Datacenter",
-        host,
-      });
-    }
   };
 }
 
@@ -118,7 +80,7 @@ function handWrittenHost(scripts: ReturnType<typeof handWrittenBlobs>) {
   const cfg = new pulumi.Config();
   const nic = new network.NetworkInterface("kms-nic", {
     resourceGroupName: "rg",
-    ipConfigurations: [{ name: "ipconfig1", subnet: { id: SUBNET } }],
+    ipConfigurations: [{ name: "ipconfig1", subnet: { id: BENCH_SUBNET } }],
   });
   const vm = new compute.VirtualMachine("kms-vm", {
     resourceGroupName: "rg",
@@ -353,12 +315,12 @@ async function main(): Promise<void> {
   for (let round = 1; round <= ROUNDS; round++) {
     runs.h30.push(await time(`hand-written N=30  #${round}`, handWritten(30)));
     runs.s30.push(await time(`same job N=30      #${round}`, handWrittenSameJob(30)));
-    runs.c30.push(await time(`components N=30    #${round}`, withComponents(30)));
-    runs.p30.push(await time(`pending N=30       #${round}`, withComponents(30), true));
+    runs.c30.push(await time(`components N=30    #${round}`, fleetProgram(30)));
+    runs.p30.push(await time(`pending N=30       #${round}`, fleetProgram(30), true));
     runs.h300.push(await time(`hand-written N=300 #${round}`, handWritten(300)));
     runs.s300.push(await time(`same job N=300     #${round}`, handWrittenSameJob(300)));
-    runs.c300.push(await time(`components N=300   #${round}`, withComponents(300)));
-    runs.p300.push(await time(`pending N=300      #${round}`, withComponents(300), true));
+    runs.c300.push(await time(`components N=300   #${round}`, fleetProgram(300)));
+    runs.p300.push(await time(`pending N=300      #${round}`, fleetProgram(300), true));
   }
   const [h30, s30, c30, p30, h300, s300, c300, p300] = (
     ["h30", "s30", "c30", "p30", "h300", "s300", "c300", "p300"] as const

@@ -37,49 +37,13 @@ OutputClass.prototype.apply = function (f, withUnknowns) {
   );
 };
 
-import { KmsClient, KmsHost } from "../components";
+import { fleetProgram } from "../bench/fleetProgram";
 import { plan, secretConfig } from "../tools/plan";
-
-const SUBNET =
-  "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s";
-
-/** bench/plan.ts's program: a created host and n clients with `host`, scripts by reference. */
-function program(n: number) {
-  return () => {
-    const cfg = new pulumi.Config();
-    const host = new KmsHost("kms", {
-      scriptStorage: {
-        accountName: "kmsbenchscripts",
-        resourceGroupName: "rg",
-        containerName: "kms-scripts",
-        identity: {
-          clientId: "00000000-0000-4000-8000-00000000c11e",
-          resourceId:
-            "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/kms",
-        },
-      },
-      hostKey: cfg.requireSecret("hostKey"),
-      resourceGroupName: "rg",
-      location: "westeurope",
-      subnetId: SUBNET,
-      clientAddressPrefixes: ["10.0.0.0/16"],
-      adminPassword: cfg.requireSecret("adminPassword"),
-      windowsServerVersion: "2022",
-    });
-    for (let i = 0; i < n; i++) {
-      new KmsClient(`c${i}`, {
-        azureVm: { resourceGroupName: "rg-apps", vmName: `app-${i}`, location: "westeurope" },
-        product: "Windows Server 2022 Datacenter",
-        host,
-      });
-    }
-  };
-}
 
 async function planCounted(n: number, clientsPendingAtSetup = false) {
   counts.applies = 0;
   counts.holdingResources = 0;
-  const result = await plan(program(n), {
+  const result = await plan(fleetProgram(n), {
     config: {
       hostKey: secretConfig("AAAAA-BBBBB-CCCCC-DDDDD-EEEEE"),
       adminPassword: secretConfig("P@ssw0rd-bench"),
