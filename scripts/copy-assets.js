@@ -8,7 +8,8 @@
  * files that make <outDir>/policy a policy pack the Pulumi CLI runs as compiled JavaScript:
  *   <outDir>/policy/PulumiPolicy.yaml  (policy/PulumiPolicy.yaml without `typescript: true`)
  *   <outDir>/policy/package.json       (name, version, `main: index.js`; no dependencies: @pulumi/policy
- *                                       and @pulumi/pulumi load from the user's node_modules)
+ *                                       and @pulumi/pulumi load from the user's node_modules, the
+ *                                       catalog from the package's own, where it is bundled)
  * Usage: node scripts/copy-assets.js [--outDir <dir>]   (default: bin, relative to the repository root)
  */
 const fs = require("fs");
