@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { filesUnder, TS_SOURCE } from "./helpers/files";
 
 type View = Record<string, unknown> | undefined;
 let view: View;
@@ -83,7 +84,7 @@ describe("a preview after a failed run", () => {
     warn.mockRestore();
     // The SDK's Output constructor is private (its arguments changed between releases): a cast of
     // `pulumi.Output` to a constructor is how code reaches it.
-    const offenders = sourceFiles(path.join(__dirname, "..", "components")).filter((f) =>
+    const offenders = filesUnder(path.join(__dirname, "..", "components"), TS_SOURCE).filter((f) =>
       /Output\s+as\s+unknown\s+as\s+new\b/.test(fs.readFileSync(f, "utf8")),
     );
     expect(offenders).toEqual([]);
@@ -170,12 +171,3 @@ test("the azure-native pin is the newest 3.x served, and the peer range starts a
   expect(pkg.peerDependencies["@pulumi/azure-native"]).toBe("^3.24.0");
   expect(AZURE_NATIVE_EXPAND_FIX).toBe("3.24.0");
 });
-
-/** The TypeScript files under `dir`, recursively. */
-function sourceFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return sourceFiles(p);
-    return e.name.endsWith(".ts") ? [p] : [];
-  });
-}

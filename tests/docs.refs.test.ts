@@ -8,16 +8,9 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { filesUnder } from "./helpers/files";
 
 const ROOT = path.resolve(__dirname, "..");
-
-function filesUnder(dir: string, ext: RegExp): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return e.name === "node_modules" ? [] : filesUnder(p, ext);
-    return ext.test(e.name) ? [p] : [];
-  });
-}
 
 /** The files users read: README, CHANGELOG, docs/, examples/ and the policy pack's README. */
 function docFiles(): string[] {

@@ -12,18 +12,11 @@ import { type ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { filesUnder } from "./helpers/files";
 
 const ROOT = path.resolve(__dirname, "..");
 const POLICY = path.join(ROOT, "policy");
 const CATALOG = "pulumi-kms-activation-catalog";
-
-function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return e.name === "node_modules" ? [] : filesUnder(p);
-    return [p];
-  });
-}
 
 describe("policy/ has no import from outside it", () => {
   test("no copy of library files: policy/lib is gone", () => {

@@ -5,16 +5,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { filesUnder, TS_SOURCE } from "./helpers/files";
 
 const ROOT = path.join(__dirname, "..", "components");
-
-function sourceFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return sourceFiles(p);
-    return e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") ? [p] : [];
-  });
-}
 
 /** The files `file` imports or re-exports from, by relative specifier. */
 function importsOf(file: string): string[] {
@@ -32,7 +25,7 @@ function importsOf(file: string): string[] {
 }
 
 export function findCircles(root: string): string[][] {
-  const graph = new Map(sourceFiles(root).map((f) => [f, importsOf(f)]));
+  const graph = new Map(filesUnder(root, TS_SOURCE).map((f) => [f, importsOf(f)]));
   const circles: string[][] = [];
   const done = new Set<string>();
   const visit = (file: string, trail: string[]): void => {

@@ -16,6 +16,7 @@
 import { builtinModules } from "node:module";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { filesUnder } from "./helpers/files";
 
 const ROOT = path.join(__dirname, "..");
 const CATALOG = "pulumi-kms-activation-catalog";
@@ -41,14 +42,6 @@ const MANIFEST: Record<Part, string> = {
 
 /** Loaded by the CLIs from the user's project when present (README: Install). */
 const OPTIONAL_FROM_USER_PROJECT = ["typescript", "vega", "vega-lite"];
-
-function sourceFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return ["node_modules", "dist"].includes(e.name) ? [] : sourceFiles(p);
-    return /\.(ts|js)$/.test(e.name) && !e.name.endsWith(".d.ts") ? [p] : [];
-  });
-}
 
 /** Every literal module specifier of a source text. */
 export function specifiersOf(text: string): string[] {
@@ -114,7 +107,7 @@ export function violations(part: Part, files: { file: string; text: string }[]):
 }
 
 test.each(PARTS)("%s/ imports only what its layer allows, and declares it", (part) => {
-  const files = sourceFiles(path.join(ROOT, part)).map((file) => ({
+  const files = filesUnder(path.join(ROOT, part), /^(?!.*\.d\.ts$).*\.(ts|js)$/).map((file) => ({
     file,
     text: fs.readFileSync(file, "utf8"),
   }));
