@@ -117,6 +117,43 @@ describeInstall("installed from a packed tarball", () => {
     });
   }, 600_000);
 
+  test("a TypeScript program type-checks against the published declarations, without their internals", async () => {
+    const project = projects.get("typescript-npm10")!;
+    const file = path.join(project, "published-types.ts");
+    fs.writeFileSync(
+      file,
+      [
+        'import * as pulumi from "@pulumi/pulumi";',
+        'import { KmsClient, KmsConfigError, KmsHost } from "pulumi-kms-activation";',
+        'const host = new KmsHost("kms", { hostKey: pulumi.secret("x"), fqdn: "kms01.corp.example",',
+        '  azureVm: { resourceGroupName: "ops", vmName: "kms01", location: "westeurope" } });',
+        'const client = new KmsClient("c1", { product: "Windows Server 2022 Datacenter", host,',
+        '  azureVm: { resourceGroupName: "apps", vmName: "app01", location: "westeurope" } });',
+        "export const children = [host.vm?.id, host.setupStep.urn, client.setupStep.urn, KmsConfigError.name];",
+        "// @ts-expect-error an internal member is not in the published declarations",
+        "export const internal = host.barrier;",
+        "",
+      ].join("\n"),
+    );
+    // Every declaration file is checked (no skipLibCheck), the bundled catalog package's included.
+    const r = await npx(project, [
+      "tsc",
+      "--noEmit",
+      "--strict",
+      "--module",
+      "commonjs",
+      "--moduleResolution",
+      "node",
+      "--target",
+      "ES2022",
+      "--esModuleInterop",
+      "--types",
+      "node",
+      "published-types.ts",
+    ]);
+    expect({ code: r.code, out: r.stdout + r.stderr }).toEqual({ code: 0, out: "" });
+  }, 240_000);
+
   test("a TypeScript 6 project with a tsconfig for it (module and moduleResolution nodenext)", async () => {
     const project = projects.get("typescript-npm11")!;
     await npmInstall(11, project, ["typescript@^6"]);
